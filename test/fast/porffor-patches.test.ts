@@ -89,3 +89,48 @@ describe('001-import-real-names', () => {
     expect(imports).not.toContainEqual({ module: 'host', name: 'physRead32', kind: 'function' });
   });
 });
+
+describe('002-no-simd-strcmp', () => {
+  // Lengths around the 32-byte, 8-byte and 2-byte steps of __Porffor_strcmp, in Latin-1
+  // (porffor's bytestring) and UTF-16 form, each equal and differing at the start, middle, end.
+  const strings: string[] = [];
+  for (const length of [ 0, 1, 2, 7, 8, 9, 31, 32, 33, 40, 63, 64, 65, 100 ]) {
+    for (const unit of [ 'x', '\u0101' ]) {
+      const same = unit.repeat(length);
+      strings.push(same);
+      for (const at of new Set([ 0, length >> 1, length - 1 ])) {
+        if (at >= 0 && at < length) strings.push(same.slice(0, at) + 'y' + same.slice(at + 1));
+      }
+    }
+  }
+  strings.push('x'.repeat(40) + '\u0101');
+  const source = `function pick(i) {
+${strings.map((s, i) => `  if (i === ${i}) return ${JSON.stringify(s)};`).join('\n')}
+  return '';
+}
+export function main(i, j) { return pick(i) === pick(j) ? 1 : 0; }
+`;
+
+  test('string comparison matches Node and the module passes wasm2c', () => {
+    const wasm = compileSnippetOrThrow(source);
+    const instance = instantiate(wasm);
+    const mismatches: string[] = [];
+    for (let i = 0; i < strings.length; i++) {
+      for (let j = 0; j < strings.length; j++) {
+        const expected = strings[i] === strings[j] ? 1 : 0;
+        if (callExport(instance, 'main', i, j) !== expected) mismatches.push(`${i},${j}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(runWabt('wasm-validate', wasm).status).toBe(0);
+    const wasm2c = runWabt('wasm2c', wasm);
+    expect(wasm2c.output).toBe('');
+    expect(wasm2c.status).toBe(0);
+  });
+
+  test('fails without the patch: wasm2c aborts on the SIMD strcmp', () => {
+    const wasm = compileSnippetOrThrow(source, { porfforDir: porfforWithout('002-no-simd-strcmp') });
+    const wasm2c = runWabt('wasm2c', wasm);
+    expect(wasm2c.status === 0 && wasm2c.signal === null).toBe(false);
+  });
+});
