@@ -17,6 +17,8 @@ export interface TestPeOptions {
    * section table: the header-growth and header-room tests need a crowded table.
    */
   extraSections?: number;
+  /** Content of a .sbat section in the image (as a stub carries its own SBAT line). */
+  sbat?: string;
   /** Extra lld-link arguments, e.g. ['/debug:dwarf'] for an image with a COFF symbol table. */
   linkArgs?: string[];
 }
@@ -26,7 +28,7 @@ export function makeTempDir(prefix = 'efistub-pe-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-function cSource(extraSections: number): string {
+function cSource(extraSections: number, sbat: string | undefined): string {
   const lines = [
     'typedef unsigned long long UINTN;',
     'static const char greeting[] = "hello from a test image";',
@@ -35,6 +37,11 @@ function cSource(extraSections: number): string {
     'int counter = 3;',
   ];
   const references: string[] = [];
+  if (sbat !== undefined) {
+    // JSON string syntax is valid C for printable ASCII and \n; the array keeps a final NUL.
+    lines.push(`__attribute__((section(".sbat"), used)) const char sbat_data[] = ${JSON.stringify(sbat)};`);
+    references.push('sbat_data');
+  }
   for (let i = 0; i < extraSections; i++) {
     lines.push(`__attribute__((section(".x${i}"), used)) const char extra${i}[16] = "extra section ${i}";`);
     references.push(`extra${i}`);
@@ -59,7 +66,7 @@ export function makeTestPe(options: TestPeOptions = {}, directory = makeTempDir(
   const source = path.join(directory, 'test-image.c');
   const object = path.join(directory, 'test-image.o');
   const image = path.join(directory, 'test-image.efi');
-  fs.writeFileSync(source, cSource(extraSections));
+  fs.writeFileSync(source, cSource(extraSections, options.sbat));
   execFileSync(
     'clang',
     ['-target', 'x86_64-unknown-windows', '-ffreestanding', '-fshort-wchar', '-mno-red-zone', '-O1', '-c', source, '-o', object],
@@ -89,4 +96,25 @@ export function haveCommand(command: string, args: string[] = ['--version']): bo
     // A tool that prints usage and exits non-zero is still present.
     return (error as NodeJS.ErrnoException).code !== 'ENOENT';
   }
+}
+
+export interface ObjdumpSection {
+  name: string;
+  size: number;
+  vma: bigint;
+  fileOffset: number;
+}
+
+/**
+ * Section table as binutils sees it (`objdump -h`): an opinion independent of our reader.
+ * Lines look like "  3 .cmdline  00000012  000000014000f000  000000014000f000  00002200  2**2".
+ */
+export function objdumpSections(imagePath: string): ObjdumpSection[] {
+  const text = execFileSync('objdump', ['-h', imagePath], { encoding: 'utf8' });
+  const sections: ObjdumpSection[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*\d+\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+2\*\*\d+/.exec(line);
+    if (m) sections.push({ name: m[1], size: parseInt(m[2], 16), vma: BigInt('0x' + m[3]), fileOffset: parseInt(m[4], 16) });
+  }
+  return sections;
 }
