@@ -1,0 +1,31 @@
+/**
+ * @fileoverview The porffor compiler run in a process of its own (spawned by porffor.ts).
+ *
+ * porffor keeps its whole state in globals and reads its options from process.argv when first
+ * imported, so each compilation gets a fresh process: options cannot leak between builds or
+ * tests, and the import registry starts empty. Arguments: INPUT.js OUTPUT.wasm HOST.d.ts.
+ * Prints a JSON line {ok, message?, functions?} on stdout.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { readHostImports } from './host-imports.ts';
+
+const [inputPath, outputPath, hostDtsPath] = process.argv.slice(2);
+// porffor options: an ES module whose exports become Wasm exports.
+process.argv.push('--module');
+
+const { createImport } = await import('porffor/compiler/builtins.js');
+const compile = (await import('porffor/compiler/index.js')).default;
+
+try {
+  for (const hostImport of readHostImports(hostDtsPath)) {
+    createImport(hostImport.name, hostImport.params.length, hostImport.returnsValue ? 1 : 0, null, null,
+      { module: hostImport.wasmModule, field: hostImport.wasmField });
+  }
+  const output = compile(readFileSync(inputPath, 'utf8'), true);
+  writeFileSync(outputPath, Buffer.from(output.wasm));
+  console.log(JSON.stringify({ ok: true, functions: output.funcs.length }));
+} catch (error) {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  console.log(JSON.stringify({ ok: false, message }));
+  process.exitCode = 1;
+}

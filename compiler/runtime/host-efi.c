@@ -1,0 +1,380 @@
+/*
+ * host-efi.c: efi_main and the host functions of stub-src/host.d.ts, for the real stub.
+ *
+ * This file is the whole C side of the stub and stays boring on purpose: it instantiates the
+ * wasm2c module, runs the TypeScript's efiMain, and implements the host boundary (physical
+ * memory, firmware calls, CPU instructions, console, the jump to the kernel). It knows only
+ * the few firmware offsets it needs for itself (console output and page allocation for the
+ * Wasm heap); every table the stub walks is described in stub-src/efi/.
+ *
+ * Every path ends in one exit line, `efistub: exit: status=0x<hex>`, then a return to the
+ * firmware: tools (efistub run, the QEMU tests) read it to learn the outcome.
+ */
+#include <stdint.h>
+#include "runtime.h"
+#include "stub.h"
+
+#define EFIAPI __attribute__((ms_abi))
+typedef uint64_t efi_status;
+typedef void *efi_handle;
+
+#define EFI_ERROR_BIT (1ull << 63)
+#define EFI_ACCESS_DENIED (EFI_ERROR_BIT | 15)
+#define EFI_ABORTED (EFI_ERROR_BIT | 21)
+#define EFI_UNSUPPORTED (EFI_ERROR_BIT | 3)
+#define EFI_INVALID_PARAMETER (EFI_ERROR_BIT | 2)
+#define FOLDED_ERROR_BIT 0x80000000u
+
+/* UEFI 2.10 §4.3 (EFI_SYSTEM_TABLE), §4.4 (EFI_BOOT_SERVICES), §12.4 (SIMPLE_TEXT_OUTPUT):
+ * only the slots this file uses; stub-src/efi/tables.ts has the full description. */
+#define SYSTEM_TABLE_CON_OUT 64
+#define SYSTEM_TABLE_BOOT_SERVICES 96
+#define BOOT_SERVICES_ALLOCATE_PAGES 40
+#define BOOT_SERVICES_FREE_PAGES 48
+#define BOOT_SERVICES_ALLOCATE_POOL 64
+#define TEXT_OUTPUT_OUTPUT_STRING 8
+#define ALLOCATE_ANY_PAGES 0
+#define EFI_LOADER_DATA 2
+
+typedef efi_status(EFIAPI *allocate_pages_fn)(uint32_t type, uint32_t memory_type, uint64_t pages, uint64_t *address);
+typedef efi_status(EFIAPI *free_pages_fn)(uint64_t address, uint64_t pages);
+typedef efi_status(EFIAPI *allocate_pool_fn)(uint32_t memory_type, uint64_t size, void **buffer);
+typedef efi_status(EFIAPI *output_string_fn)(void *self, const uint16_t *text);
+typedef uint64_t(EFIAPI *firmware_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+                                       uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+#ifndef EFISTUB_HEAP_RESERVE_MIB
+#define EFISTUB_HEAP_RESERVE_MIB 64
+#endif
+#define MAX_FIRMWARE_ARGUMENTS 12
+#define MAX_WRITE_GRANTS 64
+#define SCRATCH_BYTES 4096
+
+static efi_handle image_handle;
+static uint8_t *system_table;
+static uint8_t *boot_services;
+static void *console_out;
+
+static inline void *table_pointer(const uint8_t *table, unsigned offset) {
+  void *value;
+  memcpy(&value, table + offset, sizeof value);
+  return value;
+}
+
+/* --- platform hooks for wasm-rt.c */
+
+void platform_console_write(const char *text, size_t length) {
+  if (!console_out) return;
+  output_string_fn output = (output_string_fn)table_pointer(console_out, TEXT_OUTPUT_OUTPUT_STRING);
+  uint16_t buffer[130];
+  size_t used = 0;
+  for (size_t i = 0; i < length; i++) {
+    char c = text[i];
+    if (c == '\n') buffer[used++] = '\r';
+    buffer[used++] = (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' ? (uint16_t)c : (uint16_t)'?';
+    if (used >= 126) {
+      buffer[used] = 0;
+      output(console_out, buffer);
+      used = 0;
+    }
+  }
+  if (used) {
+    buffer[used] = 0;
+    output(console_out, buffer);
+  }
+}
+
+void *platform_allocate_pages(uint64_t bytes) {
+  allocate_pages_fn allocate = (allocate_pages_fn)table_pointer(boot_services, BOOT_SERVICES_ALLOCATE_PAGES);
+  uint64_t address = 0;
+  uint64_t pages = (bytes + 4095) / 4096;
+  if (allocate(ALLOCATE_ANY_PAGES, EFI_LOADER_DATA, pages, &address) & EFI_ERROR_BIT) return NULL;
+  /* AllocatePages does not clear memory; Wasm memory starts zeroed and the stub relies on it. */
+  memset((void *)(uintptr_t)address, 0, pages * 4096);
+  return (void *)(uintptr_t)address;
+}
+
+void platform_free_pages(void *address, uint64_t bytes) {
+  free_pages_fn free_pages = (free_pages_fn)table_pointer(boot_services, BOOT_SERVICES_FREE_PAGES);
+  free_pages((uint64_t)(uintptr_t)address, (bytes + 4095) / 4096);
+}
+
+void *platform_allocate_small(size_t bytes) {
+  allocate_pool_fn allocate = (allocate_pool_fn)table_pointer(boot_services, BOOT_SERVICES_ALLOCATE_POOL);
+  void *buffer = NULL;
+  if (allocate(EFI_LOADER_DATA, bytes, &buffer) & EFI_ERROR_BIT) return NULL;
+  memset(buffer, 0, bytes);
+  return buffer;
+}
+
+uint64_t platform_heap_reserve_bytes(void) { return (uint64_t)EFISTUB_HEAP_RESERVE_MIB << 20; }
+
+void efistub_assert_failed(const char *expression) {
+  rt_console_print("efistub: runtime: assertion failed: ");
+  rt_console_print(expression);
+  rt_console_print("\n");
+  wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
+}
+
+void abort(void) { wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE); }
+
+/* --- physical memory: reads anywhere, writes only where granted */
+
+struct write_grant { uint64_t start, end; };
+static struct write_grant write_grants[MAX_WRITE_GRANTS];
+static unsigned write_grant_count;
+static uint64_t refused_writes;
+static uint8_t *scratch_page;
+
+static inline uint64_t join(double lo, double hi) { return ((uint64_t)(uint32_t)hi << 32) | (uint32_t)lo; }
+
+static int writable(uint64_t start, uint64_t length) {
+  if (start + length < start) return 0;
+  for (unsigned i = 0; i < write_grant_count; i++) {
+    if (start >= write_grants[i].start && start + length <= write_grants[i].end) return 1;
+  }
+  refused_writes++;
+  return 0;
+}
+
+static double fold_status(uint64_t status) {
+  return (double)((uint32_t)(status & 0x7fffffffu) | ((status & EFI_ERROR_BIT) ? FOLDED_ERROR_BIT : 0));
+}
+
+static uint64_t unfold_status(uint32_t folded) {
+  return (folded & FOLDED_ERROR_BIT) ? (EFI_ERROR_BIT | (folded & 0x7fffffffu)) : folded;
+}
+
+f64 Z_hostZ_physRead8(struct Z_host_instance_t *h, f64 lo, f64 hi) {
+  (void)h; return *(volatile uint8_t *)(uintptr_t)join(lo, hi);
+}
+f64 Z_hostZ_physRead16(struct Z_host_instance_t *h, f64 lo, f64 hi) {
+  (void)h; uint16_t v; memcpy(&v, (void *)(uintptr_t)join(lo, hi), 2); return v;
+}
+f64 Z_hostZ_physRead32(struct Z_host_instance_t *h, f64 lo, f64 hi) {
+  (void)h; uint32_t v; memcpy(&v, (void *)(uintptr_t)join(lo, hi), 4); return v;
+}
+
+static double phys_write(uint64_t address, uint32_t value, unsigned width) {
+  if (!writable(address, width)) return fold_status(EFI_ACCESS_DENIED);
+  memcpy((void *)(uintptr_t)address, &value, width);
+  return 0;
+}
+f64 Z_hostZ_physWrite8(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 1); }
+f64 Z_hostZ_physWrite16(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 2); }
+f64 Z_hostZ_physWrite32(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 4); }
+
+f64 Z_hostZ_physCopy(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 slo, f64 shi, f64 length) {
+  (void)h;
+  uint64_t destination = join(dlo, dhi);
+  if (!writable(destination, (uint64_t)length)) return fold_status(EFI_ACCESS_DENIED);
+  memmove((void *)(uintptr_t)destination, (void *)(uintptr_t)join(slo, shi), (size_t)length);
+  return 0;
+}
+
+f64 Z_hostZ_physFill(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 value, f64 length) {
+  (void)h;
+  uint64_t destination = join(dlo, dhi);
+  if (!writable(destination, (uint64_t)length)) return fold_status(EFI_ACCESS_DENIED);
+  memset((void *)(uintptr_t)destination, (int)(uint32_t)value, (size_t)length);
+  return 0;
+}
+
+f64 Z_hostZ_physToHeap(struct Z_host_instance_t *h, f64 bytes, f64 offset, f64 slo, f64 shi, f64 length) {
+  (void)h;
+  memcpy(rt_heap_bytes(bytes, 1, offset, length), (void *)(uintptr_t)join(slo, shi), (size_t)length);
+  return 0;
+}
+
+f64 Z_hostZ_heapToPhys(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 bytes, f64 offset, f64 length) {
+  (void)h;
+  uint64_t destination = join(dlo, dhi);
+  uint8_t *source = rt_heap_bytes(bytes, 1, offset, length);
+  if (!writable(destination, (uint64_t)length)) return fold_status(EFI_ACCESS_DENIED);
+  memcpy((void *)(uintptr_t)destination, source, (size_t)length);
+  return 0;
+}
+
+f64 Z_hostZ_physGrantWrite(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 length) {
+  (void)h;
+  uint64_t start = join(lo, hi);
+  if (write_grant_count == MAX_WRITE_GRANTS || start + (uint64_t)length < start) {
+    return fold_status(EFI_ACCESS_DENIED);
+  }
+  write_grants[write_grant_count].start = start;
+  write_grants[write_grant_count].end = start + (uint64_t)length;
+  write_grant_count++;
+  return 0;
+}
+
+f64 Z_hostZ_scratchAddressLo(struct Z_host_instance_t *h) { (void)h; return (uint32_t)(uintptr_t)scratch_page; }
+f64 Z_hostZ_scratchAddressHi(struct Z_host_instance_t *h) { (void)h; return (uint32_t)((uint64_t)(uintptr_t)scratch_page >> 32); }
+
+/* --- firmware */
+
+f64 Z_hostZ_imageHandleLo(struct Z_host_instance_t *h) { (void)h; return (uint32_t)(uintptr_t)image_handle; }
+f64 Z_hostZ_imageHandleHi(struct Z_host_instance_t *h) { (void)h; return (uint32_t)((uint64_t)(uintptr_t)image_handle >> 32); }
+f64 Z_hostZ_systemTableLo(struct Z_host_instance_t *h) { (void)h; return (uint32_t)(uintptr_t)system_table; }
+f64 Z_hostZ_systemTableHi(struct Z_host_instance_t *h) { (void)h; return (uint32_t)((uint64_t)(uintptr_t)system_table >> 32); }
+
+f64 Z_hostZ_efiCall(struct Z_host_instance_t *h, f64 flo, f64 fhi, f64 halves, f64 count) {
+  (void)h;
+  uint64_t arguments[MAX_FIRMWARE_ARGUMENTS] = {0};
+  if (!(count >= 0) || count > MAX_FIRMWARE_ARGUMENTS) return fold_status(EFI_INVALID_PARAMETER);
+  const uint8_t *words = rt_heap_bytes(halves, 4, 0, count * 8);
+  for (unsigned i = 0; i < (unsigned)count; i++) {
+    uint32_t lo, hi;
+    memcpy(&lo, words + i * 8, 4);
+    memcpy(&hi, words + i * 8 + 4, 4);
+    arguments[i] = ((uint64_t)hi << 32) | lo;
+  }
+  firmware_fn function = (firmware_fn)(uintptr_t)join(flo, fhi);
+  /* MS x64: the caller owns the stack arguments, so passing the maximum count is harmless. */
+  uint64_t status = function(arguments[0], arguments[1], arguments[2], arguments[3], arguments[4], arguments[5],
+                             arguments[6], arguments[7], arguments[8], arguments[9], arguments[10], arguments[11]);
+  return fold_status(status);
+}
+
+/* --- CPU */
+
+static void write_words(f64 words, uint32_t count, const uint32_t *values) {
+  memcpy(rt_heap_bytes(words, 4, 0, count * 4), values, count * 4);
+}
+
+void Z_hostZ_cpuid(struct Z_host_instance_t *h, f64 leaf, f64 subleaf, f64 registers) {
+  (void)h;
+  uint32_t r[4];
+  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"((uint32_t)leaf), "c"((uint32_t)subleaf));
+  write_words(registers, 4, r);
+}
+
+f64 Z_hostZ_readMsr(struct Z_host_instance_t *h, f64 msr, f64 halves) {
+  (void)h;
+  uint32_t r[2];
+  __asm__ volatile("rdmsr" : "=a"(r[0]), "=d"(r[1]) : "c"((uint32_t)msr));
+  write_words(halves, 2, r);
+  return 0;
+}
+
+void Z_hostZ_readTsc(struct Z_host_instance_t *h, f64 halves) {
+  (void)h;
+  uint32_t r[2];
+  __asm__ volatile("rdtsc" : "=a"(r[0]), "=d"(r[1]));
+  write_words(halves, 2, r);
+}
+
+f64 Z_hostZ_readRandom(struct Z_host_instance_t *h, f64 halves) {
+  (void)h;
+  uint32_t eax, ebx, ecx, edx;
+  __asm__ volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(1), "c"(0));
+  if (!(ecx & (1u << 30))) return 0; /* no RDRAND */
+  for (int attempt = 0; attempt < 10; attempt++) {
+    uint64_t value;
+    uint8_t ok;
+    __asm__ volatile("rdrand %0; setc %1" : "=r"(value), "=qm"(ok));
+    if (ok) {
+      uint32_t r[2] = {(uint32_t)value, (uint32_t)(value >> 32)};
+      write_words(halves, 2, r);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* --- console */
+
+void Z_hostZ_consoleWrite(struct Z_host_instance_t *h, f64 bytes, f64 offset, f64 length) {
+  (void)h;
+  platform_console_write((const char *)rt_heap_bytes(bytes, 1, offset, length), (size_t)length);
+}
+
+/* --- leaving: the kernel must not inherit the firmware's CS 0x38 (it triple-faults SEV-ES
+ * guests, see shared/reference), so the stub loads its own GDT with the kernel's boot
+ * selectors (__BOOT_CS 0x10, __BOOT_DS 0x18; Documentation/arch/x86/boot.rst, 64-bit protocol). */
+
+static const uint64_t boot_gdt[4] __attribute__((aligned(16))) = {
+  0,
+  0,
+  0x00af9a000000ffffull, /* 0x10: 64-bit code, present, DPL 0 */
+  0x00cf92000000ffffull, /* 0x18: data, 4 GiB, writable */
+};
+
+f64 Z_hostZ_enterKernel(struct Z_host_instance_t *h, f64 elo, f64 ehi, f64 blo, f64 bhi) {
+  (void)h;
+  uint64_t entry = join(elo, ehi), boot_params = join(blo, bhi);
+  if (!entry || !boot_params) return fold_status(EFI_INVALID_PARAMETER);
+  struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = {sizeof boot_gdt - 1, (uint64_t)(uintptr_t)boot_gdt};
+  __asm__ volatile(
+      "cli\n\t"
+      "cld\n\t"
+      "lgdt %0\n\t"
+      "pushq $0x10\n\t"
+      "leaq 1f(%%rip), %%rax\n\t"
+      "pushq %%rax\n\t"
+      "lretq\n"
+      "1:\n\t"
+      "movl $0x18, %%eax\n\t"
+      "movl %%eax, %%ds\n\t"
+      "movl %%eax, %%es\n\t"
+      "movl %%eax, %%ss\n\t"
+      "movl %%eax, %%fs\n\t"
+      "movl %%eax, %%gs\n\t"
+      "movq %2, %%rsi\n\t"
+      "jmpq *%1\n\t"
+      :
+      : "m"(gdtr), "r"(entry), "r"(boot_params)
+      : "rax", "rsi", "memory");
+  __builtin_unreachable();
+}
+
+/* --- entry */
+
+static Z_stub_instance_t stub_instance;
+
+static efi_status finish(efi_status status) {
+  rt_console_print("efistub: exit: status=0x");
+  rt_console_print_hex(status);
+  rt_console_print("\n");
+  return status;
+}
+
+efi_status EFIAPI efi_main(efi_handle handle, void *table) {
+  image_handle = handle;
+  system_table = table;
+  boot_services = table_pointer(system_table, SYSTEM_TABLE_BOOT_SERVICES);
+  console_out = table_pointer(system_table, SYSTEM_TABLE_CON_OUT);
+
+  scratch_page = platform_allocate_pages(SCRATCH_BYTES);
+  if (!scratch_page) {
+    rt_console_print("efistub: runtime: cannot allocate the scratch page\n");
+    return finish(EFI_ABORTED);
+  }
+  write_grants[0].start = (uint64_t)(uintptr_t)scratch_page;
+  write_grants[0].end = write_grants[0].start + SCRATCH_BYTES;
+  write_grant_count = 1;
+
+  efi_status status;
+  if (rt_enter() == 0) {
+    wasm_rt_init();
+    Z_stub_init_module();
+    Z_stub_instantiate(&stub_instance, (struct Z_host_instance_t *)0);
+    Z_stubZ_m(&stub_instance); /* module top level: tables built at load */
+    /* porffor gives every function two hidden (value, type) parameter pairs, new.target and
+     * this; efiMain uses neither. */
+    struct wasm_multi_di result = Z_stubZ_efiMain(&stub_instance, 0, 0, 0, 0);
+    status = unfold_status((uint32_t)(int64_t)result.d0);
+  } else {
+    rt_console_print("efistub: trap: ");
+    rt_console_print(rt_trap_reason());
+    rt_console_print("\n");
+    status = EFI_ABORTED;
+  }
+  if (refused_writes) {
+    rt_console_print("efistub: runtime: refused physical writes: 0x");
+    rt_console_print_hex(refused_writes);
+    rt_console_print("\n");
+  }
+  wasm_rt_free_memory(Z_stubZ_Z24(&stub_instance));
+  platform_free_pages(scratch_page, SCRATCH_BYTES);
+  return finish(status);
+}

@@ -1,0 +1,242 @@
+/*
+ * host-linux.c: the host functions of stub-src/host.d.ts for a native Linux program built from
+ * the same wasm2c output as the EFI stub, for differential tests and benchmarks.
+ *
+ * "Physical memory" is an arena owned by this process: physical address A is arena byte A, so
+ * addresses are the same on every run and nothing outside the arena can be touched. Reads past
+ * the arena trap; writes obey the same grant rule as under UEFI. There is no firmware: efiCall,
+ * readMsr and enterKernel refuse with EFI_UNSUPPORTED, so stub code that needs them reports
+ * that error exactly as it would on firmware that lacks a service.
+ *
+ * Usage: stub-native  — runs the module's top level, then efiMain, prints the exit line
+ * `efistub: exit: status=0x<hex>` and exits 0 for EFI_SUCCESS, 1 otherwise, 3 on a trap.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "runtime.h"
+#include "stub.h"
+
+#define EFI_ERROR_BIT (1ull << 63)
+#define EFI_ACCESS_DENIED (EFI_ERROR_BIT | 15)
+#define EFI_UNSUPPORTED (EFI_ERROR_BIT | 3)
+#define EFI_ABORTED (EFI_ERROR_BIT | 21)
+#define FOLDED_ERROR_BIT 0x80000000u
+
+#ifndef EFISTUB_HEAP_RESERVE_MIB
+#define EFISTUB_HEAP_RESERVE_MIB 1024
+#endif
+#define ARENA_BYTES (64ull << 20)
+#define SCRATCH_ADDRESS 0x1000ull
+#define SCRATCH_BYTES 4096
+#define MAX_WRITE_GRANTS 64
+
+static uint8_t *arena;
+
+/* --- platform hooks */
+
+void platform_console_write(const char *text, size_t length) { fwrite(text, 1, length, stdout); }
+
+void *platform_allocate_pages(uint64_t bytes) {
+  /* Reserved, not committed: Linux hands out zero pages on first touch. */
+  void *memory = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return memory == MAP_FAILED ? NULL : memory;
+}
+
+void platform_free_pages(void *address, uint64_t bytes) { munmap(address, bytes); }
+void *platform_allocate_small(size_t bytes) { return calloc(1, bytes); }
+uint64_t platform_heap_reserve_bytes(void) { return (uint64_t)EFISTUB_HEAP_RESERVE_MIB << 20; }
+
+/* --- physical memory (the arena) */
+
+struct write_grant { uint64_t start, end; };
+static struct write_grant write_grants[MAX_WRITE_GRANTS];
+static unsigned write_grant_count;
+static uint64_t refused_writes;
+
+static inline uint64_t join(double lo, double hi) { return ((uint64_t)(uint32_t)hi << 32) | (uint32_t)lo; }
+
+static double fold_status(uint64_t status) {
+  return (double)((uint32_t)(status & 0x7fffffffu) | ((status & EFI_ERROR_BIT) ? FOLDED_ERROR_BIT : 0));
+}
+
+static uint8_t *arena_at(uint64_t address, uint64_t length) {
+  if (address + length < address || address + length > ARENA_BYTES) wasm_rt_trap(WASM_RT_TRAP_OOB);
+  return arena + address;
+}
+
+static int writable(uint64_t start, uint64_t length) {
+  if (start + length >= start) {
+    for (unsigned i = 0; i < write_grant_count; i++) {
+      if (start >= write_grants[i].start && start + length <= write_grants[i].end) return 1;
+    }
+  }
+  refused_writes++;
+  return 0;
+}
+
+f64 Z_hostZ_physRead8(struct Z_host_instance_t *h, f64 lo, f64 hi) { (void)h; return *arena_at(join(lo, hi), 1); }
+f64 Z_hostZ_physRead16(struct Z_host_instance_t *h, f64 lo, f64 hi) {
+  (void)h; uint16_t v; memcpy(&v, arena_at(join(lo, hi), 2), 2); return v;
+}
+f64 Z_hostZ_physRead32(struct Z_host_instance_t *h, f64 lo, f64 hi) {
+  (void)h; uint32_t v; memcpy(&v, arena_at(join(lo, hi), 4), 4); return v;
+}
+
+static double phys_write(uint64_t address, uint32_t value, unsigned width) {
+  if (!writable(address, width)) return fold_status(EFI_ACCESS_DENIED);
+  memcpy(arena_at(address, width), &value, width);
+  return 0;
+}
+f64 Z_hostZ_physWrite8(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 1); }
+f64 Z_hostZ_physWrite16(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 2); }
+f64 Z_hostZ_physWrite32(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 4); }
+
+f64 Z_hostZ_physCopy(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 slo, f64 shi, f64 length) {
+  (void)h;
+  uint64_t destination = join(dlo, dhi), n = (uint64_t)length;
+  if (!writable(destination, n)) return fold_status(EFI_ACCESS_DENIED);
+  memmove(arena_at(destination, n), arena_at(join(slo, shi), n), n);
+  return 0;
+}
+
+f64 Z_hostZ_physFill(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 value, f64 length) {
+  (void)h;
+  uint64_t destination = join(dlo, dhi), n = (uint64_t)length;
+  if (!writable(destination, n)) return fold_status(EFI_ACCESS_DENIED);
+  memset(arena_at(destination, n), (int)(uint32_t)value, n);
+  return 0;
+}
+
+f64 Z_hostZ_physToHeap(struct Z_host_instance_t *h, f64 bytes, f64 offset, f64 slo, f64 shi, f64 length) {
+  (void)h;
+  memcpy(rt_heap_bytes(bytes, 1, offset, length), arena_at(join(slo, shi), (uint64_t)length), (size_t)length);
+  return 0;
+}
+
+f64 Z_hostZ_heapToPhys(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 bytes, f64 offset, f64 length) {
+  (void)h;
+  uint64_t destination = join(dlo, dhi), n = (uint64_t)length;
+  uint8_t *source = rt_heap_bytes(bytes, 1, offset, length);
+  if (!writable(destination, n)) return fold_status(EFI_ACCESS_DENIED);
+  memcpy(arena_at(destination, n), source, n);
+  return 0;
+}
+
+f64 Z_hostZ_physGrantWrite(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 length) {
+  (void)h;
+  uint64_t start = join(lo, hi);
+  if (write_grant_count == MAX_WRITE_GRANTS || start + (uint64_t)length < start) return fold_status(EFI_ACCESS_DENIED);
+  write_grants[write_grant_count].start = start;
+  write_grants[write_grant_count].end = start + (uint64_t)length;
+  write_grant_count++;
+  return 0;
+}
+
+f64 Z_hostZ_scratchAddressLo(struct Z_host_instance_t *h) { (void)h; return (double)SCRATCH_ADDRESS; }
+f64 Z_hostZ_scratchAddressHi(struct Z_host_instance_t *h) { (void)h; return 0; }
+
+/* --- firmware: none here */
+
+f64 Z_hostZ_imageHandleLo(struct Z_host_instance_t *h) { (void)h; return 0; }
+f64 Z_hostZ_imageHandleHi(struct Z_host_instance_t *h) { (void)h; return 0; }
+f64 Z_hostZ_systemTableLo(struct Z_host_instance_t *h) { (void)h; return 0; }
+f64 Z_hostZ_systemTableHi(struct Z_host_instance_t *h) { (void)h; return 0; }
+f64 Z_hostZ_efiCall(struct Z_host_instance_t *h, f64 flo, f64 fhi, f64 halves, f64 count) {
+  (void)h; (void)flo; (void)fhi; (void)halves; (void)count;
+  return fold_status(EFI_UNSUPPORTED);
+}
+
+/* --- CPU */
+
+static void write_words(f64 words, uint32_t count, const uint32_t *values) {
+  memcpy(rt_heap_bytes(words, 4, 0, count * 4), values, count * 4);
+}
+
+void Z_hostZ_cpuid(struct Z_host_instance_t *h, f64 leaf, f64 subleaf, f64 registers) {
+  (void)h;
+  uint32_t r[4];
+  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"((uint32_t)leaf), "c"((uint32_t)subleaf));
+  write_words(registers, 4, r);
+}
+
+f64 Z_hostZ_readMsr(struct Z_host_instance_t *h, f64 msr, f64 halves) {
+  (void)h; (void)msr; (void)halves;
+  return fold_status(EFI_UNSUPPORTED); /* ring 3 */
+}
+
+void Z_hostZ_readTsc(struct Z_host_instance_t *h, f64 halves) {
+  (void)h;
+  uint32_t r[2];
+  __asm__ volatile("rdtsc" : "=a"(r[0]), "=d"(r[1]));
+  write_words(halves, 2, r);
+}
+
+f64 Z_hostZ_readRandom(struct Z_host_instance_t *h, f64 halves) {
+  (void)h;
+  uint32_t eax, ebx, ecx, edx;
+  __asm__ volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(1), "c"(0));
+  if (!(ecx & (1u << 30))) return 0;
+  for (int attempt = 0; attempt < 10; attempt++) {
+    uint64_t value;
+    uint8_t ok;
+    __asm__ volatile("rdrand %0; setc %1" : "=r"(value), "=qm"(ok));
+    if (ok) {
+      uint32_t r[2] = {(uint32_t)value, (uint32_t)(value >> 32)};
+      write_words(halves, 2, r);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+void Z_hostZ_consoleWrite(struct Z_host_instance_t *h, f64 bytes, f64 offset, f64 length) {
+  (void)h;
+  platform_console_write((const char *)rt_heap_bytes(bytes, 1, offset, length), (size_t)length);
+}
+
+f64 Z_hostZ_enterKernel(struct Z_host_instance_t *h, f64 elo, f64 ehi, f64 blo, f64 bhi) {
+  (void)h; (void)elo; (void)ehi; (void)blo; (void)bhi;
+  return fold_status(EFI_UNSUPPORTED);
+}
+
+/* --- entry */
+
+static Z_stub_instance_t stub_instance;
+
+int main(void) {
+  arena = platform_allocate_pages(ARENA_BYTES);
+  if (!arena) {
+    fprintf(stderr, "efistub: runtime: cannot reserve the physical-memory arena\n");
+    return 2;
+  }
+  write_grants[0].start = SCRATCH_ADDRESS;
+  write_grants[0].end = SCRATCH_ADDRESS + SCRATCH_BYTES;
+  write_grant_count = 1;
+
+  uint64_t status;
+  int exit_code;
+  if (rt_enter() == 0) {
+    wasm_rt_init();
+    Z_stub_init_module();
+    Z_stub_instantiate(&stub_instance, NULL);
+    Z_stubZ_m(&stub_instance);
+    /* porffor gives every function two hidden (value, type) parameter pairs, new.target and
+     * this; efiMain uses neither. */
+    struct wasm_multi_di result = Z_stubZ_efiMain(&stub_instance, 0, 0, 0, 0);
+    uint32_t folded = (uint32_t)(int64_t)result.d0;
+    status = (folded & FOLDED_ERROR_BIT) ? (EFI_ERROR_BIT | (folded & 0x7fffffffu)) : folded;
+    exit_code = status == 0 ? 0 : 1;
+  } else {
+    printf("efistub: trap: %s\n", rt_trap_reason());
+    status = EFI_ABORTED;
+    exit_code = 3;
+  }
+  if (refused_writes) printf("efistub: runtime: refused physical writes: 0x%llx\n", (unsigned long long)refused_writes);
+  printf("efistub: exit: status=0x%llx\n", (unsigned long long)status);
+  fflush(stdout);
+  return exit_code;
+}

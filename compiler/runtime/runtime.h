@@ -1,0 +1,44 @@
+/*
+ * runtime.h: what the freestanding Wasm runtime (wasm-rt.c) needs from the host it is linked
+ * with (host-efi.c for the stub, host-linux.c for native tests), and what it offers them.
+ *
+ * The runtime holds no policy: memory comes from platform_allocate_pages, a trap longjmps to the
+ * landing the host set up and the host reports it. Everything the stub decides is TypeScript.
+ */
+#ifndef EFISTUB_RUNTIME_H
+#define EFISTUB_RUNTIME_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "wasm-rt.h"
+
+/* --- provided by the host --------------------------------------------------------------- */
+
+/* Returns zero-filled, page-aligned memory of at least `bytes`, or NULL. */
+void *platform_allocate_pages(uint64_t bytes);
+void platform_free_pages(void *address, uint64_t bytes);
+/* Small allocations for tables and type lists (never freed before exit). */
+void *platform_allocate_small(size_t bytes);
+/* Writes an ASCII message to the console (and serial port where there is one). */
+void platform_console_write(const char *text, size_t length);
+/* How much linear memory to reserve up front; growth beyond it fails (memory cannot move). */
+uint64_t platform_heap_reserve_bytes(void);
+
+/* --- provided by wasm-rt.c ------------------------------------------------------------------ */
+
+/* The host's trap landing: rt_enter() returns 0 first, then the trap code after a trap. */
+extern jmp_buf rt_trap_landing;
+#define rt_enter() setjmp(rt_trap_landing)
+/* The reason of the last trap, as text. */
+const char *rt_trap_reason(void);
+/* The module's only linear memory, once instantiated (for the host functions' bounds checks). */
+extern wasm_rt_memory_t *rt_linear_memory;
+
+/* Helpers for host functions that receive Wasm pointers. */
+void rt_console_print(const char *text);
+void rt_console_print_hex(uint64_t value);
+/* Address of bytes [offset, offset+length) of a typed array on the stub's heap (a Wasm pointer
+ * to porffor's array header); traps when the range leaves the array or linear memory. */
+uint8_t *rt_heap_bytes(double typed_array, uint32_t element_size, double offset, double length);
+
+#endif
