@@ -130,6 +130,8 @@ export const IMAGE_SCN_MEM_EXECUTE = 0x20000000;
 export const IMAGE_SCN_MEM_READ = 0x40000000;
 export const IMAGE_SCN_MEM_WRITE = 0x80000000;
 
+export const MAX_FILE_ALIGNMENT = 0x10000;
+
 /** "The Windows loader limits the number of sections to 96" (COFF File Header). */
 export const MAX_IMAGE_SECTIONS = 96;
 
@@ -315,11 +317,18 @@ export function parsePeImage(bytes: Uint8Array, file: string): PeImage | Diagnos
   const imageBase = pe64 ? dv.getBigUint64(o + OPT64_IMAGE_BASE, true) : BigInt(dv.getUint32(o + OPT32_IMAGE_BASE, true));
   const sectionAlignment = dv.getUint32(o + OPT_SECTION_ALIGNMENT, true);
   const fileAlignment = dv.getUint32(o + OPT_FILE_ALIGNMENT, true);
-  if (!isPowerOfTwo(fileAlignment) || !isPowerOfTwo(sectionAlignment) || sectionAlignment < fileAlignment) {
+  // "FileAlignment … should be a power of 2 between 512 and 64 K" (smaller only when it equals a
+  // sub-page SectionAlignment); the upper bound also keeps a writer's padding small.
+  if (
+    !isPowerOfTwo(fileAlignment) ||
+    !isPowerOfTwo(sectionAlignment) ||
+    sectionAlignment < fileAlignment ||
+    fileAlignment > MAX_FILE_ALIGNMENT
+  ) {
     return fail(
       PeFormatError.BAD_ALIGNMENT,
       `bad alignment: SectionAlignment=0x${hex(sectionAlignment)} FileAlignment=0x${hex(fileAlignment)} ` +
-        `(both powers of two, SectionAlignment >= FileAlignment)`,
+        `(both powers of two, FileAlignment <= 0x10000 and <= SectionAlignment)`,
     );
   }
   const numberOfRvaAndSizes = dv.getUint32(o + (pe64 ? OPT64_NUMBER_OF_RVA_AND_SIZES : OPT32_NUMBER_OF_RVA_AND_SIZES), true);

@@ -414,6 +414,32 @@ describe('addSections', () => {
       expect(Array.isArray(result), `length ${length}`).toBe(true);
     }
   });
+
+  it('never throws on randomly corrupted headers (property: output or diagnostics)', () => {
+    const original = read(withSbat);
+    const img = image(withSbat);
+    const headerEnd = img.sectionTableOffset + img.numberOfSections * 40;
+    const sections = [
+      { name: '.cmdline', data: text('quiet') },
+      { name: '.sbat', data: text(KERNEL_SBAT) },
+    ];
+    let seed = 987654321;
+    const random = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 8;
+    };
+    let written = 0;
+    for (let round = 0; round < 1500; round++) {
+      const bytes = Buffer.from(original);
+      for (let flips = 1 + (random() % 3); flips > 0; flips--) bytes[img.peOffset + (random() % (headerEnd - img.peOffset))] = random() & 0xff;
+      const result = addSectionsToImage(bytes, sections, 'fuzz');
+      if (result instanceof Uint8Array) {
+        written += 1;
+        expect(Array.isArray(readPeInfo(result, 'fuzz-out'))).toBe(false);
+      }
+    }
+    expect(written).toBeGreaterThan(0);
+  });
 });
 
 describe('the tools these tests lean on', () => {
