@@ -134,3 +134,81 @@ export function main(i, j) { return pick(i) === pick(j) ? 1 : 0; }
     expect(wasm2c.status === 0 && wasm2c.signal === null).toBe(false);
   });
 });
+
+describe('003-int32-semantics', () => {
+  // Each case is compiled as `export function <name>(x, y)` and compared with Node running the
+  // same arrow function. Cases whose text has no `y` are called with y = 0 only.
+  const cases: Record<string, string> = {
+    and: '(x, y) => x & y',
+    or: '(x, y) => x | y',
+    xor: '(x, y) => x ^ y',
+    shl: '(x, y) => x << y',
+    shr: '(x, y) => x >> y',
+    ushr: '(x, y) => x >>> y',
+    not: '(x) => ~x',
+    orZero: '(x) => x | 0',
+    ushrZero: '(x) => x >>> 0',
+    xorConstant: '(x) => (x ^ 0x80000001) >>> 0',
+    addWrap: '(x, y) => (x + y) | 0',
+    overflowConstant: '(x) => (0xffffffff + 5) | 0',
+    nested: '(x, y) => ((x >>> 3) ^ (y << 7)) >>> 0',
+    orAssign: '(x, y) => { let z = x; z |= y; return z; }',
+    ushrAssign: '(x, y) => { let z = x; z >>>= y; return z; }',
+    imul: '(x, y) => Math.imul(x, y)',
+    clz32: '(x) => Math.clz32(x)',
+    storeUint8: '(x) => { u8[1] = x; return u8[1]; }',
+    storeInt8: '(x) => { i8[1] = x; return i8[1]; }',
+    storeUint16: '(x) => { u16[1] = x; return u16[1]; }',
+    storeInt16: '(x) => { i16[1] = x; return i16[1]; }',
+    storeUint32: '(x) => { u32[1] = x; return u32[1]; }',
+    storeInt32: '(x) => { i32[1] = x; return i32[1]; }',
+  };
+  const arrays = 'const u8 = new Uint8Array(4), i8 = new Int8Array(4), u16 = new Uint16Array(4), i16 = new Int16Array(4), u32 = new Uint32Array(4), i32 = new Int32Array(4);';
+  const source = arrays + '\n' + Object.entries(cases).map(([ name, fn ]) => `export function ${name}(x, y) { const f = ${fn}; return f(x, y); }`).join('\n');
+
+  const edges = [
+    0, -0, 1, -1, 5, 31, 32, 33, 0.5, -0.5, 2.9, -2.9, 255, 256, -129, 65535, 65536,
+    2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 31 + 0.5, 0x80000001,
+    2 ** 32 - 1, 2 ** 32, 2 ** 32 + 5, -(2 ** 32) - 7, 0xffffffff + 5,
+    2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 2 ** 63, -(2 ** 63), 2 ** 64 + 2 ** 40, 2 ** 80 + 2 ** 33, 1e30, -1e30,
+    Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity,
+  ];
+  // Deterministic random values (xorshift32) spread over int32, uint32 and up to 2^53.
+  const randoms: number[] = [];
+  let seed = 0x2545f491;
+  const next = () => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return seed >>> 0; };
+  for (let i = 0; i < 24; i++) {
+    const hi = next(), lo = next();
+    randoms.push(hi | 0, hi, (hi % 2 ** 21) * 2 ** 32 + lo, -((hi % 2 ** 21) * 2 ** 32 + lo), hi / 7);
+  }
+  const values = [ ...edges, ...randoms ];
+
+  const mismatchesFor = (wasm: Uint8Array, limit = 10): string[] => {
+    const instance = instantiate(wasm);
+    const mismatches: string[] = [];
+    const scope = { u8: new Uint8Array(4), i8: new Int8Array(4), u16: new Uint16Array(4), i16: new Int16Array(4), u32: new Uint32Array(4), i32: new Int32Array(4) };
+    for (const [ name, fn ] of Object.entries(cases)) {
+      const expected = new Function(...Object.keys(scope), `return ${fn}`)(...Object.values(scope)) as (x: number, y: number) => number;
+      for (const x of values) {
+        for (const y of fn.includes('y') ? values : [ 0 ]) {
+          const got = callExport(instance, name, x, y);
+          const want = expected(x, y);
+          if (got !== want && mismatches.length < limit) mismatches.push(`${name}(${x}, ${y}) = ${got}, Node says ${want}`);
+        }
+      }
+    }
+    return mismatches;
+  };
+
+  test('bitwise operators, Math.imul/clz32 and integer typed-array stores match Node', () => {
+    const wasm = compileSnippetOrThrow(source);
+    expect(mismatchesFor(wasm)).toEqual([]);
+    expect(runWabt('wasm-validate', wasm).status).toBe(0);
+    expect(runWabt('wasm2c', wasm).status).toBe(0);
+  });
+
+  test('fails without the patch: results differ from Node', () => {
+    const wasm = compileSnippetOrThrow(source, { porfforDir: porfforWithout('003-int32-semantics') });
+    expect(mismatchesFor(wasm, 1).length).toBeGreaterThan(0);
+  });
+});

@@ -13,6 +13,7 @@
  *   functions have no newTarget/this pairs. callExport() below pads the leading pairs.
  * - imports registered with createImport(name, n, m) take n f64 values and return m f64 values
  *   (no type words).
+ * - with --module, the top-level code is the export "m" (taking nothing); instantiate() runs it.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -93,9 +94,11 @@ export function compileSnippetOrThrow(source: string, options: CompileOptions = 
 }
 
 /**
- * Instantiates a porffor module. `imports` maps each SnippetImport's Wasm module to its fields;
- * imports without a wasmName live in module "" under porffor's one-letter names, so tests that
- * need them should give wasmName explicitly.
+ * Instantiates a porffor module and runs its top-level code (porffor exports it as "m"; module
+ * globals such as `const table = new Uint32Array(256)` are only set once it has run).
+ * `imports` maps each SnippetImport's Wasm module to its fields; imports without a wasmName
+ * live in module "" under porffor's one-letter names, so tests that need them should give
+ * wasmName explicitly.
  */
 export function instantiate(wasm: Uint8Array, imports: WebAssembly.Imports = {}): WebAssembly.Instance {
   const module = new WebAssembly.Module(wasm);
@@ -106,7 +109,10 @@ export function instantiate(wasm: Uint8Array, imports: WebAssembly.Imports = {})
     filled[x.module] ??= {};
     filled[x.module][x.name] = provided ?? (() => { throw new Error(`import ${x.module}.${x.name} not provided`); });
   }
-  return new WebAssembly.Instance(module, filled);
+  const instance = new WebAssembly.Instance(module, filled);
+  const topLevel = instance.exports.m;
+  if (typeof topLevel === 'function') topLevel();
+  return instance;
 }
 
 /** Calls an exported porffor function with number arguments and returns its value (the f64). */
