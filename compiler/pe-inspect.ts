@@ -4,7 +4,7 @@
  *
  * readPeInfo decodes (never throws: malformed input comes back as diagnostics from the reader in
  * compiler/pe-format.ts); formatPeInfo turns the result into the report the CLI prints. The
- * warnings follow docs/DESIGN.md "PE/COFF output": W^X at 4 KiB granularity (a section both
+ * warnings follow DESIGN.md "PE/COFF output": W^X at 4 KiB granularity (a section both
  * writable and executable, or RVAs not page-aligned, breaks under OVMF's memory protection),
  * NX_COMPAT (Microsoft's signing policy), and no COFF symbol table.
  */

@@ -3,7 +3,7 @@
  * the stub, the way ukify wraps systemd-stub.
  *
  * Written by hand rather than with pe-library 2.0.1. The design's measurements of pe-library
- * (docs/DESIGN.md, "PE/COFF output") found that it has no call to add a named section, refuses
+ * (DESIGN.md, "PE/COFF output") found that it has no call to add a named section, refuses
  * images with a COFF symbol table, never grows SizeOfHeaders (extra section headers silently
  * overwrote the start of .text and the checksum was recomputed over the damage), adds a second
  * .sbat instead of merging, and drops a signature without saying so. Each of those is a rule

@@ -387,6 +387,48 @@ describe('addSections', () => {
     expect(Buffer.from(bytes.subarray(linux.pointerToRawData, linux.pointerToRawData + kernel.length))).toEqual(kernel);
   });
 
+  it('refuses more sections than the loader limit of 96', () => {
+    const crammed = makeTestPe({ extraSections: 85 }, makeTempDir());
+    const out = outputPath();
+    const diagnostics = addSections(crammed, allUkiSections(), out);
+    expect(diagnostics.map((d) => d.code)).toEqual([PeWriterError.TOO_MANY_SECTIONS]);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('refuses to overwrite non-zero bytes after the section table', () => {
+    const bytes = Buffer.from(read(base));
+    const img = image(base);
+    bytes[img.sectionTableOffset + img.numberOfSections * 40 + 3] = 0xcc;
+    const result = addSectionsToImage(bytes, [{ name: '.cmdline', data: text('x') }], 'poked');
+    expect(Array.isArray(result) && result.map((d) => d.code)).toEqual([PeWriterError.HEADER_AREA_IN_USE]);
+  });
+
+  it('refuses a merged .sbat that outgrows the stub .sbat RVA slot', () => {
+    const big = Array.from({ length: 80 }, (_, i) => `component${i},1,Vendor,component${i},1.0,https://example.invalid/${i}`);
+    const out = outputPath();
+    const diagnostics = addSections(withSbat, [{ name: '.sbat', data: text(big.join('\n') + '\n') }], out);
+    expect(diagnostics.map((d) => d.code)).toEqual([PeWriterError.SBAT_NO_ROOM]);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('refuses an image that would outgrow 32-bit SizeOfImage', () => {
+    const out = outputPath();
+    const diagnostics = addSections(base, [{ name: '.linux', data: text('k'), virtualSize: 0xffffff00 }], out);
+    expect(diagnostics.map((d) => d.code)).toEqual([PeWriterError.IMAGE_TOO_LARGE]);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('wraps a PE32 (i686) image too', () => {
+    const pe32 = makeTestPe({ target: 'i686' }, makeTempDir());
+    expect(info(pe32).magic).toBe(0x10b);
+    const out = outputPath();
+    expect(addSections(pe32, [{ name: '.cmdline', data: text('quiet') }], out)).toEqual([]);
+    const i = info(out);
+    expect(i.sections.find((s) => s.name === '.cmdline')!.text).toBe('quiet');
+    expect(storedChecksum(out)).toBe(independentChecksum(out));
+    expect(objdumpSections(out).map((s) => s.name)).toContain('.cmdline');
+  });
+
   it('never writes over its input, and reports an unreadable input', () => {
     const copy = path.join(dir, 'copy.efi');
     fs.copyFileSync(base, copy);

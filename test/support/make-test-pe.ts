@@ -1,6 +1,6 @@
 /**
  * @fileoverview Builds small EFI PE images for the PE writer and inspector tests, at test time,
- * from a few lines of C with the project's own toolchain flags (docs/DESIGN.md, "Facts from the
+ * from a few lines of C with the project's own toolchain flags (DESIGN.md, "Facts from the
  * scouting builds"): clang -target x86_64-unknown-windows -ffreestanding -fshort-wchar
  * -mno-red-zone, lld-link /subsystem:efi_application /entry:efi_main /nodefaultlib.
  * Nothing binary is committed; each image lands in a fresh temporary directory.
@@ -19,6 +19,8 @@ export interface TestPeOptions {
   extraSections?: number;
   /** Content of a .sbat section in the image (as a stub carries its own SBAT line). */
   sbat?: string;
+  /** 'i686' builds a PE32 image (optional-header magic 0x10b) instead of PE32+. */
+  target?: 'x86_64' | 'i686';
   /** Extra lld-link arguments, e.g. ['/debug:dwarf'] for an image with a COFF symbol table. */
   linkArgs?: string[];
 }
@@ -69,7 +71,7 @@ export function makeTestPe(options: TestPeOptions = {}, directory = makeTempDir(
   fs.writeFileSync(source, cSource(extraSections, options.sbat));
   execFileSync(
     'clang',
-    ['-target', 'x86_64-unknown-windows', '-ffreestanding', '-fshort-wchar', '-mno-red-zone', '-O1', '-c', source, '-o', object],
+    ['-target', `${options.target ?? 'x86_64'}-unknown-windows`, '-ffreestanding', '-fshort-wchar', '-mno-red-zone', '-O1', '-c', source, '-o', object],
     { stdio: 'pipe' },
   );
   execFileSync(
