@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import type { Diagnostic, Stage } from './diagnostics.ts';
 
-export const TOOL_MISSING = 901;
+export const TOOL_MISSING = 801;
 
 const PACKAGE_OF: Record<string, string> = {
   'wasm-validate': 'wabt',

@@ -1,0 +1,174 @@
+/**
+ * @fileoverview `efistub`: the command line. It parses arguments and runs the stages of
+ * compiler/ in order; it holds no logic of its own beyond choosing defaults and printing.
+ *
+ * Exit codes: 0 success, 1 a stage failed (its diagnostics are printed), 2 bad usage.
+ */
+import { parseArgs } from 'node:util';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildStub } from './build.ts';
+import { formatDiagnostic, type Diagnostic } from './diagnostics.ts';
+import { addSections } from './pe-writer.ts';
+import { formatPeInfo, readPeInfo } from './pe-inspect.ts';
+import { cliRun } from './qemu-run.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const MAIN_HELP = `usage: efistub <verb> [options]
+
+A UEFI boot stub for x86_64 Linux written in TypeScript, and its toolchain.
+
+verbs:
+  build     compile stub-src/ to out/stub.efi (TS → porffor → Wasm → wasm2c → C → PE/COFF)
+  wrap      copy the built stub and add UKI sections (.cmdline for now) to the copy
+  run       boot an EFI image under OVMF in QEMU (TCG) and stream its serial console
+  inspect   print an EFI image's PE headers and sections
+
+'efistub <verb> --help' describes each verb.
+`;
+
+const BUILD_HELP = `usage: efistub build [--src DIR] [--out DIR] [--native] [--toolchain debian|docker]
+
+Compiles the stub in stages, each writing one file under the output directory:
+  check-subset  type-check stub-src/ and enforce the TypeScript subset (compiler/subset-rules.md)
+  bundle        concatenate the modules into out/stub.js
+  porffor       compile to out/stub.wasm (pinned, patched porffor)
+  validate      wasm-validate out/stub.wasm
+  wasm2c        translate to out/stub.c
+  link          clang + lld-link with compiler/runtime/ → out/stub.efi
+A failure prints file:line:col: error ES<code>: message [stage] and exits 1.
+
+options:
+  --src DIR        stub sources (default: stub-src/ of this project)
+  --out DIR        output directory (default: out/)
+  --native         also link out/stub-native, the same C with the Linux host runtime
+  --toolchain T    debian (default: Debian clang + lld-link) or docker (llvm-mingw image built
+                   from the Dockerfile: docker build -t efistub-llvm-mingw .)
+  --help           print this text
+`;
+
+const WRAP_HELP = `usage: efistub wrap --cmdline TEXT [-o FILE] [--stub FILE]
+
+Writes a copy of the built stub with a .cmdline section holding TEXT (the stub prints it at
+boot). The stub itself is never modified; on any refusal nothing is written. Kernel and initrd
+sections (.linux, .initrd) are not supported yet.
+
+options:
+  --cmdline TEXT   the kernel command line to embed (required)
+  -o, --output F   the wrapped image (default: out/wrapped.efi)
+  --stub FILE      the stub to copy (default: out/stub.efi)
+  --help           print this text
+`;
+
+const INSPECT_HELP = `usage: efistub inspect IMAGE
+
+Prints the PE/COFF headers of IMAGE (machine, subsystem, alignment, NX_COMPAT, checksum), its
+sections with their r/w/x flags, warnings (W+X sections, symbol table, missing NX_COMPAT) and
+the text of short UKI sections such as .cmdline.
+`;
+
+function printDiagnostics(diagnostics: Diagnostic[]): void {
+  for (const diagnostic of diagnostics) process.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
+}
+
+function usageError(verb: string, message: string): number {
+  process.stderr.write(`efistub: ${verb}: ${message}\n(see efistub ${verb} --help)\n`);
+  return 2;
+}
+
+function parse(verb: string, argv: string[], options: Parameters<typeof parseArgs>[0]['options'],
+  allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (error) {
+    usageError(verb, (error as Error).message);
+    return undefined;
+  }
+}
+
+function build(argv: string[]): number {
+  const parsed = parse('build', argv, {
+    src: { type: 'string' }, out: { type: 'string' }, native: { type: 'boolean' },
+    toolchain: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  });
+  if (!parsed) return 2;
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) { process.stdout.write(BUILD_HELP); return 0; }
+  const toolchain = (values.toolchain as string | undefined) ?? 'debian';
+  if (toolchain !== 'debian' && toolchain !== 'docker') return usageError('build', `unknown toolchain '${toolchain}'`);
+  const sourceDir = (values.src as string | undefined) ?? join(root, 'stub-src');
+  const outDir = (values.out as string | undefined) ?? 'out';
+  if (!existsSync(join(sourceDir, 'main.ts'))) return usageError('build', `no main.ts in ${sourceDir}`);
+  const result = buildStub({
+    sourceDir, outDir, toolchain, targets: values.native ? 'both' : 'efi',
+    progress: (line) => process.stderr.write(`${line}\n`),
+  });
+  if (result.diagnostics.length) {
+    printDiagnostics(result.diagnostics);
+    return 1;
+  }
+  if (result.efi) process.stdout.write(`${result.efi} (${statSync(result.efi).size} bytes)\n`);
+  if (result.native) process.stdout.write(`${result.native}\n`);
+  return 0;
+}
+
+function wrap(argv: string[]): number {
+  const parsed = parse('wrap', argv, {
+    cmdline: { type: 'string' }, output: { type: 'string', short: 'o' }, stub: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (!parsed) return 2;
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) { process.stdout.write(WRAP_HELP); return 0; }
+  if (typeof values.cmdline !== 'string') return usageError('wrap', '--cmdline TEXT is required');
+  const stub = (values.stub as string | undefined) ?? 'out/stub.efi';
+  const output = (values.output as string | undefined) ?? 'out/wrapped.efi';
+  if (!existsSync(stub)) return usageError('wrap', `stub ${stub} not found (build it with 'efistub build')`);
+  // The kernel reads the command line as a NUL-terminated string (boot.rst, cmd_line_ptr).
+  const data = new TextEncoder().encode(`${values.cmdline}\0`);
+  const diagnostics = addSections(stub, [{ name: '.cmdline', data }], output);
+  if (diagnostics.length) {
+    printDiagnostics(diagnostics);
+    return 1;
+  }
+  process.stdout.write(`${output}\n`);
+  return 0;
+}
+
+function inspect(argv: string[]): number {
+  const parsed = parse('inspect', argv, { help: { type: 'boolean', short: 'h' } }, true);
+  if (!parsed) return 2;
+  if ((parsed.values as Record<string, unknown>).help) { process.stdout.write(INSPECT_HELP); return 0; }
+  if (parsed.positionals.length !== 1) return usageError('inspect', 'give exactly one IMAGE');
+  const image = parsed.positionals[0];
+  if (!existsSync(image)) return usageError('inspect', `${image} not found`);
+  const bytes = readFileSync(image);
+  const info = readPeInfo(bytes, image);
+  if (Array.isArray(info)) {
+    printDiagnostics(info);
+    return 1;
+  }
+  process.stdout.write(formatPeInfo(info, bytes.length));
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  switch (verb) {
+    case 'build': return build(rest);
+    case 'wrap': return wrap(rest);
+    case 'run': return cliRun(rest);
+    case 'inspect': return inspect(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(MAIN_HELP);
+      return verb === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`efistub: unknown verb '${verb}'\n${MAIN_HELP}`);
+      return 2;
+  }
+}
