@@ -3,7 +3,7 @@
 # Run as root (CI and the dev machines are root); otherwise through sudo when present.
 set -eu
 PACKAGES="clang lld wabt binaryen qemu-system-x86 ovmf mtools dosfstools gdisk \
-busybox-static cpio sbsigntool gzip xz-utils zstd lz4 bzip2 lzop"
+busybox-static cpio sbsigntool binutils openssl gzip xz-utils zstd lz4 bzip2 lzop"
 missing=""
 for p in $PACKAGES; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
