@@ -47,8 +47,8 @@ function codes(bytes: Uint8Array): number[] {
 
 beforeAll(() => {
   dir = makeTempDir('efistub-pe-inspect-');
-  base = makeTestPe({}, makeTempDir());
-  withSymbols = makeTestPe({ linkArgs: ['/debug:dwarf'] }, makeTempDir());
+  base = makeTestPe({}, makeTempDir('fixture-', dir));
+  withSymbols = makeTestPe({ linkArgs: ['/debug:dwarf'] }, makeTempDir('fixture-', dir));
   wrapped = path.join(dir, 'wrapped.efi');
   const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
   const diagnostics = addSections(

@@ -119,12 +119,12 @@ function verify(file: string): string {
 
 beforeAll(() => {
   dir = makeTempDir('efistub-pe-writer-');
-  base = makeTestPe({}, makeTempDir());
-  crowded = makeTestPe({ extraSections: 8 }, makeTempDir());
-  crowdedDebug = makeTestPe({ extraSections: 8, linkArgs: ['/debug', '/pdb:' + path.join(dir, 'x.pdb')] }, makeTempDir());
-  full = makeTestPe({ extraSections: 78 }, makeTempDir());
-  withSymbols = makeTestPe({ linkArgs: ['/debug:dwarf'] }, makeTempDir());
-  withSbat = makeTestPe({ sbat: STUB_SBAT }, makeTempDir());
+  base = makeTestPe({}, makeTempDir('fixture-', dir));
+  crowded = makeTestPe({ extraSections: 8 }, makeTempDir('fixture-', dir));
+  crowdedDebug = makeTestPe({ extraSections: 8, linkArgs: ['/debug', '/pdb:' + path.join(dir, 'x.pdb')] }, makeTempDir('fixture-', dir));
+  full = makeTestPe({ extraSections: 78 }, makeTempDir('fixture-', dir));
+  withSymbols = makeTestPe({ linkArgs: ['/debug:dwarf'] }, makeTempDir('fixture-', dir));
+  withSbat = makeTestPe({ sbat: STUB_SBAT }, makeTempDir('fixture-', dir));
   keyPath = path.join(dir, 'key.pem');
   certPath = path.join(dir, 'cert.pem');
   execFileSync(
@@ -388,7 +388,7 @@ describe('addSections', () => {
   });
 
   it('refuses more sections than the loader limit of 96', () => {
-    const crammed = makeTestPe({ extraSections: 85 }, makeTempDir());
+    const crammed = makeTestPe({ extraSections: 85 }, makeTempDir('fixture-', dir));
     const out = outputPath();
     const diagnostics = addSections(crammed, allUkiSections(), out);
     expect(diagnostics.map((d) => d.code)).toEqual([PeWriterError.TOO_MANY_SECTIONS]);
@@ -419,7 +419,7 @@ describe('addSections', () => {
   });
 
   it('wraps a PE32 (i686) image too', () => {
-    const pe32 = makeTestPe({ target: 'i686' }, makeTempDir());
+    const pe32 = makeTestPe({ target: 'i686' }, makeTempDir('fixture-', dir));
     expect(info(pe32).magic).toBe(0x10b);
     const out = outputPath();
     expect(addSections(pe32, [{ name: '.cmdline', data: text('quiet') }], out)).toEqual([]);

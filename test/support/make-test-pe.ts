@@ -25,9 +25,9 @@ export interface TestPeOptions {
   linkArgs?: string[];
 }
 
-/** A fresh temporary directory; callers remove it (or leave it to the OS tmp cleaner). */
-export function makeTempDir(prefix = 'efistub-pe-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+/** A fresh temporary directory (under `parent`, default the OS tmp dir); callers remove it. */
+export function makeTempDir(prefix = 'efistub-pe-', parent = os.tmpdir()): string {
+  return fs.mkdtempSync(path.join(parent, prefix));
 }
 
 function cSource(extraSections: number, sbat: string | undefined): string {
