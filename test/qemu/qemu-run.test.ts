@@ -1,0 +1,156 @@
+/**
+ * @fileoverview Slow tier: runImage() boots tiny C-built EFI apps under OVMF in QEMU (TCG) and
+ * must report how each run ended. Each app prints a per-test random marker first, so a pass
+ * cannot come from a stale console or from another run.
+ *
+ * Properties:
+ * - an app that prints the exit line with status 0 / EFI_LOAD_ERROR ends as 'stub-exit' with
+ *   that exact status, in both boot modes;
+ * - `ud2` ends as 'cpu-exception', with OVMF's register dump captured;
+ * - an app returning without the exit line ends as 'firmware-shell' (shell or front page);
+ * - stopOn ends the run at the first match as 'stopped';
+ * - a run that never ends is cut at the timeout as 'timeout', and no QEMU is left behind.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsoleCleaner, runImage, type RunResult } from '../../compiler/qemu-run.ts';
+import { EFI_LOAD_ERROR, makeHelloEfi, type HelloEfiOptions } from '../support/make-hello-efi.ts';
+
+/** One boot takes 3–4 s on an idle 2-core machine; leave room for a loaded CI box. */
+const BOOT_TIMEOUT_SECONDS = 60;
+
+let buildDir: string;
+
+beforeAll(() => {
+  buildDir = mkdtempSync(join(tmpdir(), 'efistub-hello-'));
+});
+
+afterAll(() => {
+  rmSync(buildDir, { recursive: true, force: true });
+});
+
+function marker(): string {
+  return `efistub-test-marker-${randomBytes(6).toString('hex')}`;
+}
+
+function build(name: string, options: Omit<HelloEfiOptions, 'outDir' | 'name'>): string {
+  return makeHelloEfi({ ...options, outDir: buildDir, name });
+}
+
+function report(result: RunResult): string {
+  return `outcome ${result.outcome} after ${result.seconds.toFixed(2)} s; qemu stderr: ${result.qemuStderr}\n${result.output}`;
+}
+
+function qemuPidsUsing(path: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', path], { encoding: 'utf8' }).split('\n').filter((line) => line !== '');
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+describe.each(['esp', 'kernel'] as const)('runImage in %s mode', (mode) => {
+  it('reports the exit line of an app that exits with status 0', async () => {
+    const text = marker();
+    const image = build(`ok-${mode}`, { lines: [text] });
+    const result = await runImage({ image, mode, timeoutSeconds: BOOT_TIMEOUT_SECONDS });
+    console.log(`[${mode}] status 0 boot: ${result.seconds.toFixed(2)} s`);
+    expect(result.outcome, report(result)).toBe('stub-exit');
+    expect(result.exitStatus).toBe(0);
+    expect(result.exitStatusBig).toBe(0n);
+    expect(result.output).toContain(`${text}\nefistub: exit: status=0x0\n`);
+    expect(result.output).not.toMatch(/[\x1b\r]/);
+  });
+
+  it('reports EFI_LOAD_ERROR exactly', async () => {
+    const text = marker();
+    const image = build(`load-error-${mode}`, { lines: [text], status: EFI_LOAD_ERROR });
+    const result = await runImage({ image, mode, timeoutSeconds: BOOT_TIMEOUT_SECONDS });
+    console.log(`[${mode}] EFI_LOAD_ERROR boot: ${result.seconds.toFixed(2)} s`);
+    expect(result.outcome, report(result)).toBe('stub-exit');
+    expect(result.exitStatusBig).toBe(0x8000000000000001n);
+    expect(result.exitStatus).toBe(Number(0x8000000000000001n));
+    expect(result.output).toContain(text);
+  });
+
+  it('reports a CPU exception (ud2) with the register dump', async () => {
+    const text = marker();
+    const image = build(`ud2-${mode}`, { lines: [text], printExitLine: false, ending: 'ud2' });
+    const result = await runImage({ image, mode, timeoutSeconds: BOOT_TIMEOUT_SECONDS });
+    console.log(`[${mode}] ud2 boot: ${result.seconds.toFixed(2)} s`);
+    expect(result.outcome, report(result)).toBe('cpu-exception');
+    expect(result.output).toContain(text);
+    expect(result.output).toMatch(/!!!! X64 Exception Type - 06\(#UD - Invalid Opcode\)/);
+    expect(result.output).toMatch(/RIP {2}- [0-9A-F]{16}/);
+  });
+
+  it('reports the firmware taking over when an app returns without the exit line', async () => {
+    const text = marker();
+    const image = build(`return-${mode}`, { lines: [text], printExitLine: false });
+    const result = await runImage({ image, mode, timeoutSeconds: BOOT_TIMEOUT_SECONDS });
+    console.log(`[${mode}] return without exit line: ${result.seconds.toFixed(2)} s`);
+    expect(result.outcome, report(result)).toBe('firmware-shell');
+    expect(result.exitStatus).toBeUndefined();
+    expect(result.output).toContain(text);
+    // Observed OVMF 2022.11 behaviour: a boot option returning EFI_SUCCESS leads BDS to its
+    // front page; the -kernel path is tried before the boot options, so BDS goes on to them
+    // and ends in the shell.
+    expect(result.output).toMatch(mode === 'esp' ? /starting Boot\d{4} "UiApp"/ : /starting Boot\d{4} "EFI Internal Shell"/);
+  });
+});
+
+describe('runImage', () => {
+  it('falls through to the UEFI shell when a boot option returns an error', async () => {
+    const text = marker();
+    const image = build('return-error', { lines: [text], printExitLine: false, status: EFI_LOAD_ERROR });
+    const result = await runImage({ image, mode: 'esp', timeoutSeconds: BOOT_TIMEOUT_SECONDS });
+    expect(result.outcome, report(result)).toBe('firmware-shell');
+    expect(result.output).toMatch(/starting Boot\d{4} "EFI Internal Shell"/);
+  });
+
+  it('stops at the first stopOn match and streams output as it comes', async () => {
+    const first = marker();
+    const image = build('stop-on', { lines: [first, 'second line'] });
+    const chunks: string[] = [];
+    const result = await runImage({
+      image, mode: 'kernel', timeoutSeconds: BOOT_TIMEOUT_SECONDS,
+      stopOn: new RegExp(first), onOutput: (chunk) => chunks.push(chunk),
+    });
+    expect(result.outcome, report(result)).toBe('stopped');
+    expect(chunks.join('')).toBe(result.output);
+    expect(result.output).toContain(first);
+  });
+
+  it('times out, kills QEMU and removes its own work dir', async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'efistub-timeout-'));
+    try {
+      const image = build('timeout', { lines: [marker()] });
+      // 1 s is well below OVMF's start-up time under TCG, so the exit line cannot arrive.
+      const result = await runImage({ image, mode: 'kernel', workDir, timeoutSeconds: 1 });
+      expect(result.outcome, report(result)).toBe('timeout');
+      expect(result.seconds).toBeLessThan(10);
+      expect(qemuPidsUsing(workDir)).toEqual([]);
+      expect(existsSync(join(workDir, 'OVMF_VARS.fd'))).toBe(true); // a given workDir is kept
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  it('throws a run-stage diagnostic for a missing image', async () => {
+    await expect(runImage({ image: join(buildDir, 'missing.efi'), timeoutSeconds: 5 }))
+      .rejects.toThrow(/missing\.efi: error ES903: image not found .*\[run\]/);
+  });
+});
+
+describe('ConsoleCleaner', () => {
+  it('strips escape sequences and \\r, also when split across chunks', () => {
+    const cleaner = new ConsoleCleaner();
+    const parts = ['\x1b[2J\x1b[01;01Hhel', 'lo\r\n\x1b[1m\x1b', '[33mShell> \x1b[0', 'm\x1b[=3hok\r\n'];
+    expect(parts.map((part) => cleaner.push(part)).join('') + cleaner.flush()).toBe('hello\nShell> ok\n');
+  });
+});
