@@ -4,7 +4,7 @@
  *
  * Exit codes: 0 success, 1 a stage failed (its diagnostics are printed), 2 bad usage.
  */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +78,7 @@ function usageError(verb: string, message: string): number {
   return 2;
 }
 
-function parse(verb: string, argv: string[], options: Parameters<typeof parseArgs>[0]['options'],
+function parse(verb: string, argv: string[], options: NonNullable<ParseArgsConfig['options']>,
   allowPositionals = false) {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
