@@ -994,6 +994,7 @@ class FileWalker {
         return;
       }
       this.report('no-member-access', node, `\`.${name}\` is not allowed here`);
+      if (symbol !== undefined && this.isLibSymbol(symbol)) return; // `Uint8Array.from`: one report
     }
     this.visit(object, depth);
   }
@@ -1009,19 +1010,24 @@ class FileWalker {
           (parent.operatorToken.kind === K.BarToken || parent.operatorToken.kind === K.GreaterThanGreaterThanGreaterThanToken) &&
           literalValue(parent.right) === 0;
         if (!wrapped) this.report('integer-division', node, 'write the division as `(a / b) | 0` or `(a / b) >>> 0`');
+        if (this.constantValue(node.right) === 0) this.report('integer-division', node, 'division by zero');
         break;
       }
+      case K.PercentToken:
+      case K.PercentEqualsToken:
+        if (this.constantValue(node.right) === 0) this.report('integer-division', node, 'remainder by zero');
+        break;
       case K.SlashEqualsToken:
         this.report('integer-division', node, '`/=` is not allowed; write `a = (a / b) | 0`');
         break;
       case K.AsteriskToken:
       case K.AsteriskEqualsToken: {
         const small = (e: ts.Expression): boolean => {
-          const v = literalValue(e);
+          const v = this.constantValue(e);
           return v !== undefined && Math.abs(v) <= SAFE_FACTOR;
         };
         if (!small(node.right) && (op === K.AsteriskEqualsToken || !small(node.left))) {
-          this.report('safe-multiply', node, 'neither factor is an integer literal of magnitude <= 2^21; use Math.imul(a, b)');
+          this.report('safe-multiply', node, 'neither factor is an integer constant of magnitude <= 2^21; use Math.imul(a, b)');
         }
         break;
       }
@@ -1068,10 +1074,24 @@ class FileWalker {
     return true;
   }
 
-  /** `x >>> 0` (or a `>>>` by a non-literal count) and literals >= 2^31. */
+  /**
+   * An integer literal, `-literal`, or a name whose type is a number literal type (a `const`
+   * initialized with a literal, also across imports); undefined otherwise.
+   */
+  private constantValue(expression: ts.Expression): number | undefined {
+    const literal = literalValue(expression);
+    if (literal !== undefined) return literal;
+    const inner = skipParentheses(expression);
+    if (!ts.isIdentifier(inner)) return undefined;
+    const type = this.checker.getTypeAtLocation(inner);
+    return type.isNumberLiteral() ? type.value : undefined;
+  }
+
+  /** `x >>> 0` (or a `>>>` by a non-literal count) and constants >= 2^31. */
   private isUnsignedOperand(expression: ts.Expression): boolean {
     const inner = skipParentheses(expression);
-    if (ts.isNumericLiteral(inner)) return Number(inner.text) >= MIN_SIGNED_MAGNITUDE;
+    const value = this.constantValue(inner);
+    if (value !== undefined) return value >= MIN_SIGNED_MAGNITUDE;
     if (ts.isBinaryExpression(inner) && inner.operatorToken.kind === ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken) {
       const count = literalValue(inner.right);
       return count === undefined || (count & 31) === 0;
