@@ -10,8 +10,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { readHostImports } from './host-imports.ts';
 
 const [inputPath, outputPath, hostDtsPath] = process.argv.slice(2);
-// porffor options: an ES module whose exports become Wasm exports.
-process.argv.push('--module');
+// porffor options: an ES module whose exports become Wasm exports; every host import kept
+// even when unused, so the C runtimes always see the same import list (and the instantiate
+// signature does not change with what the stub happens to call).
+process.argv.push('--module', '--no-treeshake-wasm-imports');
 
 const { createImport } = await import('porffor/compiler/builtins.js');
 const compile = (await import('porffor/compiler/index.js')).default;
