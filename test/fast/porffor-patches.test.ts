@@ -212,3 +212,74 @@ describe('003-int32-semantics', () => {
     expect(mismatchesFor(wasm, 1).length).toBeGreaterThan(0);
   });
 });
+
+describe('004-typed-array-length', () => {
+  // Returns 0 when every check passes, otherwise the number of the first failing check.
+  const source = `
+const KiB = 1024, MiB = 1024 * 1024;
+function fillAndCheck(a, b, seedA, seedB) {
+  for (let i = 0; i < a.length; i++) a[i] = (i * seedA) & 0xff;
+  for (let i = 0; i < b.length; i++) b[i] = (i * seedB + 1) & 0xff;
+  for (let i = 0; i < a.length; i++) if (a[i] !== ((i * seedA) & 0xff)) return 1;
+  for (let i = 0; i < b.length; i++) if (b[i] !== ((i * seedB + 1) & 0xff)) return 2;
+  return 0;
+}
+export function main(step) {
+  if (step === 0) {
+    const a = new Uint8Array(100 * KiB);
+    const b = new Uint8Array(3 * MiB);
+    if (a.length !== 100 * KiB) return 10;
+    if (b.length !== 3 * MiB) return 11;
+    const bad = fillAndCheck(a, b, 7, 13);
+    if (bad) return 20 + bad;
+    return 0;
+  }
+  if (step === 1) {
+    const big = new Uint8Array(20 * MiB);
+    const after = new Uint8Array(64);
+    if (big.length !== 20 * MiB) return 30;
+    big[20 * MiB - 1] = 0x5a;
+    for (let i = 0; i < 64; i++) after[i] = 0xa5;
+    if (big[20 * MiB - 1] !== 0x5a) return 31;
+    return 0;
+  }
+  if (step === 2) {
+    const w16 = new Uint16Array(40000), w32 = new Uint32Array(40000), s32 = new Int32Array(40000);
+    for (let i = 0; i < 40000; i++) { w16[i] = i; w32[i] = i * 3; s32[i] = -i; }
+    for (let i = 0; i < 40000; i++) if (w16[i] !== i || w32[i] !== i * 3 || s32[i] !== -i) return 40;
+    if (w16.length !== 40000 || w32.length !== 40000 || s32.length !== 40000) return 41;
+    return 0;
+  }
+  if (step === 3) {
+    const buffer = new ArrayBuffer(5 * MiB);
+    const view = new Uint8Array(buffer);
+    const next = new Uint8Array(256);
+    view[5 * MiB - 1] = 0x77;
+    for (let i = 0; i < 256; i++) next[i] = 0x11;
+    if (view.length !== 5 * MiB || view[5 * MiB - 1] !== 0x77) return 50;
+    return 0;
+  }
+  return 99;
+}
+`;
+  const steps = [ 0, 1, 2, 3 ];
+  const run = (wasm: Uint8Array, step: number): number | string => {
+    try {
+      return callExport(instantiate(wasm), 'main', step);
+    } catch (e) {
+      return `trap: ${(e as Error).message}`;
+    }
+  };
+
+  test('typed arrays and ArrayBuffers reserve their whole length, however large', () => {
+    const wasm = compileSnippetOrThrow(source);
+    expect(steps.map(step => run(wasm, step))).toEqual([ 0, 0, 0, 0 ]);
+    expect(runWabt('wasm-validate', wasm).status).toBe(0);
+    expect(runWabt('wasm2c', wasm).status).toBe(0);
+  });
+
+  test('fails without the patch: overlap or out-of-bounds', () => {
+    const wasm = compileSnippetOrThrow(source, { porfforDir: porfforWithout('004-typed-array-length') });
+    expect(steps.map(step => run(wasm, step))).not.toEqual([ 0, 0, 0, 0 ]);
+  });
+});
