@@ -49,7 +49,7 @@ export function readField8(baseLo: number, baseHi: number, offset: number): numb
 
 /** Writes the 32-bit field at byte `offset`; returns the host's status (writes are checked). */
 export function writeField32(baseLo: number, baseHi: number, offset: number, value: number): number {
-  return hostPhysWrite32(addressPlusLo(baseLo, offset), addressPlusHi(baseLo, baseHi, offset), value);
+  return hostPhysWrite32(addressPlusLo(baseLo, offset), addressPlusHi(baseLo, baseHi, offset), value) | 0;
 }
 
 /** Writes a 64-bit field at byte `offset` as two 32-bit halves; returns the host's status. */

@@ -92,12 +92,12 @@ export function efiArgumentScratch(index: number, offset: number): void {
 
 /** Reads the 32-bit word at `offset` of the scratch page. */
 export function scratchRead32(offset: number): number {
-  return readField32(hostScratchAddressLo(), hostScratchAddressHi(), offset);
+  return readField32(hostScratchAddressLo() >>> 0, hostScratchAddressHi() >>> 0, offset);
 }
 
 /** Writes a 64-bit value at `offset` of the scratch page (an in/out parameter's input). */
 export function scratchWrite64(offset: number, lo: number, hi: number): number {
-  return writeField64(hostScratchAddressLo(), hostScratchAddressHi(), offset, lo, hi);
+  return writeField64(hostScratchAddressLo() >>> 0, hostScratchAddressHi() >>> 0, offset, lo, hi);
 }
 
 /** Copies a 64-bit out-parameter from the scratch page into the result array. */
@@ -121,7 +121,7 @@ export function efiCallPointer(functionLo: number, functionHi: number, argumentC
   if (((functionLo | functionHi) | 0) === 0) {
     return EFI_INVALID_PARAMETER;
   }
-  return hostEfiCall(functionLo, functionHi, efiCallHalves, argumentCount);
+  return hostEfiCall(functionLo, functionHi, efiCallHalves, argumentCount) | 0;
 }
 
 /** Calls the boot service in `slot` (a BOOT_SERVICES_* offset) with the arguments set so far. */

@@ -1,0 +1,757 @@
+/**
+ * @fileoverview The simulated UEFI firmware: tables, memory map, boot services, protocols.
+ *
+ * Everything the stub sees lives in simulated physical memory (memory.ts), laid out from the
+ * same offsets the stub reads (stub-src/efi/tables.ts and friends), so a wrong offset in the
+ * description shows as a wrong answer here and in the table test. Firmware functions are fake
+ * addresses in a BootServicesCode region (each a few int3 bytes); hostEfiCall lands in
+ * Simulator.efiCall, which looks the address up and runs the TypeScript implementation with
+ * the 64-bit arguments. Every boot service slot is filled: the ones not simulated record the
+ * call and return EFI_UNSUPPORTED.
+ *
+ * The simulator is strict where real firmware is merely undefined, so stub bugs show in tests:
+ * a call to a non-function address, too few arguments, a boot service after ExitBootServices,
+ * FreePages of something AllocatePages did not return, an out-parameter outside memory.
+ *
+ * Layout (defaults; 64 MiB of RAM at physical 0):
+ *   0x0000000  1 MiB           EfiReservedMemoryType (legacy area, never handed out)
+ *   0x0100000  512 KiB         EfiBootServicesCode   fake boot service entry points
+ *   0x0180000  512 KiB         EfiRuntimeServicesCode fake runtime service entry points
+ *   0x0200000  512 KiB         EfiBootServicesData   system table, boot services, ConOut, handles
+ *   0x0280000  64 KiB          EfiRuntimeServicesData runtime services table
+ *   0x0290000  64 KiB          EfiACPIReclaimMemory  RSDP
+ *   0x02a0000  64 KiB          EfiACPIMemoryNVS
+ *   0x02b0000  ...             EfiConventionalMemory
+ *   0x0400000  image           EfiLoaderCode         the stub's PE image (ImageBase)
+ *   ...        ...             EfiConventionalMemory
+ *   0x0800000  2 MiB           EfiLoaderData         the host runtime (scratch page at its start)
+ *   0x0a00000  ...             EfiConventionalMemory
+ *   0x3c00000  3 MiB           EfiBootServicesData   firmware heap
+ *   0x3f00000  64 KiB          EfiUnusableMemory
+ *   0x3f10000  ...             EfiRuntimeServicesData
+ *   0xfec00000 4 KiB (no RAM)  EfiMemoryMappedIO      (reads fault: not backed)
+ */
+
+import * as T from '../../../stub-src/efi/tables.ts';
+import * as S from '../../../stub-src/efi/status.ts';
+import * as G from '../../../stub-src/efi/guids.ts';
+import * as LI from '../../../stub-src/efi/proto-loaded-image.ts';
+import * as TO from '../../../stub-src/efi/proto-simple-text-output.ts';
+import { hex, joinAddress, PAGE_SIZE, PhysicalMemory, SimulatorFault } from './memory.ts';
+import { buildPeImage, defaultSections, type BuiltPeImage, type PeSectionSpec } from './pe-builder.ts';
+
+export type GuidWords = readonly [number, number, number, number];
+
+export function guidKey(words: GuidWords): string {
+  return words.map((w) => (w >>> 0).toString(16).padStart(8, '0')).join('-');
+}
+
+export const LOADED_IMAGE_GUID: GuidWords = [G.LOADED_IMAGE_PROTOCOL_GUID_0, G.LOADED_IMAGE_PROTOCOL_GUID_1, G.LOADED_IMAGE_PROTOCOL_GUID_2, G.LOADED_IMAGE_PROTOCOL_GUID_3];
+export const SIMPLE_TEXT_OUTPUT_GUID: GuidWords = [G.SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID_0, G.SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID_1, G.SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID_2, G.SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID_3];
+export const ACPI_20_TABLE_GUID: GuidWords = [G.ACPI_20_TABLE_GUID_0, G.ACPI_20_TABLE_GUID_1, G.ACPI_20_TABLE_GUID_2, G.ACPI_20_TABLE_GUID_3];
+export const SMBIOS3_TABLE_GUID: GuidWords = [G.SMBIOS3_TABLE_GUID_0, G.SMBIOS3_TABLE_GUID_1, G.SMBIOS3_TABLE_GUID_2, G.SMBIOS3_TABLE_GUID_3];
+
+export interface MemoryDescriptor {
+  type: number;
+  start: number;
+  pages: number;
+  attribute: bigint;
+}
+
+interface Allocation {
+  start: number;
+  pages: number;
+  type: number;
+  kind: 'pages' | 'pool';
+}
+
+/** A firmware function: 64-bit arguments in, folded 32-bit status out. */
+export type FirmwareFunction = (args: bigint[]) => number;
+
+export interface FirmwareCall {
+  name: string;
+  args: bigint[];
+  status: number;
+}
+
+export interface Refusal {
+  what: 'write' | 'grant';
+  address: number;
+  length: number;
+}
+
+export interface KernelEntry {
+  entry: number;
+  bootParams: number;
+}
+
+/** Thrown by hostEnterKernel on success: the real one never returns. */
+export class KernelEntered extends Error {
+  constructor(readonly entry: number, readonly bootParams: number) {
+    super(`kernel entered at ${hex(entry)} with boot_params ${hex(bootParams)}`);
+    this.name = 'KernelEntered';
+  }
+}
+
+export interface SimulatorOptions {
+  memorySize?: number;
+  vendor?: string;
+  firmwareRevision?: number;
+  /** EFI_SYSTEM_TABLE.Hdr.Revision, default UEFI 2.70 ((2 << 16) | 70). */
+  uefiRevision?: number;
+  /** The loaded image's sections (built with buildPeImage); default defaultSections(). */
+  sections?: PeSectionSpec[];
+  /** Or a ready image (mapped layout). */
+  image?: Uint8Array;
+  imageBase?: number;
+  /** UCS-2 load options of the loaded image, if any. */
+  loadOptions?: string;
+  /** GetMemoryMap's DescriptorSize; OVMF uses 48. */
+  descriptorSize?: number;
+  /** CPUID answers by "leaf" or "leaf:subleaf" (hex or decimal keys), [eax, ebx, ecx, edx]. */
+  cpuid?: Record<string, [number, number, number, number]>;
+  /** MSR values; reading any other MSR is refused (as a #GP would be). */
+  msrs?: Record<number, bigint>;
+  tscStart?: bigint;
+  tscStep?: bigint;
+  /** RDRAND values in order, or null when the CPU has none; default a fixed xorshift sequence. */
+  random?: bigint[] | null;
+  /** Copy console lines to stdout (also with EFISTUB_SIM_ECHO=1). */
+  echoConsole?: boolean;
+}
+
+const MEMORY_SIZE = 64 * 1024 * 1024;
+const BOOT_CODE = 0x100000;
+const RUNTIME_CODE = 0x180000;
+const BOOT_DATA = 0x200000;
+const RUNTIME_DATA = 0x280000;
+const ACPI_RECLAIM = 0x290000;
+const ACPI_NVS = 0x2a0000;
+const IMAGE_BASE = 0x400000;
+const HOST_AREA = 0x800000;
+const HOST_AREA_SIZE = 0x200000;
+const FIRMWARE_HEAP = 0x3c00000;
+const UNUSABLE = 0x3f00000;
+const RUNTIME_DATA_HIGH = 0x3f10000;
+const MMIO = 0xfec00000;
+
+const ATTRIBUTES_RAM = BigInt(T.EFI_MEMORY_UC | T.EFI_MEMORY_WC | T.EFI_MEMORY_WT | T.EFI_MEMORY_WB);
+const ATTRIBUTE_RUNTIME = 1n << 63n;
+
+/** Boot services slots in table order, named as in UEFI 2.10 §4.4 (BOOT_SERVICES_* constants). */
+const BOOT_SERVICE_SLOTS: [string, number][] = Object.entries(T)
+  .filter(([name]) => name.startsWith('BOOT_SERVICES_') && !/_(SIGNATURE_LO|SIGNATURE_HI|SIZE|RESERVED)$/.test(name))
+  .map(([name, offset]) => [name.slice('BOOT_SERVICES_'.length), offset as number]);
+const RUNTIME_SERVICE_SLOTS: [string, number][] = Object.entries(T)
+  .filter(([name]) => name.startsWith('RUNTIME_SERVICES_') && !/_(SIGNATURE_LO|SIGNATURE_HI|SIZE)$/.test(name))
+  .map(([name, offset]) => [name.slice('RUNTIME_SERVICES_'.length), offset as number]);
+
+const pascal = (name: string) => name.toLowerCase().replace(/(^|_)([a-z0-9])/g, (_m, _u, c: string) => c.toUpperCase());
+
+export class Simulator {
+  readonly memory: PhysicalMemory;
+  readonly options: SimulatorOptions;
+  /** The memory map, sorted by address. */
+  descriptors: MemoryDescriptor[] = [];
+  mapKey = 1;
+  readonly allocations: Allocation[] = [];
+  readonly calls: FirmwareCall[] = [];
+  readonly consoleLines: string[] = [];
+  consolePending = '';
+  /** Text written through ConOut.OutputString. */
+  conOutText = '';
+  readonly refusals: Refusal[] = [];
+  readonly grants: { start: number; end: number }[] = [];
+  readonly kernelEntries: KernelEntry[] = [];
+  /** Status hostEnterKernel returns instead of entering; undefined = enter (throw KernelEntered). */
+  enterKernelStatus: number | undefined;
+  exitedBootServices = false;
+  readonly image: BuiltPeImage;
+  readonly imageBase: number;
+  readonly imageHandle: number;
+  readonly systemTable: number;
+  readonly bootServices: number;
+  readonly runtimeServices: number;
+  readonly conOut: number;
+  readonly consoleHandle: number;
+  readonly scratch = HOST_AREA;
+  readonly loadedImage: number;
+  readonly configurationTable: number;
+
+  private readonly functions = new Map<number, { name: string; arity: number; run: FirmwareFunction }>();
+  private readonly functionAddresses = new Map<string, number>();
+  private nextBootFunction = BOOT_CODE;
+  private nextRuntimeFunction = RUNTIME_CODE;
+  private bootDataNext = BOOT_DATA;
+  private readonly protocols = new Map<number, Map<string, number>>();
+  private readonly failures = new Map<string, { status: number; remaining: number }>();
+  private tsc: bigint;
+  private randomIndex = 0;
+  private randomState = 0x2545f4914f6cdd1dn;
+  private configurationEntries: { guid: GuidWords; table: number }[] = [];
+
+  constructor(options: SimulatorOptions = {}) {
+    this.options = options;
+    this.memory = new PhysicalMemory(options.memorySize ?? MEMORY_SIZE);
+    this.tsc = options.tscStart ?? 1_000_000_000n;
+    this.image = options.image
+      ? { bytes: options.image, sizeOfImage: options.image.length, sections: [] }
+      : buildPeImage(options.sections ?? defaultSections());
+    this.imageBase = options.imageBase ?? IMAGE_BASE;
+    const imagePages = Math.ceil(this.image.bytes.length / PAGE_SIZE);
+    if (this.imageBase + imagePages * PAGE_SIZE > HOST_AREA) throw new Error('image too large for the simulator layout');
+    this.buildMemoryMap(imagePages);
+    this.memory.writeBytes(this.imageBase, this.image.bytes);
+    this.memory.bytes.fill(0xcc, BOOT_CODE, BOOT_DATA); // int3 everywhere code lives
+
+    this.imageHandle = this.bootAlloc(16);
+    this.consoleHandle = this.bootAlloc(16);
+    this.bootServices = this.buildBootServices();
+    this.runtimeServices = this.buildRuntimeServices();
+    this.conOut = this.buildConOut();
+    this.configurationTable = this.bootAlloc(T.CONFIGURATION_TABLE_SIZE * 8);
+    this.systemTable = this.buildSystemTable();
+    this.loadedImage = this.buildLoadedImage();
+    this.installProtocol(this.imageHandle, LOADED_IMAGE_GUID, this.loadedImage);
+    this.installProtocol(this.consoleHandle, SIMPLE_TEXT_OUTPUT_GUID, this.conOut);
+    this.buildAcpiAndSmbios();
+  }
+
+  // --- layout -------------------------------------------------------------------------------
+
+  private buildMemoryMap(imagePages: number): void {
+    const size = this.memory.size;
+    const d = (type: number, start: number, end: number, attribute = ATTRIBUTES_RAM) =>
+      this.descriptors.push({ type, start, pages: (end - start) / PAGE_SIZE, attribute });
+    const imageEnd = this.imageBase + imagePages * PAGE_SIZE;
+    d(T.EFI_RESERVED_MEMORY_TYPE, 0, BOOT_CODE);
+    d(T.EFI_BOOT_SERVICES_CODE, BOOT_CODE, RUNTIME_CODE);
+    d(T.EFI_RUNTIME_SERVICES_CODE, RUNTIME_CODE, BOOT_DATA, ATTRIBUTES_RAM | ATTRIBUTE_RUNTIME);
+    d(T.EFI_BOOT_SERVICES_DATA, BOOT_DATA, RUNTIME_DATA);
+    d(T.EFI_RUNTIME_SERVICES_DATA, RUNTIME_DATA, ACPI_RECLAIM, ATTRIBUTES_RAM | ATTRIBUTE_RUNTIME);
+    d(T.EFI_ACPI_RECLAIM_MEMORY, ACPI_RECLAIM, ACPI_NVS);
+    d(T.EFI_ACPI_MEMORY_NVS, ACPI_NVS, 0x2b0000);
+    d(T.EFI_CONVENTIONAL_MEMORY, 0x2b0000, this.imageBase);
+    d(T.EFI_LOADER_CODE, this.imageBase, imageEnd);
+    if (imageEnd < HOST_AREA) d(T.EFI_CONVENTIONAL_MEMORY, imageEnd, HOST_AREA);
+    d(T.EFI_LOADER_DATA, HOST_AREA, HOST_AREA + HOST_AREA_SIZE);
+    if (size >= MEMORY_SIZE) {
+      d(T.EFI_CONVENTIONAL_MEMORY, HOST_AREA + HOST_AREA_SIZE, FIRMWARE_HEAP);
+      d(T.EFI_BOOT_SERVICES_DATA, FIRMWARE_HEAP, UNUSABLE);
+      d(T.EFI_UNUSABLE_MEMORY, UNUSABLE, RUNTIME_DATA_HIGH);
+      d(T.EFI_RUNTIME_SERVICES_DATA, RUNTIME_DATA_HIGH, size, ATTRIBUTES_RAM | ATTRIBUTE_RUNTIME);
+    } else {
+      if (size <= HOST_AREA + HOST_AREA_SIZE) throw new Error('simulated memory too small');
+      d(T.EFI_CONVENTIONAL_MEMORY, HOST_AREA + HOST_AREA_SIZE, size);
+    }
+    d(T.EFI_MEMORY_MAPPED_IO, MMIO, MMIO + PAGE_SIZE, BigInt(T.EFI_MEMORY_UC) | ATTRIBUTE_RUNTIME);
+  }
+
+  /** Bump allocation in the firmware's BootServicesData area (tables, strings, handles). */
+  private bootAlloc(size: number): number {
+    const at = this.bootDataNext;
+    this.bootDataNext = (this.bootDataNext + size + 15) & ~15;
+    if (this.bootDataNext > RUNTIME_DATA) throw new Error('simulator firmware data area full');
+    return at;
+  }
+
+  private writeHeader(at: number, signatureLo: number, signatureHi: number, revision: number, size: number): void {
+    this.memory.write32(at + T.TABLE_HEADER_SIGNATURE, signatureLo);
+    this.memory.write32(at + T.TABLE_HEADER_SIGNATURE + 4, signatureHi);
+    this.memory.write32(at + T.TABLE_HEADER_REVISION, revision);
+    this.memory.write32(at + T.TABLE_HEADER_HEADER_SIZE, size);
+    this.memory.write32(at + T.TABLE_HEADER_CRC32, 0);
+  }
+
+  /** Registers a firmware function; returns its fake entry address. */
+  registerFunction(name: string, arity: number, run: FirmwareFunction, runtime = false): number {
+    const address = runtime ? this.nextRuntimeFunction : this.nextBootFunction;
+    if (runtime) this.nextRuntimeFunction += 16;
+    else this.nextBootFunction += 16;
+    this.functions.set(address, { name, arity, run });
+    this.functionAddresses.set(name, address);
+    return address;
+  }
+
+  functionAddress(name: string): number {
+    const address = this.functionAddresses.get(name);
+    if (address === undefined) throw new Error(`no firmware function ${name}`);
+    return address;
+  }
+
+  private buildBootServices(): number {
+    const table = this.bootAlloc(T.BOOT_SERVICES_SIZE);
+    this.writeHeader(table, T.BOOT_SERVICES_SIGNATURE_LO, T.BOOT_SERVICES_SIGNATURE_HI, this.uefiRevision, T.BOOT_SERVICES_SIZE);
+    const implemented: Record<string, [number, FirmwareFunction]> = {
+      ALLOCATE_PAGES: [4, (a) => this.allocatePagesService(a)],
+      FREE_PAGES: [2, (a) => this.freePagesService(a)],
+      GET_MEMORY_MAP: [5, (a) => this.getMemoryMapService(a)],
+      ALLOCATE_POOL: [3, (a) => this.allocatePoolService(a)],
+      FREE_POOL: [1, (a) => this.freePoolService(a)],
+      HANDLE_PROTOCOL: [3, (a) => this.openProtocolService(a[0], a[1], a[2], T.EFI_OPEN_PROTOCOL_BY_HANDLE_PROTOCOL)],
+      OPEN_PROTOCOL: [6, (a) => this.openProtocolService(a[0], a[1], a[2], Number(a[5]))],
+      CLOSE_PROTOCOL: [4, (a) => this.closeProtocolService(a)],
+      LOCATE_PROTOCOL: [3, (a) => this.locateProtocolService(a)],
+      EXIT_BOOT_SERVICES: [2, (a) => this.exitBootServicesService(a)],
+      STALL: [1, () => S.EFI_SUCCESS],
+      SET_WATCHDOG_TIMER: [4, () => S.EFI_SUCCESS],
+    };
+    for (const [slot, offset] of BOOT_SERVICE_SLOTS) {
+      const name = pascal(slot);
+      const [arity, run] = implemented[slot] ?? [0, () => S.EFI_UNSUPPORTED];
+      this.memory.write64(table + offset, this.registerFunction(name, arity, run));
+    }
+    return table;
+  }
+
+  private buildRuntimeServices(): number {
+    const table = RUNTIME_DATA;
+    this.writeHeader(table, T.RUNTIME_SERVICES_SIGNATURE_LO, T.RUNTIME_SERVICES_SIGNATURE_HI, this.uefiRevision, T.RUNTIME_SERVICES_SIZE);
+    for (const [slot, offset] of RUNTIME_SERVICE_SLOTS) {
+      this.memory.write64(table + offset, this.registerFunction(pascal(slot), 0, () => S.EFI_UNSUPPORTED, true));
+    }
+    return table;
+  }
+
+  private buildConOut(): number {
+    const protocol = this.bootAlloc(TO.SIMPLE_TEXT_OUTPUT_SIZE);
+    const mode = this.bootAlloc(TO.TEXT_OUTPUT_MODE_SIZE);
+    const slot = (offset: number, name: string, arity: number, run: FirmwareFunction) =>
+      this.memory.write64(protocol + offset, this.registerFunction(`ConOut.${name}`, arity, run));
+    const checkThis = (a: bigint[]) => Number(a[0]) === protocol;
+    slot(TO.SIMPLE_TEXT_OUTPUT_RESET, 'Reset', 2, (a) => (checkThis(a) ? S.EFI_SUCCESS : S.EFI_INVALID_PARAMETER));
+    slot(TO.SIMPLE_TEXT_OUTPUT_OUTPUT_STRING, 'OutputString', 2, (a) => {
+      if (!checkThis(a)) return S.EFI_INVALID_PARAMETER;
+      this.conOutText += this.memory.readUcs2(this.pointer(a[1], 'OutputString String'));
+      return S.EFI_SUCCESS;
+    });
+    slot(TO.SIMPLE_TEXT_OUTPUT_TEST_STRING, 'TestString', 2, () => S.EFI_SUCCESS);
+    slot(TO.SIMPLE_TEXT_OUTPUT_QUERY_MODE, 'QueryMode', 4, (a) => {
+      if (a[1] !== 0n) return S.EFI_UNSUPPORTED;
+      this.memory.write64(this.pointer(a[2], 'QueryMode Columns'), 80n);
+      this.memory.write64(this.pointer(a[3], 'QueryMode Rows'), 25n);
+      return S.EFI_SUCCESS;
+    });
+    slot(TO.SIMPLE_TEXT_OUTPUT_SET_MODE, 'SetMode', 2, (a) => (a[1] === 0n ? S.EFI_SUCCESS : S.EFI_UNSUPPORTED));
+    slot(TO.SIMPLE_TEXT_OUTPUT_SET_ATTRIBUTE, 'SetAttribute', 2, () => S.EFI_SUCCESS);
+    slot(TO.SIMPLE_TEXT_OUTPUT_CLEAR_SCREEN, 'ClearScreen', 1, () => S.EFI_SUCCESS);
+    slot(TO.SIMPLE_TEXT_OUTPUT_SET_CURSOR_POSITION, 'SetCursorPosition', 3, () => S.EFI_SUCCESS);
+    slot(TO.SIMPLE_TEXT_OUTPUT_ENABLE_CURSOR, 'EnableCursor', 2, () => S.EFI_SUCCESS);
+    this.memory.write64(protocol + TO.SIMPLE_TEXT_OUTPUT_MODE, mode);
+    this.memory.write32(mode + TO.TEXT_OUTPUT_MODE_MAX_MODE, 1);
+    this.memory.write32(mode + TO.TEXT_OUTPUT_MODE_ATTRIBUTE, 0x07);
+    this.memory.write32(mode + TO.TEXT_OUTPUT_MODE_CURSOR_VISIBLE, 1);
+    return protocol;
+  }
+
+  private get uefiRevision(): number {
+    return this.options.uefiRevision ?? ((2 << 16) | 70);
+  }
+
+  private buildSystemTable(): number {
+    const table = this.bootAlloc(T.SYSTEM_TABLE_SIZE);
+    this.writeHeader(table, T.SYSTEM_TABLE_SIGNATURE_LO, T.SYSTEM_TABLE_SIGNATURE_HI, this.uefiRevision, T.SYSTEM_TABLE_SIZE);
+    const vendor = this.options.vendor ?? 'efistub simulator';
+    const vendorAddress = this.bootAlloc(2 * vendor.length + 2);
+    this.memory.writeUcs2(vendorAddress, vendor);
+    this.memory.write64(table + T.SYSTEM_TABLE_FIRMWARE_VENDOR, vendorAddress);
+    this.memory.write32(table + T.SYSTEM_TABLE_FIRMWARE_REVISION, this.options.firmwareRevision ?? 0x10000);
+    this.memory.write64(table + T.SYSTEM_TABLE_CONSOLE_IN_HANDLE, 0);
+    this.memory.write64(table + T.SYSTEM_TABLE_CON_IN, 0);
+    this.memory.write64(table + T.SYSTEM_TABLE_CONSOLE_OUT_HANDLE, this.consoleHandle);
+    this.memory.write64(table + T.SYSTEM_TABLE_CON_OUT, this.conOut);
+    this.memory.write64(table + T.SYSTEM_TABLE_STANDARD_ERROR_HANDLE, this.consoleHandle);
+    this.memory.write64(table + T.SYSTEM_TABLE_STD_ERR, this.conOut);
+    this.memory.write64(table + T.SYSTEM_TABLE_RUNTIME_SERVICES, this.runtimeServices);
+    this.memory.write64(table + T.SYSTEM_TABLE_BOOT_SERVICES, this.bootServices);
+    this.memory.write64(table + T.SYSTEM_TABLE_CONFIGURATION_TABLE, this.configurationTable);
+    return table;
+  }
+
+  private buildLoadedImage(): number {
+    const at = this.bootAlloc(LI.LOADED_IMAGE_SIZE);
+    this.memory.write32(at + LI.LOADED_IMAGE_REVISION, LI.LOADED_IMAGE_PROTOCOL_REVISION);
+    this.memory.write64(at + LI.LOADED_IMAGE_SYSTEM_TABLE, this.systemTable);
+    if (this.options.loadOptions !== undefined) {
+      const text = this.options.loadOptions;
+      const options = this.bootAlloc(2 * text.length + 2);
+      this.memory.writeUcs2(options, text);
+      this.memory.write32(at + LI.LOADED_IMAGE_LOAD_OPTIONS_SIZE, 2 * text.length + 2);
+      this.memory.write64(at + LI.LOADED_IMAGE_LOAD_OPTIONS, options);
+    }
+    this.memory.write64(at + LI.LOADED_IMAGE_IMAGE_BASE, this.imageBase);
+    this.memory.write64(at + LI.LOADED_IMAGE_IMAGE_SIZE, this.image.sizeOfImage);
+    this.memory.write32(at + LI.LOADED_IMAGE_IMAGE_CODE_TYPE, T.EFI_LOADER_CODE);
+    this.memory.write32(at + LI.LOADED_IMAGE_IMAGE_DATA_TYPE, T.EFI_LOADER_DATA);
+    return at;
+  }
+
+  private buildAcpiAndSmbios(): void {
+    // ACPI 6.5 §5.2.5.3 RSDP: "RSD PTR ", checksum, OEMID, revision 2, RSDT, length, XSDT…
+    const rsdp = ACPI_RECLAIM;
+    this.memory.writeBytes(rsdp, Buffer.from('RSD PTR ', 'latin1'));
+    this.memory.writeBytes(rsdp + 9, Buffer.from('EFISIM', 'latin1'));
+    this.memory.write8(rsdp + 15, 2);
+    this.memory.write32(rsdp + 20, 36);
+    let sum = 0;
+    for (let i = 0; i < 20; i++) sum += this.memory.read8(rsdp + i);
+    this.memory.write8(rsdp + 8, (256 - (sum & 0xff)) & 0xff);
+    sum = 0;
+    for (let i = 0; i < 36; i++) sum += this.memory.read8(rsdp + i);
+    this.memory.write8(rsdp + 32, (256 - (sum & 0xff)) & 0xff);
+    this.addConfigurationTable(ACPI_20_TABLE_GUID, rsdp);
+    const smbios = ACPI_RECLAIM + 0x100;
+    this.memory.writeBytes(smbios, Buffer.from('_SM3_', 'latin1'));
+    this.addConfigurationTable(SMBIOS3_TABLE_GUID, smbios);
+  }
+
+  /** Adds an EFI_CONFIGURATION_TABLE entry (at most 8). */
+  addConfigurationTable(guid: GuidWords, table: number): void {
+    if (this.configurationEntries.length >= 8) throw new Error('simulator configuration table full');
+    const at = this.configurationTable + T.CONFIGURATION_TABLE_SIZE * this.configurationEntries.length;
+    guid.forEach((word, i) => this.memory.write32(at + T.CONFIGURATION_TABLE_VENDOR_GUID + 4 * i, word));
+    this.memory.write64(at + T.CONFIGURATION_TABLE_VENDOR_TABLE, table);
+    this.configurationEntries.push({ guid, table });
+    this.memory.write64(this.systemTable + T.SYSTEM_TABLE_NUMBER_OF_TABLE_ENTRIES, this.configurationEntries.length);
+  }
+
+  installProtocol(handle: number, guid: GuidWords, interfaceAddress: number): void {
+    let table = this.protocols.get(handle);
+    if (!table) this.protocols.set(handle, (table = new Map()));
+    table.set(guidKey(guid), interfaceAddress);
+  }
+
+  uninstallProtocol(handle: number, guid: GuidWords): void {
+    this.protocols.get(handle)?.delete(guidKey(guid));
+  }
+
+  /** A new handle (a small firmware allocation, so it looks like a pointer). */
+  createHandle(): number {
+    return this.bootAlloc(16);
+  }
+
+  // --- fault injection ----------------------------------------------------------------------
+
+  /** Makes the firmware function `name` (e.g. "AllocatePages") fail with `status`, `count` times. */
+  injectFailure(name: string, status: number, count = Infinity): void {
+    this.functionAddress(name);
+    this.failures.set(name, { status: status >>> 0, remaining: count });
+  }
+
+  // --- the efiCall dispatcher ---------------------------------------------------------------
+
+  /** Runs the firmware function at `address` with 64-bit `args`; returns the folded status. */
+  efiCall(address: number, args: bigint[]): number {
+    const fn = this.functions.get(address);
+    if (!fn) throw new SimulatorFault(`efiCall to ${hex(address)}, which is not a firmware function`);
+    if (args.length < fn.arity) {
+      throw new SimulatorFault(`${fn.name} called with ${args.length} arguments, needs ${fn.arity}`);
+    }
+    if (this.exitedBootServices && address < RUNTIME_CODE) {
+      throw new SimulatorFault(`${fn.name} called after ExitBootServices`);
+    }
+    let status: number;
+    const failure = this.failures.get(fn.name);
+    if (failure && failure.remaining > 0) {
+      failure.remaining--;
+      status = failure.status;
+    } else {
+      status = fn.run(args) >>> 0;
+    }
+    this.calls.push({ name: fn.name, args, status });
+    return status;
+  }
+
+  callsTo(name: string): FirmwareCall[] {
+    return this.calls.filter((call) => call.name === name);
+  }
+
+  /** A pointer argument the firmware will dereference: not null, inside memory. */
+  private pointer(value: bigint, what: string, length = 8): number {
+    const address = Number(value);
+    if (value === 0n || !this.memory.contains(address, length)) {
+      throw new SimulatorFault(`${what}: bad pointer ${hex(value)}`);
+    }
+    return address;
+  }
+
+  // --- memory services (UEFI 2.10 §7.2) -------------------------------------------------------
+
+  private static allocatableType(type: number): boolean {
+    if (type >= T.EFI_MAX_MEMORY_TYPE && type < 0x70000000) return false;
+    return type !== T.EFI_CONVENTIONAL_MEMORY && type !== T.EFI_PERSISTENT_MEMORY && type !== T.EFI_UNACCEPTED_MEMORY_TYPE;
+  }
+
+  /** Re-types [start, start + pages) in the map, splitting and merging descriptors. */
+  private retype(start: number, pages: number, type: number): void {
+    const end = start + pages * PAGE_SIZE;
+    const next: MemoryDescriptor[] = [];
+    for (const d of this.descriptors) {
+      const dEnd = d.start + d.pages * PAGE_SIZE;
+      if (dEnd <= start || d.start >= end) {
+        next.push(d);
+        continue;
+      }
+      if (d.start < start) next.push({ ...d, pages: (start - d.start) / PAGE_SIZE });
+      const s = Math.max(d.start, start);
+      const e = Math.min(dEnd, end);
+      next.push({ ...d, type, start: s, pages: (e - s) / PAGE_SIZE });
+      if (dEnd > end) next.push({ ...d, start: end, pages: (dEnd - end) / PAGE_SIZE });
+    }
+    next.sort((a, b) => a.start - b.start);
+    const merged: MemoryDescriptor[] = [];
+    for (const d of next) {
+      const last = merged[merged.length - 1];
+      if (last && last.type === d.type && last.attribute === d.attribute && last.start + last.pages * PAGE_SIZE === d.start) {
+        last.pages += d.pages;
+      } else {
+        merged.push({ ...d });
+      }
+    }
+    this.descriptors = merged;
+    this.mapKey++;
+  }
+
+  /** Top-down search of conventional memory; returns the start address or undefined. */
+  private findFree(pages: number, maxEnd: number): number | undefined {
+    const size = pages * PAGE_SIZE;
+    for (let i = this.descriptors.length - 1; i >= 0; i--) {
+      const d = this.descriptors[i];
+      if (d.type !== T.EFI_CONVENTIONAL_MEMORY) continue;
+      const end = Math.min(d.start + d.pages * PAGE_SIZE, Math.floor(maxEnd / PAGE_SIZE) * PAGE_SIZE);
+      if (end - d.start >= size) return end - size;
+    }
+    return undefined;
+  }
+
+  private isConventional(start: number, pages: number): boolean {
+    const end = start + pages * PAGE_SIZE;
+    return this.descriptors.some(
+      (d) => d.type === T.EFI_CONVENTIONAL_MEMORY && d.start <= start && d.start + d.pages * PAGE_SIZE >= end,
+    );
+  }
+
+  /** Allocates like AllocatePages; returns [status, address]. */
+  allocate(allocateType: number, memoryType: number, pages: number, address: number, kind: 'pages' | 'pool'): [number, number] {
+    if (allocateType >= T.MAX_ALLOCATE_TYPE || !Simulator.allocatableType(memoryType)) return [S.EFI_INVALID_PARAMETER, 0];
+    if (pages === 0 || pages > this.memory.size / PAGE_SIZE) return [S.EFI_OUT_OF_RESOURCES, 0];
+    let start: number | undefined;
+    if (allocateType === T.ALLOCATE_ANY_PAGES) {
+      start = this.findFree(pages, this.memory.size);
+    } else if (allocateType === T.ALLOCATE_MAX_ADDRESS) {
+      start = this.findFree(pages, Math.min(address + 1, this.memory.size));
+    } else {
+      if (address % PAGE_SIZE !== 0) return [S.EFI_INVALID_PARAMETER, 0];
+      start = this.isConventional(address, pages) ? address : undefined;
+    }
+    if (start === undefined) return [allocateType === T.ALLOCATE_ANY_PAGES ? S.EFI_OUT_OF_RESOURCES : S.EFI_NOT_FOUND, 0];
+    this.retype(start, pages, memoryType);
+    this.allocations.push({ start, pages, type: memoryType, kind });
+    return [S.EFI_SUCCESS, start];
+  }
+
+  private release(start: number, pages: number, kind: 'pages' | 'pool'): number {
+    const index = this.allocations.findIndex((a) => a.start === start && a.kind === kind && (kind === 'pool' || a.pages === pages));
+    if (index < 0) return kind === 'pages' ? S.EFI_NOT_FOUND : S.EFI_INVALID_PARAMETER;
+    const [allocation] = this.allocations.splice(index, 1);
+    this.retype(allocation.start, allocation.pages, T.EFI_CONVENTIONAL_MEMORY);
+    const end = allocation.start + allocation.pages * PAGE_SIZE;
+    // Writes granted into freed memory are revoked: a later write there is a use after free.
+    for (let i = this.grants.length - 1; i >= 0; i--) {
+      if (this.grants[i].start < end && this.grants[i].end > allocation.start) this.grants.splice(i, 1);
+    }
+    return S.EFI_SUCCESS;
+  }
+
+  private allocatePagesService(a: bigint[]): number {
+    const out = this.pointer(a[3], 'AllocatePages Memory');
+    const [status, address] = this.allocate(Number(a[0]), Number(a[1]), Number(a[2]), Number(this.memory.read64(out)), 'pages');
+    if (status === S.EFI_SUCCESS) this.memory.write64(out, address);
+    return status;
+  }
+
+  private freePagesService(a: bigint[]): number {
+    if (Number(a[0]) % PAGE_SIZE !== 0) return S.EFI_INVALID_PARAMETER;
+    return this.release(Number(a[0]), Number(a[1]), 'pages');
+  }
+
+  private allocatePoolService(a: bigint[]): number {
+    const out = this.pointer(a[2], 'AllocatePool Buffer');
+    const size = Number(a[1]);
+    const [status, address] = this.allocate(T.ALLOCATE_ANY_PAGES, Number(a[0]), Math.max(1, Math.ceil(size / PAGE_SIZE)), 0, 'pool');
+    if (status === S.EFI_SUCCESS) this.memory.write64(out, address);
+    return status;
+  }
+
+  private freePoolService(a: bigint[]): number {
+    return this.release(Number(a[0]), 0, 'pool');
+  }
+
+  get descriptorSize(): number {
+    return this.options.descriptorSize ?? 48;
+  }
+
+  private getMemoryMapService(a: bigint[]): number {
+    const sizePointer = Number(a[0]);
+    if (a[0] === 0n) return S.EFI_INVALID_PARAMETER;
+    this.pointer(a[0], 'GetMemoryMap MemoryMapSize');
+    const needed = this.descriptors.length * this.descriptorSize;
+    const given = Number(this.memory.read64(sizePointer));
+    // EDK2 also reports DescriptorSize with EFI_BUFFER_TOO_SMALL, and callers rely on it.
+    if (a[3] !== 0n) this.memory.write64(this.pointer(a[3], 'GetMemoryMap DescriptorSize'), this.descriptorSize);
+    if (given < needed) {
+      this.memory.write64(sizePointer, needed);
+      return S.EFI_BUFFER_TOO_SMALL;
+    }
+    if (a[1] === 0n) return S.EFI_INVALID_PARAMETER;
+    const map = this.pointer(a[1], 'GetMemoryMap MemoryMap', needed);
+    this.memory.bytes.fill(0, map, map + needed);
+    this.descriptors.forEach((d, i) => {
+      const at = map + i * this.descriptorSize;
+      this.memory.write32(at + T.MEMORY_DESCRIPTOR_TYPE, d.type);
+      this.memory.write64(at + T.MEMORY_DESCRIPTOR_PHYSICAL_START, d.start);
+      this.memory.write64(at + T.MEMORY_DESCRIPTOR_VIRTUAL_START, 0);
+      this.memory.write64(at + T.MEMORY_DESCRIPTOR_NUMBER_OF_PAGES, d.pages);
+      this.memory.write64(at + T.MEMORY_DESCRIPTOR_ATTRIBUTE, d.attribute);
+    });
+    this.memory.write64(sizePointer, needed);
+    this.memory.write64(this.pointer(a[2], 'GetMemoryMap MapKey'), this.mapKey);
+    this.memory.write32(this.pointer(a[4], 'GetMemoryMap DescriptorVersion', 4), T.EFI_MEMORY_DESCRIPTOR_VERSION);
+    return S.EFI_SUCCESS;
+  }
+
+  // --- protocol handler services (UEFI 2.10 §7.3) ---------------------------------------------
+
+  private readGuid(pointer: bigint, what: string): GuidWords {
+    const at = this.pointer(pointer, what, 16);
+    return [this.memory.read32(at), this.memory.read32(at + 4), this.memory.read32(at + 8), this.memory.read32(at + 12)];
+  }
+
+  private openProtocolService(handle: bigint, guidPointer: bigint, out: bigint, attributes: number): number {
+    const guid = this.readGuid(guidPointer, 'Protocol');
+    const table = this.protocols.get(Number(handle));
+    if (!table) return S.EFI_INVALID_PARAMETER;
+    const found = table.get(guidKey(guid));
+    if (attributes !== T.EFI_OPEN_PROTOCOL_TEST_PROTOCOL) {
+      const at = this.pointer(out, 'Interface');
+      this.memory.write64(at, found ?? 0);
+    }
+    return found === undefined ? S.EFI_UNSUPPORTED : S.EFI_SUCCESS;
+  }
+
+  private closeProtocolService(a: bigint[]): number {
+    const table = this.protocols.get(Number(a[0]));
+    if (!table) return S.EFI_INVALID_PARAMETER;
+    return table.has(guidKey(this.readGuid(a[1], 'Protocol'))) ? S.EFI_SUCCESS : S.EFI_NOT_FOUND;
+  }
+
+  private locateProtocolService(a: bigint[]): number {
+    const key = guidKey(this.readGuid(a[0], 'Protocol'));
+    const out = this.pointer(a[2], 'Interface');
+    for (const table of this.protocols.values()) {
+      const found = table.get(key);
+      if (found !== undefined) {
+        this.memory.write64(out, found);
+        return S.EFI_SUCCESS;
+      }
+    }
+    this.memory.write64(out, 0);
+    return S.EFI_NOT_FOUND;
+  }
+
+  // --- image services (UEFI 2.10 §7.4) ----------------------------------------------------------
+
+  private exitBootServicesService(a: bigint[]): number {
+    if (Number(a[0]) !== this.imageHandle) return S.EFI_INVALID_PARAMETER;
+    if (Number(a[1]) !== this.mapKey) return S.EFI_INVALID_PARAMETER;
+    this.exitedBootServices = true;
+    return S.EFI_SUCCESS;
+  }
+
+  // --- host-side state (see host.ts) ---------------------------------------------------------
+
+  /** True when the stub may write [address, address + length). */
+  writable(address: number, length: number): boolean {
+    const end = address + length;
+    if (address >= this.scratch && end <= this.scratch + PAGE_SIZE) return true;
+    return this.grants.some((g) => address >= g.start && end <= g.end);
+  }
+
+  /** A grant is accepted only inside memory the stub allocated (AllocatePages/AllocatePool). */
+  grantable(address: number, length: number): boolean {
+    const end = address + length;
+    return length > 0 && this.allocations.some((a) => address >= a.start && end <= a.start + a.pages * PAGE_SIZE);
+  }
+
+  refuse(what: 'write' | 'grant', address: number, length: number): number {
+    this.refusals.push({ what, address, length });
+    return S.EFI_ACCESS_DENIED;
+  }
+
+  get refusedWrites(): number {
+    return this.refusals.filter((r) => r.what === 'write').length;
+  }
+
+  consoleWrite(text: string): void {
+    const echo = this.options.echoConsole || process.env.EFISTUB_SIM_ECHO === '1';
+    this.consolePending += text;
+    let newline: number;
+    while ((newline = this.consolePending.indexOf('\n')) >= 0) {
+      const line = this.consolePending.slice(0, newline);
+      this.consoleLines.push(line);
+      if (echo) process.stdout.write(`${line}\n`);
+      this.consolePending = this.consolePending.slice(newline + 1);
+    }
+  }
+
+  cpuid(leaf: number, subleaf: number): [number, number, number, number] {
+    const table = this.options.cpuid ?? {};
+    const lookup = (key: string) => table[key] ?? table[key.replace(/^(\d+)/, (m) => `0x${Number(m).toString(16)}`)];
+    const exact = lookup(`${leaf}:${subleaf}`) ?? lookup(`${leaf}`);
+    if (exact) return exact;
+    if (leaf === 0) return [0xd, 0x68747541, 0x444d4163, 0x69746e65]; // "AuthenticAMD"
+    if (leaf === 0x80000000) return [0x8000001f, 0, 0, 0];
+    return [0, 0, 0, 0];
+  }
+
+  readMsr(msr: number): bigint | undefined {
+    return this.options.msrs?.[msr];
+  }
+
+  readTsc(): bigint {
+    const value = this.tsc;
+    this.tsc += this.options.tscStep ?? 1000n;
+    return value;
+  }
+
+  readRandom(): bigint | undefined {
+    const random = this.options.random;
+    if (random === null) return undefined;
+    if (random !== undefined) {
+      return this.randomIndex < random.length ? random[this.randomIndex++] : undefined;
+    }
+    // xorshift64: a fixed sequence, so every run of a test sees the same values.
+    let x = this.randomState;
+    x ^= (x << 13n) & 0xffff_ffff_ffff_ffffn;
+    x ^= x >> 7n;
+    x ^= (x << 17n) & 0xffff_ffff_ffff_ffffn;
+    this.randomState = x;
+    return x;
+  }
+
+  enterKernel(entry: number, bootParams: number): number {
+    this.kernelEntries.push({ entry, bootParams });
+    if (this.enterKernelStatus !== undefined) return this.enterKernelStatus >>> 0;
+    if (!this.exitedBootServices) {
+      throw new SimulatorFault(`enterKernel(${hex(entry)}) before ExitBootServices`);
+    }
+    throw new KernelEntered(entry, bootParams);
+  }
+
+  /** Total pages of a memory type in the current map. */
+  pagesOfType(type: number): number {
+    return this.descriptors.filter((d) => d.type === type).reduce((sum, d) => sum + d.pages, 0);
+  }
+}
+
+export { joinAddress };
