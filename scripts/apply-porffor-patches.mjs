@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 // Applies the project's own patches (patches/porffor/NNN-name.patch, in name order) to
-// node_modules/porffor. Runs as the root package's postinstall, and is safe to rerun:
-// node_modules/porffor/.efistub-patches records each patch applied, one name a line, and a
-// patch already listed there is skipped. The patches are written against one porffor
-// version, so any other version stops here instead of half-applying.
+// node_modules/porffor. Runs as the root package's postinstall, and is safe to rerun.
+//
+// State kept inside the porffor package, so a reinstall of porffor resets it:
+//   .efistub-patches     the names of the applied patches, in order, one a line
+//   .efistub-patches.d/  a copy of each applied patch as it was applied
+// On a rerun, patches already applied and unchanged are skipped. If a patch file was edited,
+// renamed or removed since, the applied patches from the last one back to that one are
+// reverse-applied from their saved copies, and the current patches applied from there on, so
+// editing a patch during development needs no reinstall.
+//
+// The patches are written against one porffor version: any other version stops here, before
+// anything is changed.
 //
 // Usage: node scripts/apply-porffor-patches.mjs [--porffor-dir DIR]
-//   --porffor-dir  patch a copy of porffor elsewhere (tests use it); default node_modules/porffor
+//   --porffor-dir  patch a copy of porffor elsewhere; default node_modules/porffor
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 
 const PINNED_VERSION = '0.61.13';
 const STAMP_FILE = '.efistub-patches';
+const SAVED_DIR = '.efistub-patches.d';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const patchDir = path.join(root, 'patches', 'porffor');
@@ -37,37 +46,66 @@ if (version !== PINNED_VERSION) {
 }
 
 const stampPath = path.join(porfforDir, STAMP_FILE);
-const applied = new Set(fs.existsSync(stampPath) ? fs.readFileSync(stampPath, 'utf8').split('\n').filter(Boolean) : []);
+const savedDir = path.join(porfforDir, SAVED_DIR);
+const savedPath = name => path.join(savedDir, `${name}.patch`);
 
-const patches = fs.existsSync(patchDir) ? fs.readdirSync(patchDir).filter(x => x.endsWith('.patch')).sort() : [];
-for (const file of patches) {
-  const name = file.slice(0, -'.patch'.length);
-  if (applied.has(name)) continue;
+const runPatch = (patchPath, ...flags) => execFileSync('patch', [ '-p1', '--batch', '--no-backup-if-mismatch', '-r', '-', ...flags, '-i', patchPath ], { cwd: porfforDir, stdio: 'pipe' });
+const patchOutput = e => `${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`;
 
-  const patchPath = path.join(patchDir, file);
-  const runPatch = (...flags) => execFileSync('patch', [ '-p1', '--batch', '--no-backup-if-mismatch', '-r', '-', ...flags, '-i', patchPath ], { cwd: porfforDir, stdio: 'pipe' });
+const writeStamp = names => fs.writeFileSync(stampPath, names.map(x => x + '\n').join(''));
+
+const wanted = (fs.existsSync(patchDir) ? fs.readdirSync(patchDir) : [])
+  .filter(x => x.endsWith('.patch')).sort()
+  .map(file => ({ name: file.slice(0, -'.patch'.length), text: fs.readFileSync(path.join(patchDir, file), 'utf8') }));
+const applied = fs.existsSync(stampPath) ? fs.readFileSync(stampPath, 'utf8').split('\n').filter(Boolean) : [];
+
+// The applied prefix that still matches the patch files; a patch applied before saved copies
+// existed has none and is taken as unchanged.
+let keep = 0;
+while (keep < applied.length && keep < wanted.length && applied[keep] === wanted[keep].name &&
+       (!fs.existsSync(savedPath(applied[keep])) || fs.readFileSync(savedPath(applied[keep]), 'utf8') === wanted[keep].text)) keep++;
+
+// Undo the rest, newest first.
+for (let i = applied.length - 1; i >= keep; i--) {
+  const name = applied[i];
+  if (!fs.existsSync(savedPath(name))) fail(`porffor patch ${name} changed since it was applied and no copy of the applied version is kept; reinstall porffor (rm -rf node_modules/porffor && npm ci)`);
+  try {
+    runPatch(savedPath(name), '--reverse', '--dry-run');
+    runPatch(savedPath(name), '--reverse');
+  } catch (e) {
+    fail(`could not undo porffor patch ${name} to reapply it; reinstall porffor (rm -rf node_modules/porffor && npm ci):\n${patchOutput(e)}`);
+  }
+  fs.rmSync(savedPath(name));
+  writeStamp(applied.slice(0, i));
+  console.log(`efistub: setup: undid porffor patch ${name} (changed or removed)`);
+}
+
+const done = applied.slice(0, keep);
+for (const { name, text } of wanted.slice(keep)) {
+  const patchPath = path.join(patchDir, `${name}.patch`);
 
   // Dry run first so a patch that does not apply leaves the tree untouched.
-  let forwardError = null;
   try {
-    runPatch('--forward', '--dry-run');
-  } catch (e) {
-    forwardError = e;
-  }
-
-  if (forwardError == null) {
-    runPatch('--forward');
-    console.log(`efistub: setup: applied porffor patch ${name}`);
-  } else {
+    runPatch(patchPath, '--forward', '--dry-run');
+  } catch (forwardError) {
     // Already in the tree but missing from the stamp (stamp deleted, tree copied): record it.
     try {
-      runPatch('--reverse', '--dry-run');
+      runPatch(patchPath, '--reverse', '--dry-run');
     } catch {
-      fail(`patch ${file} does not apply to ${porfforDir}:\n${forwardError.stdout?.toString() ?? ''}${forwardError.stderr?.toString() ?? ''}`);
+      fail(`patch ${name}.patch does not apply to ${porfforDir}:\n${patchOutput(forwardError)}`);
     }
     console.log(`efistub: setup: porffor patch ${name} already present, recorded`);
+    fs.mkdirSync(savedDir, { recursive: true });
+    fs.writeFileSync(savedPath(name), text);
+    done.push(name);
+    writeStamp(done);
+    continue;
   }
 
-  applied.add(name);
-  fs.appendFileSync(stampPath, name + '\n');
+  runPatch(patchPath, '--forward');
+  fs.mkdirSync(savedDir, { recursive: true });
+  fs.writeFileSync(savedPath(name), text);
+  done.push(name);
+  writeStamp(done);
+  console.log(`efistub: setup: applied porffor patch ${name}`);
 }

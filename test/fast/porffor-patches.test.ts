@@ -6,8 +6,8 @@
  * with only that patch reverse-applied gets it wrong (a different result, or Wasm that
  * wasm2c 1.0.32 rejects). The second test is what keeps a patch from silently becoming a no-op.
  */
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -42,6 +42,25 @@ test('every patch in patches/porffor is applied to node_modules/porffor', () => 
   const patches = readdirSync(path.join(projectRoot, 'patches', 'porffor')).filter(x => x.endsWith('.patch')).map(x => x.slice(0, -6)).sort();
   const stamp = readFileSync(path.join(patchedPorfforDir, '.efistub-patches'), 'utf8').split('\n').filter(Boolean).sort();
   expect(stamp).toEqual(patches);
+});
+
+describe('scripts/apply-porffor-patches.mjs', () => {
+  const script = path.join(projectRoot, 'scripts', 'apply-porffor-patches.mjs');
+
+  test('a rerun on the patched tree changes nothing', () => {
+    const output = execFileSync(process.execPath, [ script ], { encoding: 'utf8' });
+    expect(output).toBe('');
+  });
+
+  test('another porffor version stops at stage "setup" before patching', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'porffor-version-'));
+    scratchDirs.push(dir);
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'porffor', version: '0.62.0' }));
+    const child = spawnSync(process.execPath, [ script, '--porffor-dir', dir ], { encoding: 'utf8' });
+    expect(child.status).toBe(1);
+    expect(child.stderr).toMatch(/^efistub: setup: porffor 0\.62\.0 installed, but .* exactly 0\.61\.13/);
+    expect(existsSync(path.join(dir, '.efistub-patches'))).toBe(false);
+  });
 });
 
 describe('001-import-real-names', () => {
