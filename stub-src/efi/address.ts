@@ -6,6 +6,11 @@
  * both are done here, once, in a form that means the same in Node (numbers are doubles, `>>> 0`
  * is unsigned) and in the compiled i32 Wasm (where `>>> 0` is a no-op and `<` is signed): the
  * comparison flips the sign bit of both sides and compares them as signed int32.
+ *
+ * Every host function's result is wrapped (`>>> 0`, or `& mask`) where it is called, in all of
+ * stub-src: porffor 0.61.13 does not record a type for an import call's result, so
+ * `let status = hostPhysWrite32(...)` took the type left by the previous call (undefined after
+ * a void function) and `status !== 0` was true for a status of 0. The wrap makes it a number.
  */
 
 /** a < b, both taken as unsigned 32-bit integers. */
@@ -49,7 +54,7 @@ export function readField8(baseLo: number, baseHi: number, offset: number): numb
 
 /** Writes the 32-bit field at byte `offset`; returns the host's status (writes are checked). */
 export function writeField32(baseLo: number, baseHi: number, offset: number, value: number): number {
-  return hostPhysWrite32(addressPlusLo(baseLo, offset), addressPlusHi(baseLo, baseHi, offset), value) | 0;
+  return hostPhysWrite32(addressPlusLo(baseLo, offset), addressPlusHi(baseLo, baseHi, offset), value) >>> 0;
 }
 
 /** Writes a 64-bit field at byte `offset` as two 32-bit halves; returns the host's status. */

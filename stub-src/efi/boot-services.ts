@@ -121,7 +121,7 @@ export function efiCallPointer(functionLo: number, functionHi: number, argumentC
   if (((functionLo | functionHi) | 0) === 0) {
     return EFI_INVALID_PARAMETER;
   }
-  return hostEfiCall(functionLo, functionHi, efiCallHalves, argumentCount) | 0;
+  return hostEfiCall(functionLo, functionHi, efiCallHalves, argumentCount) >>> 0;
 }
 
 /** Calls the boot service in `slot` (a BOOT_SERVICES_* offset) with the arguments set so far. */

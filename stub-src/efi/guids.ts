@@ -97,15 +97,15 @@ export const CC_BLOB_GUID_3 = 0x422d9177;
 export function guidWrite(
   addressLo: number, addressHi: number, word0: number, word1: number, word2: number, word3: number,
 ): number {
-  let status = hostPhysWrite32(addressLo, addressHi, word0) | 0;
+  let status = hostPhysWrite32(addressLo, addressHi, word0) >>> 0;
   if (status === 0) {
-    status = hostPhysWrite32(addressPlusLo(addressLo, 4), addressPlusHi(addressLo, addressHi, 4), word1) | 0;
+    status = hostPhysWrite32(addressPlusLo(addressLo, 4), addressPlusHi(addressLo, addressHi, 4), word1) >>> 0;
   }
   if (status === 0) {
-    status = hostPhysWrite32(addressPlusLo(addressLo, 8), addressPlusHi(addressLo, addressHi, 8), word2) | 0;
+    status = hostPhysWrite32(addressPlusLo(addressLo, 8), addressPlusHi(addressLo, addressHi, 8), word2) >>> 0;
   }
   if (status === 0) {
-    status = hostPhysWrite32(addressPlusLo(addressLo, 12), addressPlusHi(addressLo, addressHi, 12), word3) | 0;
+    status = hostPhysWrite32(addressPlusLo(addressLo, 12), addressPlusHi(addressLo, addressHi, 12), word3) >>> 0;
   }
   return status;
 }

@@ -22,9 +22,9 @@ function checkPagesWrite(baseLo: number, baseHi: number): number {
     const first = Math.imul(page, EFI_PAGE_SIZE) >>> 0;
     const last = (first + EFI_PAGE_SIZE - 4) >>> 0;
     const pattern = (CHECK_PAGES_PATTERN | page) >>> 0;
-    let status = hostPhysWrite32(addressPlusLo(baseLo, first), addressPlusHi(baseLo, baseHi, first), pattern) | 0;
+    let status = hostPhysWrite32(addressPlusLo(baseLo, first), addressPlusHi(baseLo, baseHi, first), pattern) >>> 0;
     if (status === 0) {
-      status = hostPhysWrite32(addressPlusLo(baseLo, last), addressPlusHi(baseLo, baseHi, last), ~pattern >>> 0) | 0;
+      status = hostPhysWrite32(addressPlusLo(baseLo, last), addressPlusHi(baseLo, baseHi, last), ~pattern >>> 0) >>> 0;
     }
     if (status !== 0) {
       return fail(status, 'pages', 'write refused in the allocated pages');
@@ -63,7 +63,7 @@ export function checkPages(): number {
   }
   const baseLo = bootServicesResult(BOOT_RESULT_ADDRESS_LO);
   const baseHi = bootServicesResult(BOOT_RESULT_ADDRESS_HI);
-  status = hostPhysGrantWrite(baseLo, baseHi, Math.imul(CHECK_PAGES_COUNT, EFI_PAGE_SIZE)) | 0;
+  status = hostPhysGrantWrite(baseLo, baseHi, Math.imul(CHECK_PAGES_COUNT, EFI_PAGE_SIZE)) >>> 0;
   if (status !== 0) {
     fail(status, 'pages', 'write grant refused for the allocated pages');
   } else {

@@ -104,7 +104,7 @@ export function reportCmdline(): number {
     if (chunk > 64) {
       chunk = 64;
     }
-    const status = hostPhysToHeap(cmdlineChunk, 0, addressPlusLo(startLo, done), addressPlusHi(startLo, startHi, done), chunk) | 0;
+    const status = hostPhysToHeap(cmdlineChunk, 0, addressPlusLo(startLo, done), addressPlusHi(startLo, startHi, done), chunk) >>> 0;
     if (status !== 0) {
       logFinish();
       return fail(status, 'cmdline', 'failed to read the .cmdline section');
