@@ -5,6 +5,7 @@
  * produces Wasm whose results match what Node computes for the same JS, and a copy of porffor
  * with only that patch reverse-applied gets it wrong (a different result, or Wasm that
  * wasm2c 1.0.32 rejects). The second test is what keeps a patch from silently becoming a no-op.
+ * The apply script itself is checked for a no-op rerun and for refusing another porffor version.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -202,7 +203,7 @@ describe('003-int32-semantics', () => {
   }
   const values = [ ...edges, ...randoms ];
 
-  const mismatchesFor = (wasm: Uint8Array, limit = 10): string[] => {
+  const mismatchesFor = (wasm: Uint8Array<ArrayBuffer>, limit = 10): string[] => {
     const instance = instantiate(wasm);
     const mismatches: string[] = [];
     const scope = { u8: new Uint8Array(4), i8: new Int8Array(4), u16: new Uint16Array(4), i16: new Int16Array(4), u32: new Uint32Array(4), i32: new Int32Array(4) };
@@ -282,7 +283,7 @@ export function main(step) {
 }
 `;
   const steps = [ 0, 1, 2, 3 ];
-  const run = (wasm: Uint8Array, step: number): number | string => {
+  const run = (wasm: Uint8Array<ArrayBuffer>, step: number): number | string => {
     try {
       return callExport(instantiate(wasm), 'main', step);
     } catch (e) {

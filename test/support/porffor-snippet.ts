@@ -43,7 +43,7 @@ export interface CompileOptions {
 }
 
 export type CompileResult =
-  | { ok: true; wasm: Uint8Array }
+  | { ok: true; wasm: Uint8Array<ArrayBuffer> }
   | { ok: false; error: string };
 
 // Runs in the child: argv[1] is a JSON request, the Wasm binary goes to the path it names.
@@ -87,7 +87,7 @@ export function compileSnippet(source: string, options: CompileOptions = {}): Co
 }
 
 /** compileSnippet, throwing on a compiler error. */
-export function compileSnippetOrThrow(source: string, options: CompileOptions = {}): Uint8Array {
+export function compileSnippetOrThrow(source: string, options: CompileOptions = {}): Uint8Array<ArrayBuffer> {
   const result = compileSnippet(source, options);
   if (!result.ok) throw new Error(result.error);
   return result.wasm;
@@ -100,7 +100,7 @@ export function compileSnippetOrThrow(source: string, options: CompileOptions = 
  * live in module "" under porffor's one-letter names, so tests that need them should give
  * wasmName explicitly.
  */
-export function instantiate(wasm: Uint8Array, imports: WebAssembly.Imports = {}): WebAssembly.Instance {
+export function instantiate(wasm: Uint8Array<ArrayBuffer>, imports: WebAssembly.Imports = {}): WebAssembly.Instance {
   const module = new WebAssembly.Module(wasm);
   // Fill any import the caller did not provide with a stub that throws, naming it.
   const filled: Record<string, Record<string, WebAssembly.ImportValue>> = {};
