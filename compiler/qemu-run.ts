@@ -31,16 +31,19 @@
  *   -nodefaults that ends in the shell. The shell then waits 5 s ("Press ESC in 5 seconds
  *   to skip startup.nsh") before it prints `Shell>`, so BdsDxe starting the shell or UiApp
  *   already counts as 'firmware-shell'.
+ * - QEMU exits with code 0 both when the guest powers off and when it resets (a triple fault,
+ *   with -no-reboot), so the reason comes from the SHUTDOWN event on a QMP socket.
  * - A CPU exception in firmware or in the image prints `!!!! X64 Exception Type - …`, a
  *   register dump, then `!!!! Find image … !!!!` when the faulting address is in a loaded
  *   image, and the CPU hangs.
  */
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import {
   accessSync, constants as fsConstants, copyFileSync, existsSync, mkdirSync, mkdtempSync,
   readFileSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -104,6 +107,13 @@ export interface RunResult {
   qemuStderr: string;
   /** QEMU's exit code when it ended by itself ('qemu-exit'), else undefined. */
   qemuExitCode?: number;
+  /**
+   * Why QEMU ended by itself, from its QMP SHUTDOWN event: 'guest-shutdown' (the guest powered
+   * off, e.g. ACPI or ResetSystem(EfiResetShutdown)), 'guest-reset' (a reset, a triple fault
+   * among them: -no-reboot turns it into an exit), 'guest-panic', … Undefined when QEMU did
+   * not end by itself or the event was not received.
+   */
+  shutdownReason?: string;
 }
 
 const EXIT_LINE = /efistub: exit: status=0x([0-9a-fA-F]{1,16})(?=[^0-9a-fA-F])/;
@@ -302,8 +312,8 @@ function prepareEsp(image: string, workDir: string, espFiles: Record<string, str
 
 /** The QEMU arguments of a run; exported for `--help`-style display and for tests. */
 export function qemuArguments(parts: {
-  ovmfCode: string; varsCopy: string; pidFile: string; mode: 'esp' | 'kernel'; bootPath: string;
-  extra: string[];
+  ovmfCode: string; varsCopy: string; pidFile: string; qmpSocket?: string; mode: 'esp' | 'kernel';
+  bootPath: string; extra: string[];
 }): string[] {
   const boot = parts.mode === 'kernel'
     ? ['-kernel', parts.bootPath]
@@ -315,6 +325,7 @@ export function qemuArguments(parts: {
     '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${parts.ovmfCode}`,
     '-drive', `if=pflash,format=raw,unit=1,file=${parts.varsCopy}`,
     '-pidfile', parts.pidFile,
+    ...(parts.qmpSocket !== undefined ? ['-qmp', `unix:${parts.qmpSocket},server=on,wait=off`] : []),
     ...boot,
     ...parts.extra,
   ];
@@ -340,19 +351,73 @@ export async function runImage(options: RunOptions): Promise<RunResult> {
     copyFileSync(ovmf.vars, varsCopy);
     const pidFile = join(workDir, 'qemu.pid');
     rmSync(pidFile, { force: true });
+    // A Unix socket path must fit sockaddr_un (108 bytes); without QMP only shutdownReason is lost.
+    const qmpPath = join(workDir, 'qmp.sock');
+    const qmpSocket = Buffer.byteLength(qmpPath) < 100 ? qmpPath : undefined;
+    if (qmpSocket !== undefined) rmSync(qmpSocket, { force: true });
     const bootPath = mode === 'kernel'
       ? prepareKernelImage(image, workDir)
       : prepareEsp(image, workDir, options.espFiles ?? {});
     const args = qemuArguments({
-      ovmfCode: ovmf.code, varsCopy, pidFile, mode, bootPath, extra: options.extraQemuArgs ?? [],
+      ovmfCode: ovmf.code, varsCopy, pidFile, qmpSocket, mode, bootPath, extra: options.extraQemuArgs ?? [],
     });
-    return await superviseQemu(qemu, args, pidFile, options);
+    return await superviseQemu(qemu, args, pidFile, qmpSocket, options);
   } finally {
     if (temporary) rmSync(workDir, { recursive: true, force: true });
   }
 }
 
-function superviseQemu(qemu: string, args: string[], pidFile: string, options: RunOptions): Promise<RunResult> {
+/**
+ * Listens on QEMU's QMP socket for the SHUTDOWN event and reports its reason. QEMU creates the
+ * socket during start-up (server=on,wait=off), so connecting is retried for a while.
+ */
+function watchShutdown(path: string, onReason: (reason: string) => void): { close(): void } {
+  let socket: Socket | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  const started = Date.now();
+  const connect = (): void => {
+    if (closed) return;
+    const connection = createConnection(path);
+    socket = connection;
+    let buffered = '';
+    connection.setEncoding('utf8');
+    connection.on('data', (text: string) => {
+      buffered += text;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (line === '') continue;
+        let message: { QMP?: unknown; event?: string; data?: { reason?: string } };
+        try {
+          message = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        // Events flow only after capabilities negotiation (QMP spec, "Capabilities Negotiation").
+        if (message.QMP !== undefined) connection.write('{"execute":"qmp_capabilities"}\n');
+        if (message.event === 'SHUTDOWN' && typeof message.data?.reason === 'string') onReason(message.data.reason);
+      }
+    });
+    connection.on('error', () => {
+      connection.destroy();
+      if (!closed && Date.now() - started < 30_000) retry = setTimeout(connect, 50);
+    });
+  };
+  connect();
+  return {
+    close(): void {
+      closed = true;
+      if (retry !== undefined) clearTimeout(retry);
+      socket?.destroy();
+    },
+  };
+}
+
+function superviseQemu(
+  qemu: string, args: string[], pidFile: string, qmpSocket: string | undefined, options: RunOptions,
+): Promise<RunResult> {
   installExitHooks();
   // coreutils `timeout` is a watchdog for the one case the hooks cannot cover: Node killed by
   // SIGKILL. --foreground keeps QEMU in our process group, so a terminal's Ctrl-C reaches it.
@@ -376,6 +441,10 @@ function superviseQemu(qemu: string, args: string[], pidFile: string, options: R
     let exitStatusHex: string | undefined;
     let exceptionTimer: NodeJS.Timeout | undefined;
     let spawnError: Error | undefined;
+    let shutdownReason: string | undefined;
+    const shutdownWatch = qmpSocket !== undefined
+      ? watchShutdown(qmpSocket, (reason) => { shutdownReason = reason; })
+      : undefined;
 
     const finish = (result: RunOutcome): void => {
       if (outcome !== undefined) return;
@@ -436,6 +505,7 @@ function superviseQemu(qemu: string, args: string[], pidFile: string, options: R
     });
     child.on('close', (code, signal) => {
       liveRuns.delete(run);
+      shutdownWatch?.close();
       clearTimeout(timeoutTimer);
       if (exceptionTimer !== undefined) clearTimeout(exceptionTimer);
       take(cleaner.push(decoder.end()) + cleaner.flush());
@@ -454,7 +524,10 @@ function superviseQemu(qemu: string, args: string[], pidFile: string, options: R
         seconds: (Date.now() - started) / 1000,
         qemuStderr: stderr.replace(/^qemu-system-x86_64: terminating on signal \d+.*\n?/gm, '').trim(),
       };
-      if (qemuExitCode !== undefined) result.qemuExitCode = qemuExitCode;
+      if (qemuExitCode !== undefined) {
+        result.qemuExitCode = qemuExitCode;
+        if (shutdownReason !== undefined) result.shutdownReason = shutdownReason;
+      }
       if (exitStatusHex !== undefined) {
         result.exitStatusBig = BigInt(`0x${exitStatusHex}`);
         result.exitStatus = Number(result.exitStatusBig);
@@ -475,7 +548,8 @@ QEMU's -kernel (fw_cfg) instead, which starts a little sooner.
 
 The run ends when the stub prints its last line "efistub: exit: status=0x<hex>", when the
 firmware reports a CPU exception ("!!!! X64 Exception"), when the firmware falls through to
-its UEFI shell, when QEMU exits by itself (the guest powered off or reset), or at the timeout.
+its UEFI shell, when QEMU exits by itself (the guest powered off, or reset: a triple fault
+resets, and QEMU runs with -no-reboot), or at the timeout.
 QEMU is always killed at the end.
 
 options:
@@ -484,8 +558,9 @@ options:
   --help          print this text
 
 exit status:
-  0    the stub exited with status 0, or QEMU exited by itself (the guest powered off)
-  1    the stub exited with a non-zero status, a CPU exception, or the firmware shell
+  0    the stub exited with status 0, or the guest powered off (e.g. the kernel's init)
+  1    the stub exited with a non-zero status, a CPU exception, the firmware shell, or
+       the guest reset (a triple fault among others)
   2    bad usage, or the image does not exist
   124  timed out
 `;
@@ -557,9 +632,13 @@ export async function cliRun(argv: string[]): Promise<number> {
     case 'firmware-shell':
       process.stderr.write(`efistub: run: the firmware fell through to its UEFI shell after ${seconds} s\n`);
       return 1;
-    case 'qemu-exit':
-      process.stderr.write(`efistub: run: QEMU exited by itself (code ${result.qemuExitCode ?? '?'}) after ${seconds} s\n`);
-      return result.qemuExitCode === 0 ? 0 : 1;
+    case 'qemu-exit': {
+      const reason = result.shutdownReason ?? 'reason unknown';
+      const hint = reason === 'guest-reset' ? ' (a reset or a triple fault)' : '';
+      process.stderr.write(`efistub: run: QEMU exited by itself (code ${result.qemuExitCode ?? '?'}, ` +
+        `${reason}${hint}) after ${seconds} s\n`);
+      return result.qemuExitCode === 0 && result.shutdownReason === 'guest-shutdown' ? 0 : 1;
+    }
     case 'stopped':
       return 0;
   }

@@ -8,13 +8,13 @@
  *   that exact status, in both boot modes;
  * - `ud2` ends as 'cpu-exception', with OVMF's register dump captured;
  * - an app returning without the exit line ends as 'firmware-shell' (shell or front page);
+ * - a guest power-off and a triple fault both end as 'qemu-exit', told apart by shutdownReason;
  * - stopOn ends the run at the first match as 'stopped';
  * - a run that never ends is cut at the timeout as 'timeout', and no QEMU is left behind.
  */
 
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,12 +46,18 @@ function report(result: RunResult): string {
   return `outcome ${result.outcome} after ${result.seconds.toFixed(2)} s; qemu stderr: ${result.qemuStderr}\n${result.output}`;
 }
 
-function qemuPidsUsing(path: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-f', path], { encoding: 'utf8' }).split('\n').filter((line) => line !== '');
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
+/** Processes whose command line mentions `path` (read from /proc: no procps needed). */
+function processesUsing(path: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(path)) found.push(entry);
+    } catch {
+      // the process ended while we looked
+    }
   }
+  return found;
 }
 
 describe.each(['esp', 'kernel'] as const)('runImage in %s mode', (mode) => {
@@ -113,6 +119,23 @@ describe('runImage', () => {
     expect(result.output).toMatch(/starting Boot\d{4} "EFI Internal Shell"/);
   });
 
+  it('tells a guest power-off from a reset (triple fault) when QEMU exits by itself', async () => {
+    const powerOff = await runImage({
+      image: build('shutdown', { lines: [marker()], printExitLine: false, ending: 'shutdown' }),
+      mode: 'kernel', timeoutSeconds: BOOT_TIMEOUT_SECONDS,
+    });
+    expect(powerOff.outcome, report(powerOff)).toBe('qemu-exit');
+    expect(powerOff.shutdownReason).toBe('guest-shutdown');
+    const reset = await runImage({
+      image: build('triple-fault', { lines: [marker()], printExitLine: false, ending: 'triple-fault' }),
+      mode: 'kernel', timeoutSeconds: BOOT_TIMEOUT_SECONDS,
+    });
+    expect(reset.outcome, report(reset)).toBe('qemu-exit');
+    expect(reset.shutdownReason).toBe('guest-reset');
+    // QEMU's exit code is the same for both; only QMP tells them apart.
+    expect([powerOff.qemuExitCode, reset.qemuExitCode]).toEqual([0, 0]);
+  });
+
   it('stops at the first stopOn match and streams output as it comes', async () => {
     const first = marker();
     const image = build('stop-on', { lines: [first, 'second line'] });
@@ -134,7 +157,7 @@ describe('runImage', () => {
       const result = await runImage({ image, mode: 'kernel', workDir, timeoutSeconds: 1 });
       expect(result.outcome, report(result)).toBe('timeout');
       expect(result.seconds).toBeLessThan(10);
-      expect(qemuPidsUsing(workDir)).toEqual([]);
+      expect(processesUsing(workDir)).toEqual([]);
       expect(existsSync(join(workDir, 'OVMF_VARS.fd'))).toBe(true); // a given workDir is kept
     } finally {
       rmSync(workDir, { recursive: true, force: true });
