@@ -14,7 +14,7 @@ import * as G from '../../stub-src/efi/guids.ts';
 import * as LI from '../../stub-src/efi/proto-loaded-image.ts';
 import * as TO from '../../stub-src/efi/proto-simple-text-output.ts';
 import { readHostImports } from '../../compiler/host-imports.ts';
-import { ACPI_20_TABLE_GUID, bindHost, guidKey, hostFunctions, Simulator } from '../support/simulator/index.ts';
+import { ACPI_20_TABLE_GUID, bindHost, guidKey, hostFunctions, KernelEntered, Simulator } from '../support/simulator/index.ts';
 
 /** UEFI 2.10 §4.4 EFI_BOOT_SERVICES, after the 24-byte header, in order. */
 const BOOT_SERVICES_SLOTS = [
@@ -309,6 +309,51 @@ describe('boot services wrappers against the simulator', () => {
     expect(bs.exitBootServices(sim.mapKey + 1, 0)).toBe(S.EFI_INVALID_PARAMETER);
     expect(bs.exitBootServices(sim.mapKey, 0)).toBe(0);
     expect(() => bs.freePool(0x1000, 0)).toThrow(/after ExitBootServices/);
+  });
+
+  it('ConOut.OutputString collects UCS-2 text', async () => {
+    const { sim, bs } = await fresh();
+    expect(bs.allocatePool(T.EFI_LOADER_DATA, 64)).toBe(0);
+    const text = bs.bootServicesResult(bs.BOOT_RESULT_ADDRESS_LO);
+    expect(hostPhysGrantWrite(text, 0, 64)).toBe(0);
+    'hi\r\n'.split('').forEach((c, i) => expect(hostPhysWrite16(text + 2 * i, 0, c.charCodeAt(0))).toBe(0));
+    expect(hostPhysWrite16(text + 8, 0, 0)).toBe(0);
+    const conOut = Number(sim.memory.read64(sim.systemTable + T.SYSTEM_TABLE_CON_OUT));
+    const outputString = sim.memory.read32(conOut + TO.SIMPLE_TEXT_OUTPUT_OUTPUT_STRING);
+    bs.efiArgument(0, conOut, 0);
+    bs.efiArgument(1, text, 0);
+    expect(bs.efiCallPointer(outputString, 0, 2)).toBe(0);
+    expect(sim.conOutText).toBe('hi\r\n');
+  });
+
+  it('CPU answers are configurable: CPUID, MSRs, TSC, RDRAND', async () => {
+    await fresh(new Simulator({
+      cpuid: { '0x8000001f': [0x1, 0x16f, 0, 0] },
+      msrs: { 0xc0010131: 0x3n },
+      tscStart: 0x1_0000_0000n,
+      random: [0x1122334455667788n],
+    }));
+    const words = new Uint32Array(4);
+    hostCpuid(0x8000001f, 0, words);
+    expect([...words]).toEqual([0x1, 0x16f, 0, 0]);
+    hostCpuid(0, 0, words);
+    expect(Buffer.from(new Uint32Array([words[1], words[3], words[2]]).buffer).toString('latin1')).toBe('AuthenticAMD');
+    expect(hostReadMsr(0xc0010131, words)).toBe(0);
+    expect([words[0], words[1]]).toEqual([3, 0]);
+    expect(hostReadMsr(0x10, words)).toBe(S.EFI_DEVICE_ERROR);
+    hostReadTsc(words);
+    expect([words[0], words[1]]).toEqual([0, 1]);
+    expect(hostReadRandom(words)).toBe(1);
+    expect([words[0], words[1]]).toEqual([0x55667788, 0x11223344]);
+    expect(hostReadRandom(words)).toBe(0);
+  });
+
+  it('enterKernel is refused before ExitBootServices and recorded after it', async () => {
+    const { sim, bs } = await fresh();
+    expect(() => hostEnterKernel(0x1000000, 0, 0x90000, 0)).toThrow(/before ExitBootServices/);
+    expect(bs.exitBootServices(sim.mapKey, 0)).toBe(0);
+    expect(() => hostEnterKernel(0x1000000, 0, 0x90000, 0)).toThrow(KernelEntered);
+    expect(sim.kernelEntries.at(-1)).toEqual({ entry: 0x1000000, bootParams: 0x90000 });
   });
 
   it('calls to a non-function address or with too few arguments are simulator faults', async () => {

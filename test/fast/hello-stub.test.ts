@@ -92,6 +92,18 @@ const scenarios: Scenario[] = [
     lines: [FIRMWARE, 'efistub: memory-map: failed to get the memory map size: EFI_DEVICE_ERROR (0x80000007)'],
   },
   {
+    name: 'GetMemoryMap saying EFI_BUFFER_TOO_SMALL twice is retried with a new buffer',
+    setup: (sim) => sim.injectFailure('GetMemoryMap', S.EFI_BUFFER_TOO_SMALL, 2),
+    status: S.EFI_SUCCESS,
+    lines: [
+      FIRMWARE, MEMORY_MAP, PAGES,
+      'efistub: loaded-image: base 0x400000 size 0x7000',
+      ...SECTIONS,
+      'efistub: section: .cmdline rva 0x6000 size 0x14',
+      'efistub: cmdline: console=ttyS0 quiet',
+    ],
+  },
+  {
     name: 'HandleProtocol failing for the loaded image',
     setup: (sim) => sim.injectFailure('HandleProtocol', S.EFI_UNSUPPORTED),
     status: S.EFI_UNSUPPORTED,
