@@ -303,3 +303,32 @@ export function main(step) {
     expect(steps.map(step => run(wasm, step))).not.toEqual([ 0, 0, 0, 0 ]);
   });
 });
+
+describe('005-import-result-type', () => {
+  // The stub's pattern: a call returning nothing, then a status from an import compared with 0.
+  const source = `
+export function main() {
+  hostNothing();
+  const status = hostStatus();
+  if (status !== 0) return 1;
+  hostNothing();
+  const again = hostStatus();
+  return again === 0 ? 7 : 2;
+}`;
+  const options: CompileOptions = {
+    imports: [
+      { name: 'hostNothing', params: 0, returns: 0, wasmName: { module: 'host', field: 'nothing' } },
+      { name: 'hostStatus', params: 0, returns: 1, wasmName: { module: 'host', field: 'status' } },
+    ],
+  };
+  const imports = { host: { nothing: () => {}, status: () => 0 } };
+
+  test('an import result compares as the number it is', () => {
+    expect(callExport(instantiate(compileSnippetOrThrow(source, options), imports), 'main')).toBe(7);
+  });
+
+  test('fails without the patch: the result takes the previous call\'s type', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('005-import-result-type') });
+    expect(callExport(instantiate(wasm, imports), 'main')).not.toBe(7);
+  });
+});
