@@ -1,0 +1,67 @@
+/**
+ * QEMU tier: the real stub and a trapping stub, built by the pipeline, booted under OVMF (TCG).
+ * - `efistub wrap --cmdline … && efistub run …`, as the README shows: the console carries the
+ *   stub's lines and the marker from .cmdline, and the verb exits 0 on EFI_SUCCESS.
+ * - A stub that traps prints the trap reason and returns EFI_ABORTED to the firmware.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { buildStub } from '../../compiler/build.ts';
+import { formatDiagnostic } from '../../compiler/diagnostics.ts';
+import { runImage } from '../../compiler/qemu-run.ts';
+import { buildFixture, projectRoot } from '../support/build-fixture.ts';
+
+const efistub = join(projectRoot, 'bin', 'efistub.js');
+
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [efistub, ...args], { cwd: projectRoot });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('the stub under OVMF', () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'efistub-qemu-'));
+
+  beforeAll(() => {
+    const built = buildStub({ sourceDir: join(projectRoot, 'stub-src'), outDir });
+    if (built.diagnostics.length) throw new Error(built.diagnostics.map(formatDiagnostic).join('\n'));
+  });
+
+  it('wrap --cmdline then run: prints the firmware, memory map, sections and the cmdline, exits 0', async () => {
+    const marker = `efistub-marker-${randomBytes(6).toString('hex')}`;
+    const image = join(outDir, 'hello.efi');
+    const wrapped = await cli(['wrap', '--stub', join(outDir, 'stub.efi'), '--cmdline', `some text ${marker}`, '-o', image]);
+    expect(wrapped.stderr).toBe('');
+    expect(wrapped.status).toBe(0);
+
+    const run = await cli(['run', image, '--timeout', '180']);
+    const console = run.stdout;
+    expect(console).toMatch(/efistub: firmware: EDK II rev 0x[0-9a-f]+\n/);
+    expect(console).toMatch(/efistub: memory-map: \d+ descriptors, 0x[0-9a-f]+ pages of conventional memory\n/);
+    expect(console).toMatch(/efistub: pages: 16 pages at 0x[0-9a-f]+ written, read back and freed\n/);
+    expect(console).toMatch(/efistub: section: \.cmdline rva 0x[0-9a-f]+ size 0x[0-9a-f]+\n/);
+    expect(console).toContain(`efistub: cmdline: some text ${marker}\n`);
+    expect(console).toMatch(/efistub: exit: status=0x0\b/);
+    expect(run.stderr).toContain('efistub: run: stub exited with status 0x0');
+    expect(run.status).toBe(0);
+  });
+});
+
+describe('a trapping stub under OVMF', () => {
+  it('prints the trap reason and returns EFI_ABORTED to the firmware', async () => {
+    const built = buildFixture('trap-heap-range', 'efi');
+    const result = await runImage({ image: built.efi!, timeoutSeconds: 180, mode: 'kernel' });
+    expect(result.output).toContain('efistub: trap: out-of-bounds access to linear memory or a table\n');
+    expect(result.outcome).toBe('stub-exit');
+    expect(result.exitStatusBig).toBe(0x8000000000000015n);
+  });
+});
