@@ -85,7 +85,10 @@ export interface RunOptions {
   extraQemuArgs?: string[];
   /** Receives the console text as it arrives, cleaned like RunResult.output. */
   onOutput?: (chunk: string) => void;
-  /** Ends the run with outcome 'stopped' as soon as the cleaned output matches. */
+  /**
+   * Ends the run with outcome 'stopped' as soon as the cleaned output matches. It is matched
+   * at each chunk against the new text and up to 64 KiB before it, not the whole log.
+   */
   stopOn?: RegExp;
 }
 
@@ -127,6 +130,10 @@ const EXCEPTION_DUMP_END = /!!!! Find image [^\n]*\n/;
  */
 const FIRMWARE_SHELL =
   /BdsDxe: starting Boot[0-9A-Fa-f]{4} "(?:EFI Internal Shell|UiApp)"[^\n]*\n|UEFI Interactive Shell v|Shell> /;
+/** Text before a new chunk that is matched with it (longer than any line the patterns span). */
+const SCAN_OVERLAP = 4096;
+/** The same for the caller's stopOn pattern, which may span a few lines. */
+const STOP_ON_OVERLAP = 65536;
 /** How long to keep reading after `!!!! X64 Exception` for the register dump. */
 const EXCEPTION_GRACE_MS = 1000;
 
@@ -463,34 +470,42 @@ function superviseQemu(
       }
     }, options.timeoutSeconds * 1000);
 
-    const inspect = (): void => {
+    let exceptionAt = -1;
+    // Each chunk is matched together with the text before it, up to a window, so a pattern
+    // split across chunks is found while a long kernel log is not rescanned from the start.
+    const inspect = (newFrom: number): void => {
       if (outcome !== undefined) return;
-      const exit = EXIT_LINE.exec(output);
+      const recent = output.slice(Math.max(0, newFrom - SCAN_OVERLAP));
+      const exit = EXIT_LINE.exec(recent);
       if (exit) {
         exitStatusHex = exit[1];
         finish('stub-exit');
         return;
       }
-      if (stopOn && stopOn.test(output)) {
+      if (stopOn && stopOn.test(output.slice(Math.max(0, newFrom - STOP_ON_OVERLAP)))) {
         finish('stopped');
         return;
       }
-      if (exceptionTimer === undefined && CPU_EXCEPTION.test(output)) {
-        exceptionTimer = setTimeout(() => finish('cpu-exception'), EXCEPTION_GRACE_MS);
+      if (exceptionAt < 0) {
+        const found = recent.search(CPU_EXCEPTION);
+        if (found >= 0) {
+          exceptionAt = output.length - recent.length + found;
+          exceptionTimer = setTimeout(() => finish('cpu-exception'), EXCEPTION_GRACE_MS);
+        }
       }
-      if (exceptionTimer !== undefined) {
-        const tail = output.slice(output.search(CPU_EXCEPTION));
-        if (EXCEPTION_DUMP_END.test(tail)) finish('cpu-exception');
+      if (exceptionAt >= 0) {
+        if (EXCEPTION_DUMP_END.test(output.slice(exceptionAt))) finish('cpu-exception');
         return;
       }
-      if (FIRMWARE_SHELL.test(output)) finish('firmware-shell');
+      if (FIRMWARE_SHELL.test(recent)) finish('firmware-shell');
     };
 
     const take = (text: string): void => {
       if (text === '') return;
+      const newFrom = output.length;
       output += text;
       options.onOutput?.(text);
-      inspect();
+      inspect(newFrom);
     };
 
     child.stdout!.on('data', (chunk: Buffer) => {
