@@ -1,0 +1,712 @@
+/**
+ * @fileoverview Raw DEFLATE (RFC 1951): stored, fixed-Huffman and dynamic-Huffman blocks,
+ * decoded from one input buffer into one output buffer that also serves as the window.
+ *
+ * Shared by every wrapper around DEFLATE (gzip here; a zlib or zip wrapper could reuse it):
+ *   inflateRaw(input, start, inputLength, output, outputStart, outputCapacity): Status
+ * decodes the DEFLATE stream starting at input[start] into output[outputStart..), leaves the
+ * byte position just after the final block and the output end in `inflateState`, and on failure
+ * records the reason (INFLATE_REASON_*, in gzip's range 100–149) through decodeFail.
+ *
+ * Design (the fast path):
+ * - A 32-bit bit buffer (bits enter at the top of the valid part, codes are read from bit 0)
+ *   kept in locals inside the block loop, refilled a byte at a time to at least 25 bits: enough
+ *   for a length code (15) plus its extra bits (5), or a distance code (15) once more.
+ * - Two-level Huffman tables in Int32Arrays. A root table indexed by the next ROOT bits of
+ *   input; each entry packs symbol << 4 | code length. A code longer than the root width sits
+ *   in a sub-table; its root entry is negative: 0x80000000 | subTableOffset << 4 | subBits, and
+ *   sub-table entries hold the length beyond the root. Unused entries of an incomplete code
+ *   (only a single 1-bit code may be incomplete, RFC 1951 leaves the rest to zlib's rules) hold
+ *   an out-of-range symbol with length 0, so decoding them fails without consuming input.
+ * - The fast loop runs while 12 input bytes (three refills) and 258 output bytes (one longest
+ *   match) are available, so it checks bounds once per symbol; near either end the careful loop
+ *   takes over, which refills with zero bytes past the end and reports "unexpected end of
+ *   input" as soon as a decoded code reaches into them.
+ * - Matches copy byte by byte from the output (overlap is the point of LZ77), after one check
+ *   of the distance against the bytes produced since outputStart.
+ *
+ * Every loop consumes input or produces output, or stops with an error: a decoded code always
+ * has a length of at least one bit or is rejected.
+ */
+import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_INVALID_PARAMETER } from '../efi/status';
+import { decodeFail } from './result';
+
+// Reason codes (gzip's range, 100–149 for the DEFLATE layer). The texts follow zlib's messages
+// where zlib has one for the same check.
+export const INFLATE_REASON_INVALID_ARGUMENTS = 100;
+export const INFLATE_REASON_INVALID_BLOCK_TYPE = 101;
+export const INFLATE_REASON_STORED_LENGTH_MISMATCH = 102;
+export const INFLATE_REASON_STORED_BLOCK_TRUNCATED = 103;
+export const INFLATE_REASON_TOO_MANY_SYMBOLS = 104;
+export const INFLATE_REASON_CODE_LENGTHS_OVERSUBSCRIBED = 105;
+export const INFLATE_REASON_CODE_LENGTHS_INCOMPLETE = 106;
+export const INFLATE_REASON_REPEAT_WITHOUT_PREVIOUS = 107;
+export const INFLATE_REASON_REPEAT_TOO_LONG = 108;
+export const INFLATE_REASON_MISSING_END_OF_BLOCK = 109;
+export const INFLATE_REASON_LITERAL_LENGTHS_OVERSUBSCRIBED = 110;
+export const INFLATE_REASON_LITERAL_LENGTHS_INCOMPLETE = 111;
+export const INFLATE_REASON_DISTANCES_OVERSUBSCRIBED = 112;
+export const INFLATE_REASON_DISTANCES_INCOMPLETE = 113;
+export const INFLATE_REASON_INVALID_LITERAL_LENGTH_CODE = 114;
+export const INFLATE_REASON_INVALID_DISTANCE_CODE = 115;
+export const INFLATE_REASON_DISTANCE_TOO_FAR_BACK = 116;
+export const INFLATE_REASON_UNEXPECTED_END_OF_INPUT = 117;
+export const INFLATE_REASON_OUTPUT_TOO_SMALL = 118;
+
+export function inflateReasonText(reason: number): string {
+  switch (reason) {
+    case INFLATE_REASON_INVALID_ARGUMENTS: return 'invalid arguments';
+    case INFLATE_REASON_INVALID_BLOCK_TYPE: return 'invalid block type';
+    case INFLATE_REASON_STORED_LENGTH_MISMATCH: return 'invalid stored block lengths';
+    case INFLATE_REASON_STORED_BLOCK_TRUNCATED: return 'stored block runs past the end of input';
+    case INFLATE_REASON_TOO_MANY_SYMBOLS: return 'too many length or distance symbols';
+    case INFLATE_REASON_CODE_LENGTHS_OVERSUBSCRIBED: return 'invalid code lengths set (oversubscribed)';
+    case INFLATE_REASON_CODE_LENGTHS_INCOMPLETE: return 'invalid code lengths set (incomplete)';
+    case INFLATE_REASON_REPEAT_WITHOUT_PREVIOUS: return 'invalid bit length repeat (no previous length)';
+    case INFLATE_REASON_REPEAT_TOO_LONG: return 'invalid bit length repeat (past the last length)';
+    case INFLATE_REASON_MISSING_END_OF_BLOCK: return 'invalid code -- missing end-of-block';
+    case INFLATE_REASON_LITERAL_LENGTHS_OVERSUBSCRIBED: return 'invalid literal/lengths set (oversubscribed)';
+    case INFLATE_REASON_LITERAL_LENGTHS_INCOMPLETE: return 'invalid literal/lengths set (incomplete)';
+    case INFLATE_REASON_DISTANCES_OVERSUBSCRIBED: return 'invalid distances set (oversubscribed)';
+    case INFLATE_REASON_DISTANCES_INCOMPLETE: return 'invalid distances set (incomplete)';
+    case INFLATE_REASON_INVALID_LITERAL_LENGTH_CODE: return 'invalid literal/length code';
+    case INFLATE_REASON_INVALID_DISTANCE_CODE: return 'invalid distance code';
+    case INFLATE_REASON_DISTANCE_TOO_FAR_BACK: return 'invalid distance too far back';
+    case INFLATE_REASON_UNEXPECTED_END_OF_INPUT: return 'unexpected end of input';
+    case INFLATE_REASON_OUTPUT_TOO_SMALL: return 'output buffer too small';
+  }
+  return 'unknown inflate reason';
+}
+
+/** Where inflateRaw stopped, on success: indexes into inflateState. */
+export const INFLATE_STATE_INPUT_END = 0;
+export const INFLATE_STATE_OUTPUT_END = 1;
+export const inflateState = new Uint32Array(new ArrayBuffer(8));
+
+// RFC 1951 §3.2.5: length codes 257..285 and distance codes 0..29, base and extra bits.
+const inflateLengthBase = new Uint16Array(new ArrayBuffer(29 * 2));
+const inflateLengthExtra = new Uint8Array(new ArrayBuffer(29));
+const inflateDistanceBase = new Uint16Array(new ArrayBuffer(30 * 2));
+const inflateDistanceExtra = new Uint8Array(new ArrayBuffer(30));
+
+function inflateBuildBaseTables(): void {
+  let base = 3;
+  for (let code = 0; code < 28; code++) {
+    const extra = code < 8 ? 0 : ((code - 4) >> 2);
+    inflateLengthBase[code] = base;
+    inflateLengthExtra[code] = extra;
+    base = (base + (1 << extra)) | 0;
+  }
+  // Code 285 is 258 with no extra bits, not the 259 the progression would give.
+  inflateLengthBase[28] = 258;
+  inflateLengthExtra[28] = 0;
+  base = 1;
+  for (let code = 0; code < 30; code++) {
+    const extra = code < 4 ? 0 : ((code - 2) >> 1);
+    inflateDistanceBase[code] = base;
+    inflateDistanceExtra[code] = extra;
+    base = (base + (1 << extra)) | 0;
+  }
+}
+inflateBuildBaseTables();
+
+// RFC 1951 §3.2.7: the order in which the code length code's lengths are sent.
+const inflateCodeLengthOrder = new Uint8Array(new ArrayBuffer(19));
+function inflateBuildCodeLengthOrder(): void {
+  // 16 17 18 0 8 7 9 6 10 5 11 4 12 3 13 2 14 1 15
+  inflateCodeLengthOrder[0] = 16;
+  inflateCodeLengthOrder[1] = 17;
+  inflateCodeLengthOrder[2] = 18;
+  inflateCodeLengthOrder[3] = 0;
+  for (let i = 0; i < 7; i++) {
+    inflateCodeLengthOrder[(4 + i * 2) | 0] = (8 + i) | 0;
+    inflateCodeLengthOrder[(5 + i * 2) | 0] = (7 - i) | 0;
+  }
+  inflateCodeLengthOrder[18] = 15;
+}
+inflateBuildCodeLengthOrder();
+
+/** Bit reversal of a byte, for turning canonical (MSB-first) codes into table indexes. */
+const inflateReverseByte = new Uint8Array(new ArrayBuffer(256));
+function inflateBuildReverseByte(): void {
+  for (let i = 0; i < 256; i++) {
+    let reversed = 0;
+    for (let bit = 0; bit < 8; bit++) {
+      reversed = reversed | (((i >> bit) & 1) << (7 - bit));
+    }
+    inflateReverseByte[i] = reversed;
+  }
+}
+inflateBuildReverseByte();
+
+// Table geometry. Root widths as zlib chose them for speed/size (10 would cost 1024 fills per
+// block, small against a block's symbols); a sub-table spans the longest code's remaining bits,
+// and each root prefix owns at most one, so the bound is root + symbols × 2^(15 − root).
+const INFLATE_LITERAL_ROOT_BITS = 10;
+const INFLATE_LITERAL_ROOT_MASK = 1023;
+const INFLATE_DISTANCE_ROOT_BITS = 8;
+const INFLATE_DISTANCE_ROOT_MASK = 255;
+const INFLATE_CODE_LENGTH_ROOT_BITS = 7;
+const INFLATE_LITERAL_TABLE_SIZE = 1024 + 288 * 32;
+const INFLATE_DISTANCE_TABLE_SIZE = 256 + 32 * 128;
+/** An entry no code reaches: symbol 0x7ff (beyond every alphabet), length 0. */
+const INFLATE_INVALID_ENTRY = 0x7ff0;
+
+const inflateFixedLiteralTable = new Int32Array(new ArrayBuffer(INFLATE_LITERAL_TABLE_SIZE * 4));
+const inflateFixedDistanceTable = new Int32Array(new ArrayBuffer(INFLATE_DISTANCE_TABLE_SIZE * 4));
+const inflateDynamicLiteralTable = new Int32Array(new ArrayBuffer(INFLATE_LITERAL_TABLE_SIZE * 4));
+const inflateDynamicDistanceTable = new Int32Array(new ArrayBuffer(INFLATE_DISTANCE_TABLE_SIZE * 4));
+const inflateCodeLengthTable = new Int32Array(new ArrayBuffer(128 * 4));
+/** Code lengths of a dynamic block: literal/length (up to 286) then distance (up to 30). */
+const inflateLengths = new Uint8Array(new ArrayBuffer(320));
+const inflateCodeLengthLengths = new Uint8Array(new ArrayBuffer(19));
+/** Scratch for the table builder: codes per length, then symbols sorted by (length, symbol). */
+const inflateLengthCount = new Uint16Array(new ArrayBuffer(16 * 2));
+const inflateNextOffset = new Uint16Array(new ArrayBuffer(16 * 2));
+const inflateSortedSymbols = new Uint16Array(new ArrayBuffer(320 * 2));
+
+// inflateBuildTable results.
+const INFLATE_TABLE_COMPLETE = 0;
+const INFLATE_TABLE_OVERSUBSCRIBED = 1;
+/** More code space than codes, and not the single 1-bit code zlib (and gzip) accept. */
+const INFLATE_TABLE_INCOMPLETE = 2;
+/** No codes at all (allowed for the distance code of a block with literals only). */
+const INFLATE_TABLE_EMPTY = 3;
+/** One 1-bit code, half the code space unused: zlib and gzip accept it for literal/length and distance. */
+const INFLATE_TABLE_SINGLE_CODE = 4;
+
+/**
+ * Builds the decoding table of the canonical Huffman code whose lengths are
+ * lengths[start..start+count) (RFC 1951 §3.2.2), into table[0..) with the given root width.
+ * An incomplete code is built too (unused entries invalid), so the caller chooses the verdict.
+ */
+function inflateBuildTable(lengths: Uint8Array, start: number, count: number, table: Int32Array,
+  rootBits: number): number {
+  for (let length = 0; length < 16; length++) inflateLengthCount[length] = 0;
+  for (let symbol = 0; symbol < count; symbol++) {
+    const length = lengths[(start + symbol) | 0];
+    inflateLengthCount[length] = (inflateLengthCount[length] + 1) | 0;
+  }
+  let maxLength = 15;
+  while (maxLength > 0 && inflateLengthCount[maxLength] === 0) maxLength = (maxLength - 1) | 0;
+  const rootSize = 1 << rootBits;
+  if (maxLength === 0) {
+    for (let i = 0; i < rootSize; i++) table[i] = INFLATE_INVALID_ENTRY;
+    return INFLATE_TABLE_EMPTY;
+  }
+  // Kraft: the code space left after each length must stay non-negative.
+  let left = 1;
+  for (let length = 1; length < 16; length++) {
+    left = ((left << 1) - inflateLengthCount[length]) | 0;
+    if (left < 0) return INFLATE_TABLE_OVERSUBSCRIBED;
+  }
+  if (left > 0) {
+    for (let i = 0; i < rootSize; i++) table[i] = INFLATE_INVALID_ENTRY;
+  }
+  inflateNextOffset[1] = 0;
+  for (let length = 1; length < 15; length++) {
+    inflateNextOffset[(length + 1) | 0] = (inflateNextOffset[length] + inflateLengthCount[length]) | 0;
+  }
+  for (let symbol = 0; symbol < count; symbol++) {
+    const length = lengths[(start + symbol) | 0];
+    if (length !== 0) {
+      inflateSortedSymbols[inflateNextOffset[length]] = symbol;
+      inflateNextOffset[length] = (inflateNextOffset[length] + 1) | 0;
+    }
+  }
+  const rootMask = (rootSize - 1) | 0;
+  const subBits = maxLength > rootBits ? (maxLength - rootBits) | 0 : 0;
+  const subSize = 1 << subBits;
+  let nextSubTable = rootSize;
+  let currentPrefix = -1;
+  let subTable = 0;
+  let code = 0;
+  let sortedIndex = 0;
+  for (let length = 1; length <= maxLength; length++) {
+    const lengthCount = inflateLengthCount[length];
+    for (let n = 0; n < lengthCount; n++) {
+      const symbol = inflateSortedSymbols[sortedIndex];
+      sortedIndex = (sortedIndex + 1) | 0;
+      // Codes go out most significant bit first, and the bit reader takes bit 0 first.
+      const reversed = ((inflateReverseByte[code & 255] << 8) | inflateReverseByte[(code >> 8) & 255]) >> (16 - length);
+      if (length <= rootBits) {
+        const entry = (symbol << 4) | length;
+        for (let i = reversed; i < rootSize; i = (i + (1 << length)) | 0) table[i] = entry;
+      } else {
+        // Canonical codes of one prefix are consecutive, so one sub-table per prefix change.
+        const prefix = code >> (length - rootBits);
+        if (prefix !== currentPrefix) {
+          currentPrefix = prefix;
+          subTable = nextSubTable;
+          nextSubTable = (nextSubTable + subSize) | 0;
+          table[reversed & rootMask] = (0x80000000 | (subTable << 4) | subBits) | 0;
+          if (left > 0) {
+            for (let i = 0; i < subSize; i++) table[(subTable + i) | 0] = INFLATE_INVALID_ENTRY;
+          }
+        }
+        const subLength = (length - rootBits) | 0;
+        const entry = (symbol << 4) | subLength;
+        for (let i = reversed >> rootBits; i < subSize; i = (i + (1 << subLength)) | 0) {
+          table[(subTable + i) | 0] = entry;
+        }
+      }
+      code = (code + 1) | 0;
+    }
+    code = code << 1;
+  }
+  if (left > 0) return maxLength === 1 ? INFLATE_TABLE_SINGLE_CODE : INFLATE_TABLE_INCOMPLETE;
+  return INFLATE_TABLE_COMPLETE;
+}
+
+function inflateBuildFixedTables(): void {
+  // RFC 1951 §3.2.6.
+  for (let symbol = 0; symbol < 288; symbol++) {
+    inflateLengths[symbol] = symbol < 144 ? 8 : symbol < 256 ? 9 : symbol < 280 ? 7 : 8;
+  }
+  inflateBuildTable(inflateLengths, 0, 288, inflateFixedLiteralTable, INFLATE_LITERAL_ROOT_BITS);
+  for (let symbol = 0; symbol < 32; symbol++) inflateLengths[symbol] = 5;
+  inflateBuildTable(inflateLengths, 0, 32, inflateFixedDistanceTable, INFLATE_DISTANCE_ROOT_BITS);
+}
+inflateBuildFixedTables();
+
+// Bit reader state between the block loop's phases (headers are read through the helpers
+// below; the Huffman loops copy these into locals and write them back).
+let inflatePosition = 0;
+let inflateBitBuffer = 0;
+let inflateBitCount = 0;
+let inflateOutput = 0;
+
+/** Refills the bit buffer from real input bytes only, up to at least 25 bits or the end. */
+function inflateFill(input: Uint8Array, inputLength: number): void {
+  let position = inflatePosition;
+  let bitBuffer = inflateBitBuffer;
+  let bitCount = inflateBitCount;
+  while (bitCount <= 24 && position < inputLength) {
+    bitBuffer = bitBuffer | (input[position] << bitCount);
+    position = (position + 1) | 0;
+    bitCount = (bitCount + 8) | 0;
+  }
+  inflatePosition = position;
+  inflateBitBuffer = bitBuffer;
+  inflateBitCount = bitCount;
+}
+
+/** Takes `count` (at most 16) bits, or returns -1 when the input ends first. */
+function inflateTakeBits(input: Uint8Array, inputLength: number, count: number): number {
+  if (inflateBitCount < count) {
+    inflateFill(input, inputLength);
+    if (inflateBitCount < count) return -1;
+  }
+  const value = inflateBitBuffer & ((1 << count) - 1);
+  inflateBitBuffer = inflateBitBuffer >>> count;
+  inflateBitCount = (inflateBitCount - count) | 0;
+  return value;
+}
+
+/** The input offset to report: the byte holding the next unread bit. */
+function inflateErrorOffset(): number {
+  return (inflatePosition - (inflateBitCount >> 3)) | 0;
+}
+
+function inflateFail(status: number, reason: number): number {
+  return decodeFail(status, reason, inflateErrorOffset());
+}
+
+/** Stored block (RFC 1951 §3.2.4): LEN, NLEN on a byte boundary, then LEN bytes. */
+function inflateStoredBlock(input: Uint8Array, inputLength: number, output: Uint8Array, outputCapacity: number): number {
+  const drop = inflateBitCount & 7;
+  inflateBitBuffer = inflateBitBuffer >>> drop;
+  inflateBitCount = (inflateBitCount - drop) | 0;
+  const length = inflateTakeBits(input, inputLength, 16);
+  const lengthComplement = length < 0 ? -1 : inflateTakeBits(input, inputLength, 16);
+  if (lengthComplement < 0) {
+    return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_UNEXPECTED_END_OF_INPUT);
+  }
+  // The buffer now holds only whole bytes that were read ahead: give them back.
+  inflatePosition = (inflatePosition - (inflateBitCount >> 3)) | 0;
+  inflateBitBuffer = 0;
+  inflateBitCount = 0;
+  if ((length ^ 0xffff) !== lengthComplement) {
+    return decodeFail(EFI_COMPROMISED_DATA, INFLATE_REASON_STORED_LENGTH_MISMATCH, (inflatePosition - 4) | 0);
+  }
+  if (length > ((inputLength - inflatePosition) | 0)) {
+    return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_STORED_BLOCK_TRUNCATED);
+  }
+  if (length > ((outputCapacity - inflateOutput) | 0)) {
+    return inflateFail(EFI_BUFFER_TOO_SMALL, INFLATE_REASON_OUTPUT_TOO_SMALL);
+  }
+  let from = inflatePosition;
+  let to = inflateOutput;
+  const end = (from + length) | 0;
+  while (from < end) {
+    output[to] = input[from];
+    from = (from + 1) | 0;
+    to = (to + 1) | 0;
+  }
+  inflatePosition = end;
+  inflateOutput = to;
+  return 0;
+}
+
+/**
+ * Reads a dynamic block's code lengths (RFC 1951 §3.2.7) and builds its two tables into
+ * inflateDynamicLiteralTable / inflateDynamicDistanceTable.
+ */
+function inflateDynamicHeader(input: Uint8Array, inputLength: number): number {
+  const literalCountBits = inflateTakeBits(input, inputLength, 5);
+  const distanceCountBits = literalCountBits < 0 ? -1 : inflateTakeBits(input, inputLength, 5);
+  const codeLengthCountBits = distanceCountBits < 0 ? -1 : inflateTakeBits(input, inputLength, 4);
+  if (codeLengthCountBits < 0) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_UNEXPECTED_END_OF_INPUT);
+  const literalCount = (literalCountBits + 257) | 0;
+  const distanceCount = (distanceCountBits + 1) | 0;
+  const codeLengthCount = (codeLengthCountBits + 4) | 0;
+  if (literalCount > 286 || distanceCount > 30) {
+    return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_TOO_MANY_SYMBOLS);
+  }
+  for (let i = 0; i < 19; i++) inflateCodeLengthLengths[i] = 0;
+  for (let i = 0; i < codeLengthCount; i++) {
+    const length = inflateTakeBits(input, inputLength, 3);
+    if (length < 0) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_UNEXPECTED_END_OF_INPUT);
+    inflateCodeLengthLengths[inflateCodeLengthOrder[i]] = length;
+  }
+  let built = inflateBuildTable(inflateCodeLengthLengths, 0, 19, inflateCodeLengthTable, INFLATE_CODE_LENGTH_ROOT_BITS);
+  if (built === INFLATE_TABLE_OVERSUBSCRIBED) {
+    return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_CODE_LENGTHS_OVERSUBSCRIBED);
+  }
+  // The code length code must be complete: zlib refuses even the single 1-bit code here.
+  if (built !== INFLATE_TABLE_COMPLETE) {
+    return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_CODE_LENGTHS_INCOMPLETE);
+  }
+  const total = (literalCount + distanceCount) | 0;
+  let index = 0;
+  while (index < total) {
+    if (inflateBitCount < 14) inflateFill(input, inputLength);
+    const entry = inflateCodeLengthTable[inflateBitBuffer & 127];
+    const length = entry & 15;
+    if (length > inflateBitCount) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_UNEXPECTED_END_OF_INPUT);
+    inflateBitBuffer = inflateBitBuffer >>> length;
+    inflateBitCount = (inflateBitCount - length) | 0;
+    const symbol = entry >>> 4;
+    if (symbol < 16) {
+      inflateLengths[index] = symbol;
+      index = (index + 1) | 0;
+    } else {
+      let repeatValue = 0;
+      let repeat = 0;
+      if (symbol === 16) {
+        if (index === 0) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_REPEAT_WITHOUT_PREVIOUS);
+        repeatValue = inflateLengths[(index - 1) | 0];
+        repeat = inflateTakeBits(input, inputLength, 2);
+        repeat = repeat < 0 ? -1 : (repeat + 3) | 0;
+      } else if (symbol === 17) {
+        repeat = inflateTakeBits(input, inputLength, 3);
+        repeat = repeat < 0 ? -1 : (repeat + 3) | 0;
+      } else {
+        repeat = inflateTakeBits(input, inputLength, 7);
+        repeat = repeat < 0 ? -1 : (repeat + 11) | 0;
+      }
+      if (repeat < 0) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_UNEXPECTED_END_OF_INPUT);
+      if (repeat > ((total - index) | 0)) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_REPEAT_TOO_LONG);
+      const end = (index + repeat) | 0;
+      while (index < end) {
+        inflateLengths[index] = repeatValue;
+        index = (index + 1) | 0;
+      }
+    }
+  }
+  if (inflateLengths[256] === 0) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_MISSING_END_OF_BLOCK);
+  built = inflateBuildTable(inflateLengths, 0, literalCount, inflateDynamicLiteralTable, INFLATE_LITERAL_ROOT_BITS);
+  if (built === INFLATE_TABLE_OVERSUBSCRIBED) {
+    return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_LITERAL_LENGTHS_OVERSUBSCRIBED);
+  }
+  if (built !== INFLATE_TABLE_COMPLETE && built !== INFLATE_TABLE_SINGLE_CODE) {
+    return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_LITERAL_LENGTHS_INCOMPLETE);
+  }
+  built = inflateBuildTable(inflateLengths, literalCount, distanceCount, inflateDynamicDistanceTable,
+    INFLATE_DISTANCE_ROOT_BITS);
+  if (built === INFLATE_TABLE_OVERSUBSCRIBED) {
+    return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_DISTANCES_OVERSUBSCRIBED);
+  }
+  if (built === INFLATE_TABLE_INCOMPLETE) {
+    return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_DISTANCES_INCOMPLETE);
+  }
+  return 0;
+}
+
+// Results of the Huffman loops besides an error status.
+const INFLATE_BLOCK_DONE = 0;
+/** The fast loop reached its input or output margin: the careful loop continues the block. */
+const INFLATE_BLOCK_NEAR_END = 1;
+
+/**
+ * Decodes Huffman-coded symbols while 12 input bytes and 258 output bytes are left, without
+ * per-byte bounds checks. Returns INFLATE_BLOCK_DONE after end-of-block, INFLATE_BLOCK_NEAR_END
+ * at a margin, or an error status (already recorded).
+ */
+function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint8Array, outputStart: number,
+  outputCapacity: number, literalTable: Int32Array, distanceTable: Int32Array): number {
+  let position = inflatePosition;
+  let bitBuffer = inflateBitBuffer;
+  let bitCount = inflateBitCount;
+  let out = inflateOutput;
+  const inputLimit = (inputLength - 12) | 0;
+  const outputLimit = (outputCapacity - 258) | 0;
+  let result = INFLATE_BLOCK_NEAR_END;
+  let reason = 0;
+  while (position <= inputLimit && out <= outputLimit) {
+    while (bitCount <= 24) {
+      bitBuffer = bitBuffer | (input[position] << bitCount);
+      position = (position + 1) | 0;
+      bitCount = (bitCount + 8) | 0;
+    }
+    let entry = literalTable[bitBuffer & INFLATE_LITERAL_ROOT_MASK];
+    if (entry < 0) {
+      bitBuffer = bitBuffer >>> INFLATE_LITERAL_ROOT_BITS;
+      bitCount = (bitCount - INFLATE_LITERAL_ROOT_BITS) | 0;
+      entry = literalTable[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+    }
+    let codeLength = entry & 15;
+    bitBuffer = bitBuffer >>> codeLength;
+    bitCount = (bitCount - codeLength) | 0;
+    let symbol = entry >> 4;
+    if (symbol < 256) {
+      output[out] = symbol;
+      out = (out + 1) | 0;
+      continue;
+    }
+    if (symbol === 256) {
+      result = INFLATE_BLOCK_DONE;
+      break;
+    }
+    if (symbol > 285) {
+      reason = INFLATE_REASON_INVALID_LITERAL_LENGTH_CODE;
+      break;
+    }
+    symbol = (symbol - 257) | 0;
+    let extra = inflateLengthExtra[symbol];
+    const length = (inflateLengthBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
+    bitBuffer = bitBuffer >>> extra;
+    bitCount = (bitCount - extra) | 0;
+    while (bitCount <= 24) {
+      bitBuffer = bitBuffer | (input[position] << bitCount);
+      position = (position + 1) | 0;
+      bitCount = (bitCount + 8) | 0;
+    }
+    entry = distanceTable[bitBuffer & INFLATE_DISTANCE_ROOT_MASK];
+    if (entry < 0) {
+      bitBuffer = bitBuffer >>> INFLATE_DISTANCE_ROOT_BITS;
+      bitCount = (bitCount - INFLATE_DISTANCE_ROOT_BITS) | 0;
+      entry = distanceTable[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+    }
+    codeLength = entry & 15;
+    bitBuffer = bitBuffer >>> codeLength;
+    bitCount = (bitCount - codeLength) | 0;
+    symbol = entry >> 4;
+    if (symbol > 29) {
+      reason = INFLATE_REASON_INVALID_DISTANCE_CODE;
+      break;
+    }
+    extra = inflateDistanceExtra[symbol];
+    if (bitCount < extra) {
+      while (bitCount <= 24) {
+        bitBuffer = bitBuffer | (input[position] << bitCount);
+        position = (position + 1) | 0;
+        bitCount = (bitCount + 8) | 0;
+      }
+    }
+    const distance = (inflateDistanceBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
+    bitBuffer = bitBuffer >>> extra;
+    bitCount = (bitCount - extra) | 0;
+    if (distance > ((out - outputStart) | 0)) {
+      reason = INFLATE_REASON_DISTANCE_TOO_FAR_BACK;
+      break;
+    }
+    let from = (out - distance) | 0;
+    const end = (out + length) | 0;
+    while (out < end) {
+      output[out] = output[from];
+      out = (out + 1) | 0;
+      from = (from + 1) | 0;
+    }
+  }
+  inflatePosition = position;
+  inflateBitBuffer = bitBuffer;
+  inflateBitCount = bitCount;
+  inflateOutput = out;
+  if (reason !== 0) return inflateFail(EFI_COMPROMISED_DATA, reason);
+  return result;
+}
+
+/**
+ * The same decoding with every refill and write checked: past the end of input the buffer is
+ * refilled with zero bytes (position keeps counting them), and as soon as a decoded code or
+ * extra field has used one of those bits the block fails with "unexpected end of input".
+ */
+function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: Uint8Array, outputStart: number,
+  outputCapacity: number, literalTable: Int32Array, distanceTable: Int32Array): number {
+  let position = inflatePosition;
+  let bitBuffer = inflateBitBuffer;
+  let bitCount = inflateBitCount;
+  let out = inflateOutput;
+  let reason = 0;
+  let status = EFI_COMPROMISED_DATA;
+  for (;;) {
+    while (bitCount <= 24) {
+      if (position < inputLength) bitBuffer = bitBuffer | (input[position] << bitCount);
+      position = (position + 1) | 0;
+      bitCount = (bitCount + 8) | 0;
+    }
+    let entry = literalTable[bitBuffer & INFLATE_LITERAL_ROOT_MASK];
+    if (entry < 0) {
+      bitBuffer = bitBuffer >>> INFLATE_LITERAL_ROOT_BITS;
+      bitCount = (bitCount - INFLATE_LITERAL_ROOT_BITS) | 0;
+      entry = literalTable[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+    }
+    let codeLength = entry & 15;
+    bitBuffer = bitBuffer >>> codeLength;
+    bitCount = (bitCount - codeLength) | 0;
+    // Bits beyond the input: (position - inputLength) zero bytes were appended, and the ones
+    // still in the buffer are its top bits; more appended bits than buffered bits means used.
+    if (position > inputLength && ((position - inputLength) << 3) > bitCount) {
+      reason = INFLATE_REASON_UNEXPECTED_END_OF_INPUT;
+      break;
+    }
+    let symbol = entry >> 4;
+    if (symbol < 256) {
+      if (out >= outputCapacity) {
+        status = EFI_BUFFER_TOO_SMALL;
+        reason = INFLATE_REASON_OUTPUT_TOO_SMALL;
+        break;
+      }
+      output[out] = symbol;
+      out = (out + 1) | 0;
+      continue;
+    }
+    if (symbol === 256) break;
+    if (symbol > 285) {
+      reason = INFLATE_REASON_INVALID_LITERAL_LENGTH_CODE;
+      break;
+    }
+    symbol = (symbol - 257) | 0;
+    let extra = inflateLengthExtra[symbol];
+    const length = (inflateLengthBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
+    bitBuffer = bitBuffer >>> extra;
+    bitCount = (bitCount - extra) | 0;
+    while (bitCount <= 24) {
+      if (position < inputLength) bitBuffer = bitBuffer | (input[position] << bitCount);
+      position = (position + 1) | 0;
+      bitCount = (bitCount + 8) | 0;
+    }
+    entry = distanceTable[bitBuffer & INFLATE_DISTANCE_ROOT_MASK];
+    if (entry < 0) {
+      bitBuffer = bitBuffer >>> INFLATE_DISTANCE_ROOT_BITS;
+      bitCount = (bitCount - INFLATE_DISTANCE_ROOT_BITS) | 0;
+      entry = distanceTable[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+    }
+    codeLength = entry & 15;
+    bitBuffer = bitBuffer >>> codeLength;
+    bitCount = (bitCount - codeLength) | 0;
+    symbol = entry >> 4;
+    extra = symbol > 29 ? 0 : inflateDistanceExtra[symbol];
+    if (bitCount < extra) {
+      while (bitCount <= 24) {
+        if (position < inputLength) bitBuffer = bitBuffer | (input[position] << bitCount);
+        position = (position + 1) | 0;
+        bitCount = (bitCount + 8) | 0;
+      }
+    }
+    const distance = symbol > 29 ? 0 : (inflateDistanceBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
+    bitBuffer = bitBuffer >>> extra;
+    bitCount = (bitCount - extra) | 0;
+    if (position > inputLength && ((position - inputLength) << 3) > bitCount) {
+      reason = INFLATE_REASON_UNEXPECTED_END_OF_INPUT;
+      break;
+    }
+    if (symbol > 29) {
+      reason = INFLATE_REASON_INVALID_DISTANCE_CODE;
+      break;
+    }
+    if (distance > ((out - outputStart) | 0)) {
+      reason = INFLATE_REASON_DISTANCE_TOO_FAR_BACK;
+      break;
+    }
+    if (length > ((outputCapacity - out) | 0)) {
+      status = EFI_BUFFER_TOO_SMALL;
+      reason = INFLATE_REASON_OUTPUT_TOO_SMALL;
+      break;
+    }
+    let from = (out - distance) | 0;
+    const end = (out + length) | 0;
+    while (out < end) {
+      output[out] = output[from];
+      out = (out + 1) | 0;
+      from = (from + 1) | 0;
+    }
+  }
+  // Hand back only real input: drop the appended zero bytes (still unread, at the top).
+  if (reason === 0 && position > inputLength) {
+    bitCount = (bitCount - ((position - inputLength) << 3)) | 0;
+    position = inputLength;
+  }
+  inflatePosition = position;
+  inflateBitBuffer = bitBuffer;
+  inflateBitCount = bitCount;
+  inflateOutput = out;
+  if (reason !== 0) {
+    if (reason === INFLATE_REASON_UNEXPECTED_END_OF_INPUT) {
+      return decodeFail(status, reason, inputLength);
+    }
+    return inflateFail(status, reason);
+  }
+  return INFLATE_BLOCK_DONE;
+}
+
+/**
+ * Decodes the raw DEFLATE stream at input[start..inputLength) into output[outputStart..
+ * outputCapacity). Matches may reach back to outputStart, not before it (each gzip member is
+ * its own stream). On success returns EFI_SUCCESS and sets inflateState[INFLATE_STATE_INPUT_END]
+ * (the byte after the final block; its unused bits are padding) and [INFLATE_STATE_OUTPUT_END];
+ * on failure returns the status and records reason and offset with decodeFail.
+ */
+export function inflateRaw(input: Uint8Array, start: number, inputLength: number, output: Uint8Array,
+  outputStart: number, outputCapacity: number): number {
+  if (inputLength < 0 || inputLength > input.length || start < 0 || start > inputLength ||
+    outputCapacity < 0 || outputCapacity > output.length || outputStart < 0 || outputStart > outputCapacity) {
+    return decodeFail(EFI_INVALID_PARAMETER, INFLATE_REASON_INVALID_ARGUMENTS, 0);
+  }
+  inflatePosition = start;
+  inflateBitBuffer = 0;
+  inflateBitCount = 0;
+  inflateOutput = outputStart;
+  let last = 0;
+  while (last === 0) {
+    const header = inflateTakeBits(input, inputLength, 3);
+    if (header < 0) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_UNEXPECTED_END_OF_INPUT);
+    last = header & 1;
+    const type = header >> 1;
+    if (type === 0) {
+      const status = inflateStoredBlock(input, inputLength, output, outputCapacity);
+      if (status !== 0) return status;
+    } else if (type === 3) {
+      return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_INVALID_BLOCK_TYPE);
+    } else {
+      if (type === 2) {
+        const status = inflateDynamicHeader(input, inputLength);
+        if (status !== 0) return status;
+      }
+      const literalTable = type === 1 ? inflateFixedLiteralTable : inflateDynamicLiteralTable;
+      const distanceTable = type === 1 ? inflateFixedDistanceTable : inflateDynamicDistanceTable;
+      let result = inflateHuffmanFast(input, inputLength, output, outputStart, outputCapacity, literalTable,
+        distanceTable);
+      if (result === INFLATE_BLOCK_NEAR_END) {
+        result = inflateHuffmanCareful(input, inputLength, output, outputStart, outputCapacity, literalTable,
+          distanceTable);
+      }
+      if (result !== INFLATE_BLOCK_DONE) return result;
+    }
+  }
+  // The final block ends inside a byte; whole bytes still in the buffer were read ahead.
+  inflateState[INFLATE_STATE_INPUT_END] = (inflatePosition - (inflateBitCount >> 3)) | 0;
+  inflateState[INFLATE_STATE_OUTPUT_END] = inflateOutput;
+  return 0;
+}
