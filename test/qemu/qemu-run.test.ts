@@ -10,7 +10,8 @@
  * - an app returning without the exit line ends as 'firmware-shell' (shell or front page);
  * - a guest power-off and a triple fault both end as 'qemu-exit', told apart by shutdownReason;
  * - stopOn ends the run at the first match as 'stopped';
- * - a run that never ends is cut at the timeout as 'timeout', and no QEMU is left behind.
+ * - a run that never ends (firmware still starting, or the image spinning) is cut at the
+ *   timeout as 'timeout', and no QEMU is left behind.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -149,7 +150,7 @@ describe('runImage', () => {
     expect(result.output).toContain(first);
   });
 
-  it('times out, kills QEMU and removes its own work dir', async () => {
+  it('times out before the firmware is up, kills QEMU and keeps a given work dir', async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'efistub-timeout-'));
     try {
       const image = build('timeout', { lines: [marker()] });
@@ -159,6 +160,21 @@ describe('runImage', () => {
       expect(result.seconds).toBeLessThan(10);
       expect(processesUsing(workDir)).toEqual([]);
       expect(existsSync(join(workDir, 'OVMF_VARS.fd'))).toBe(true); // a given workDir is kept
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  it('cuts a hanging image at the timeout and leaves no QEMU behind', async () => {
+    const text = marker();
+    const workDir = mkdtempSync(join(tmpdir(), 'efistub-hang-'));
+    try {
+      const image = build('hang', { lines: [text], printExitLine: false, ending: 'hang' });
+      const result = await runImage({ image, mode: 'kernel', workDir, timeoutSeconds: 12 });
+      expect(result.outcome, report(result)).toBe('timeout');
+      expect(result.output).toContain(text); // the image was running when the time ran out
+      expect(result.seconds).toBeLessThan(20);
+      expect(processesUsing(workDir)).toEqual([]);
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }

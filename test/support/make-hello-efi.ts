@@ -32,9 +32,9 @@ export interface HelloEfiOptions {
    * How the app ends: 'return' (default) returns the status to the firmware; 'ud2' executes an
    * invalid opcode (the firmware's exception handler reports it); 'shutdown' calls
    * ResetSystem(EfiResetShutdown) (the guest powers off); 'triple-fault' loads an empty IDT and
-   * executes ud2, so the CPU resets.
+   * executes ud2, so the CPU resets; 'hang' spins forever.
    */
-  ending?: 'return' | 'ud2' | 'shutdown' | 'triple-fault';
+  ending?: 'return' | 'ud2' | 'shutdown' | 'triple-fault' | 'hang';
 }
 
 function char16Array(text: string): string {
@@ -58,6 +58,7 @@ export function helloEfiSource(options: HelloEfiOptions): string {
   const endings = {
     return: `  return (EFI_STATUS)0x${status.toString(16)}ULL;\n`,
     ud2: '  __asm__ volatile("ud2");\n  for (;;) {}\n',
+    hang: '  for (;;) { __asm__ volatile("pause"); }\n',
     shutdown: '  system_table->RuntimeServices->ResetSystem(2 /* EfiResetShutdown */, 0, 0, 0);\n  for (;;) {}\n',
     'triple-fault': '  static const struct { unsigned short limit; UINT64 base; } __attribute__((packed)) empty_idt = { 0, 0 };\n' +
       '  __asm__ volatile("lidt %0\\n\\tud2" : : "m"(empty_idt));\n  for (;;) {}\n',
