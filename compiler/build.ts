@@ -11,7 +11,7 @@ import { bundleStub } from './bundle.ts';
 import { compileJsToWasm } from './porffor.ts';
 import { validateWasm } from './validate.ts';
 import { wasmToC } from './wasm2c.ts';
-import { linkEfi, linkNative } from './link.ts';
+import { linkDecompressTool, linkEfi, linkNative } from './link.ts';
 import type { Diagnostic } from './diagnostics.ts';
 
 export interface BuildOptions {
@@ -19,6 +19,8 @@ export interface BuildOptions {
   outDir: string;
   /** 'efi' (stub.efi), 'native' (stub-native, Linux host) or 'both'. */
   targets?: 'efi' | 'native' | 'both';
+  /** The module whose exports become the program's (default: main.ts of sourceDir). */
+  entry?: string;
   toolchain?: 'debian' | 'docker';
   defines?: string[];
   progress?: (line: string) => void;
@@ -32,6 +34,34 @@ export interface BuildResult {
 }
 
 export function buildStub(options: BuildOptions): BuildResult {
+  return runStages(options, (files, progress) => {
+    const linkStages: [string, () => Diagnostic[]][] = [];
+    const targets = options.targets ?? 'efi';
+    if (targets !== 'native') {
+      linkStages.push(['link', () => linkEfi(files.c, files.efi, { toolchain: options.toolchain, defines: options.defines, progress })]);
+    }
+    if (targets !== 'efi') {
+      linkStages.push(['link native', () => linkNative(files.c, files.native, { defines: options.defines, progress })]);
+    }
+    return linkStages;
+  });
+}
+
+/**
+ * The native decompression tool (`efistub decompress`/`extract`): the stub's decoders from
+ * stub-src/tools/decompress-main.ts, linked with the Linux host runtime as outDir/efistub-decompress.
+ */
+export function buildDecompressTool(options: { sourceDir: string; outDir: string; progress?: (line: string) => void }): BuildResult & { tool?: string } {
+  const tool = join(options.outDir, 'efistub-decompress');
+  const result = runStages({ ...options, entry: join(options.sourceDir, 'tools', 'decompress-main.ts') },
+    (files, progress) => [['link tool', () => linkDecompressTool(files.c, tool, { progress })]]);
+  return result.diagnostics.length ? result : { ...result, tool };
+}
+
+interface StageFiles { js: string; wasm: string; c: string; efi: string; native: string }
+
+function runStages(options: BuildOptions,
+  linkStages: (files: StageFiles, progress: (line: string) => void) => [string, () => Diagnostic[]][]): BuildResult {
   const { sourceDir, outDir } = options;
   const progress = options.progress ?? (() => {});
   const targets = options.targets ?? 'efi';
@@ -44,17 +74,12 @@ export function buildStub(options: BuildOptions): BuildResult {
   };
   const stages: [string, () => Diagnostic[]][] = [
     ['check-subset', () => checkSubset(sourceDir)],
-    ['bundle', () => bundleStub(sourceDir, join(sourceDir, 'main.ts'), files.js)],
+    ['bundle', () => bundleStub(sourceDir, options.entry ?? join(sourceDir, 'main.ts'), files.js)],
     ['porffor', () => compileJsToWasm(files.js, files.wasm, join(sourceDir, 'host.d.ts'))],
     ['validate', () => validateWasm(files.wasm)],
     ['wasm2c', () => wasmToC(files.wasm, files.c)],
   ];
-  if (targets !== 'native') {
-    stages.push(['link', () => linkEfi(files.c, files.efi, { toolchain: options.toolchain, defines: options.defines, progress })]);
-  }
-  if (targets !== 'efi') {
-    stages.push(['link native', () => linkNative(files.c, files.native, { defines: options.defines, progress })]);
-  }
+  stages.push(...linkStages(files, progress));
   for (const [name, run] of stages) {
     const started = performance.now();
     progress(`efistub: build: ${name}…`);

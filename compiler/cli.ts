@@ -13,6 +13,7 @@ import { formatDiagnostic, type Diagnostic } from './diagnostics.ts';
 import { addSections } from './pe-writer.ts';
 import { formatPeInfo, readPeInfo } from './pe-inspect.ts';
 import { cliRun } from './qemu-run.ts';
+import { cliDecompress, cliExtract } from './decompress-tool.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,6 +26,8 @@ verbs:
   wrap      copy the built stub and add UKI sections (.cmdline for now) to the copy
   run       boot an EFI image under OVMF in QEMU (TCG) and stream its serial console
   inspect   print an EFI image's PE headers and sections
+  decompress  decompress a file with the stub's own decoders (native build)
+  extract   pull the vmlinux out of a bzImage with the stub's own decoders
 
 'efistub <verb> --help' describes each verb.
 `;
@@ -161,6 +164,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'wrap': return wrap(rest);
     case 'run': return cliRun(rest);
     case 'inspect': return inspect(rest);
+    case 'decompress': return cliDecompress(rest);
+    case 'extract': return cliExtract(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -16,6 +16,9 @@ export type Stage =
   | 'link'
   | 'pe-writer'
   | 'run'
+  | 'decompress'
+  | 'extract'
+  | 'pe-inspect'
   | 'setup';
 
 export interface Diagnostic {

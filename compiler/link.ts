@@ -20,6 +20,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runtimeDir = join(root, 'compiler', 'runtime');
 export const EFI_RUNTIME_SOURCES = ['wasm-rt.c', 'host-efi.c', 'libc-efi.c'];
 export const LINUX_RUNTIME_SOURCES = ['wasm-rt.c', 'host-linux.c'];
+export const DECOMPRESS_TOOL_SOURCES = ['wasm-rt.c', 'host-linux.c', 'tool-decompress-linux.c'];
 
 export interface LinkOptions {
   /** 'debian' (clang + lld-link from Debian, default) or 'docker' (llvm-mingw image). */
@@ -79,12 +80,22 @@ function linkEfiInDocker(stubC: string, outputEfi: string, options: LinkOptions)
 
 /** Compiles the same wasm2c output with the Linux host runtime into a native program. */
 export function linkNative(stubC: string, outputProgram: string, options: LinkOptions = {}): Diagnostic[] {
+  return linkLinuxProgram(stubC, outputProgram, LINUX_RUNTIME_SOURCES, [], options);
+}
+
+/** The decompression tool: the tool entry's wasm2c output, host-linux.c without its main. */
+export function linkDecompressTool(stubC: string, outputProgram: string, options: LinkOptions = {}): Diagnostic[] {
+  return linkLinuxProgram(stubC, outputProgram, DECOMPRESS_TOOL_SOURCES, ['EFISTUB_HOST_LINUX_NO_MAIN'], options);
+}
+
+function linkLinuxProgram(stubC: string, outputProgram: string, runtimeSources: string[], extraDefines: string[],
+  options: LinkOptions): Diagnostic[] {
   const temporary = `${outputProgram}.tmp`;
   options.progress?.(`efistub: link: compiling native ${outputProgram}`);
   const run = runTool('link', LINK_COMPILE_FAILED, stubC, 'clang', ['-O2',
-    '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', ...(options.defines ?? []).map((d) => `-D${d}`),
+    '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', ...[...extraDefines, ...(options.defines ?? [])].map((d) => `-D${d}`),
     '-I', join(runtimeDir, 'include-common'), '-I', dirname(stubC),
-    stubC, ...LINUX_RUNTIME_SOURCES.map((s) => join(runtimeDir, s)), '-lm', '-o', temporary], 'clang (native)');
+    stubC, ...runtimeSources.map((s) => join(runtimeDir, s)), '-lm', '-o', temporary], 'clang (native)');
   if (!run.ok) {
     rmSync(temporary, { force: true });
     return run.diagnostics;

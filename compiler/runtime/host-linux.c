@@ -57,10 +57,10 @@ static struct write_grant write_grants[MAX_WRITE_GRANTS];
 static unsigned write_grant_count;
 static uint64_t refused_writes;
 
-static inline uint64_t join(double lo, double hi) { return ((uint64_t)(uint32_t)hi << 32) | (uint32_t)lo; }
+static inline uint64_t join(u32 lo, u32 hi) { return ((uint64_t)hi << 32) | lo; }
 
-static double fold_status(uint64_t status) {
-  return (double)((uint32_t)(status & 0x7fffffffu) | ((status & EFI_ERROR_BIT) ? FOLDED_ERROR_BIT : 0));
+static u32 fold_status(uint64_t status) {
+  return ((uint32_t)(status & 0x7fffffffu) | ((status & EFI_ERROR_BIT) ? FOLDED_ERROR_BIT : 0));
 }
 
 static uint8_t *arena_at(uint64_t address, uint64_t length) {
@@ -78,24 +78,24 @@ static int writable(uint64_t start, uint64_t length) {
   return 0;
 }
 
-f64 Z_hostZ_physRead8(struct Z_host_instance_t *h, f64 lo, f64 hi) { (void)h; return *arena_at(join(lo, hi), 1); }
-f64 Z_hostZ_physRead16(struct Z_host_instance_t *h, f64 lo, f64 hi) {
+u32 Z_hostZ_physRead8(struct Z_host_instance_t *h, u32 lo, u32 hi) { (void)h; return *arena_at(join(lo, hi), 1); }
+u32 Z_hostZ_physRead16(struct Z_host_instance_t *h, u32 lo, u32 hi) {
   (void)h; uint16_t v; memcpy(&v, arena_at(join(lo, hi), 2), 2); return v;
 }
-f64 Z_hostZ_physRead32(struct Z_host_instance_t *h, f64 lo, f64 hi) {
+u32 Z_hostZ_physRead32(struct Z_host_instance_t *h, u32 lo, u32 hi) {
   (void)h; uint32_t v; memcpy(&v, arena_at(join(lo, hi), 4), 4); return v;
 }
 
-static double phys_write(uint64_t address, uint32_t value, unsigned width) {
+static u32 phys_write(uint64_t address, uint32_t value, unsigned width) {
   if (!writable(address, width)) return fold_status(EFI_ACCESS_DENIED);
   memcpy(arena_at(address, width), &value, width);
   return 0;
 }
-f64 Z_hostZ_physWrite8(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 1); }
-f64 Z_hostZ_physWrite16(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 2); }
-f64 Z_hostZ_physWrite32(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 4); }
+u32 Z_hostZ_physWrite8(struct Z_host_instance_t *h, u32 lo, u32 hi, u32 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 1); }
+u32 Z_hostZ_physWrite16(struct Z_host_instance_t *h, u32 lo, u32 hi, u32 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 2); }
+u32 Z_hostZ_physWrite32(struct Z_host_instance_t *h, u32 lo, u32 hi, u32 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 4); }
 
-f64 Z_hostZ_physCopy(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 slo, f64 shi, f64 length) {
+u32 Z_hostZ_physCopy(struct Z_host_instance_t *h, u32 dlo, u32 dhi, u32 slo, u32 shi, u32 length) {
   (void)h;
   uint64_t destination = join(dlo, dhi), n = (uint64_t)length;
   if (!writable(destination, n)) return fold_status(EFI_ACCESS_DENIED);
@@ -103,7 +103,7 @@ f64 Z_hostZ_physCopy(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 slo, f64
   return 0;
 }
 
-f64 Z_hostZ_physFill(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 value, f64 length) {
+u32 Z_hostZ_physFill(struct Z_host_instance_t *h, u32 dlo, u32 dhi, u32 value, u32 length) {
   (void)h;
   uint64_t destination = join(dlo, dhi), n = (uint64_t)length;
   if (!writable(destination, n)) return fold_status(EFI_ACCESS_DENIED);
@@ -111,13 +111,13 @@ f64 Z_hostZ_physFill(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 value, f
   return 0;
 }
 
-f64 Z_hostZ_physToHeap(struct Z_host_instance_t *h, f64 bytes, f64 offset, f64 slo, f64 shi, f64 length) {
+u32 Z_hostZ_physToHeap(struct Z_host_instance_t *h, u32 bytes, u32 offset, u32 slo, u32 shi, u32 length) {
   (void)h;
   memcpy(rt_heap_bytes(bytes, 1, offset, length), arena_at(join(slo, shi), (uint64_t)length), (size_t)length);
   return 0;
 }
 
-f64 Z_hostZ_heapToPhys(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 bytes, f64 offset, f64 length) {
+u32 Z_hostZ_heapToPhys(struct Z_host_instance_t *h, u32 dlo, u32 dhi, u32 bytes, u32 offset, u32 length) {
   (void)h;
   uint64_t destination = join(dlo, dhi), n = (uint64_t)length;
   uint8_t *source = rt_heap_bytes(bytes, 1, offset, length);
@@ -126,7 +126,7 @@ f64 Z_hostZ_heapToPhys(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 bytes,
   return 0;
 }
 
-f64 Z_hostZ_physGrantWrite(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 length) {
+u32 Z_hostZ_physGrantWrite(struct Z_host_instance_t *h, u32 lo, u32 hi, u32 length) {
   (void)h;
   uint64_t start = join(lo, hi);
   if (write_grant_count == MAX_WRITE_GRANTS || start + (uint64_t)length < start) return fold_status(EFI_ACCESS_DENIED);
@@ -136,46 +136,46 @@ f64 Z_hostZ_physGrantWrite(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 leng
   return 0;
 }
 
-f64 Z_hostZ_scratchAddressLo(struct Z_host_instance_t *h) { (void)h; return (double)SCRATCH_ADDRESS; }
-f64 Z_hostZ_scratchAddressHi(struct Z_host_instance_t *h) { (void)h; return 0; }
+u32 Z_hostZ_scratchAddressLo(struct Z_host_instance_t *h) { (void)h; return (u32)SCRATCH_ADDRESS; }
+u32 Z_hostZ_scratchAddressHi(struct Z_host_instance_t *h) { (void)h; return 0; }
 
 /* --- firmware: none here */
 
-f64 Z_hostZ_imageHandleLo(struct Z_host_instance_t *h) { (void)h; return 0; }
-f64 Z_hostZ_imageHandleHi(struct Z_host_instance_t *h) { (void)h; return 0; }
-f64 Z_hostZ_systemTableLo(struct Z_host_instance_t *h) { (void)h; return 0; }
-f64 Z_hostZ_systemTableHi(struct Z_host_instance_t *h) { (void)h; return 0; }
-f64 Z_hostZ_efiCall(struct Z_host_instance_t *h, f64 flo, f64 fhi, f64 halves, f64 count) {
+u32 Z_hostZ_imageHandleLo(struct Z_host_instance_t *h) { (void)h; return 0; }
+u32 Z_hostZ_imageHandleHi(struct Z_host_instance_t *h) { (void)h; return 0; }
+u32 Z_hostZ_systemTableLo(struct Z_host_instance_t *h) { (void)h; return 0; }
+u32 Z_hostZ_systemTableHi(struct Z_host_instance_t *h) { (void)h; return 0; }
+u32 Z_hostZ_efiCall(struct Z_host_instance_t *h, u32 flo, u32 fhi, u32 halves, u32 count) {
   (void)h; (void)flo; (void)fhi; (void)halves; (void)count;
   return fold_status(EFI_UNSUPPORTED);
 }
 
 /* --- CPU */
 
-static void write_words(f64 words, uint32_t count, const uint32_t *values) {
+static void write_words(u32 words, uint32_t count, const uint32_t *values) {
   memcpy(rt_heap_bytes(words, 4, 0, count * 4), values, count * 4);
 }
 
-void Z_hostZ_cpuid(struct Z_host_instance_t *h, f64 leaf, f64 subleaf, f64 registers) {
+void Z_hostZ_cpuid(struct Z_host_instance_t *h, u32 leaf, u32 subleaf, u32 registers) {
   (void)h;
   uint32_t r[4];
   __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"((uint32_t)leaf), "c"((uint32_t)subleaf));
   write_words(registers, 4, r);
 }
 
-f64 Z_hostZ_readMsr(struct Z_host_instance_t *h, f64 msr, f64 halves) {
+u32 Z_hostZ_readMsr(struct Z_host_instance_t *h, u32 msr, u32 halves) {
   (void)h; (void)msr; (void)halves;
   return fold_status(EFI_UNSUPPORTED); /* ring 3 */
 }
 
-void Z_hostZ_readTsc(struct Z_host_instance_t *h, f64 halves) {
+void Z_hostZ_readTsc(struct Z_host_instance_t *h, u32 halves) {
   (void)h;
   uint32_t r[2];
   __asm__ volatile("rdtsc" : "=a"(r[0]), "=d"(r[1]));
   write_words(halves, 2, r);
 }
 
-f64 Z_hostZ_readRandom(struct Z_host_instance_t *h, f64 halves) {
+u32 Z_hostZ_readRandom(struct Z_host_instance_t *h, u32 halves) {
   (void)h;
   uint32_t eax, ebx, ecx, edx;
   __asm__ volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(1), "c"(0));
@@ -193,17 +193,20 @@ f64 Z_hostZ_readRandom(struct Z_host_instance_t *h, f64 halves) {
   return 0;
 }
 
-void Z_hostZ_consoleWrite(struct Z_host_instance_t *h, f64 bytes, f64 offset, f64 length) {
+void Z_hostZ_consoleWrite(struct Z_host_instance_t *h, u32 bytes, u32 offset, u32 length) {
   (void)h;
   platform_console_write((const char *)rt_heap_bytes(bytes, 1, offset, length), (size_t)length);
 }
 
-f64 Z_hostZ_enterKernel(struct Z_host_instance_t *h, f64 elo, f64 ehi, f64 blo, f64 bhi) {
+u32 Z_hostZ_enterKernel(struct Z_host_instance_t *h, u32 elo, u32 ehi, u32 blo, u32 bhi) {
   (void)h; (void)elo; (void)ehi; (void)blo; (void)bhi;
   return fold_status(EFI_UNSUPPORTED);
 }
 
-/* --- entry */
+/* --- entry (the decompression tool brings its own: tool-decompress-linux.c) */
+
+#ifndef EFISTUB_HOST_LINUX_NO_MAIN
+
 
 static Z_stub_instance_t stub_instance;
 
@@ -226,8 +229,8 @@ int main(void) {
     Z_stubZ_m(&stub_instance);
     /* porffor gives every function two hidden (value, type) parameter pairs, new.target and
      * this; efiMain uses neither. */
-    struct wasm_multi_di result = Z_stubZ_efiMain(&stub_instance, 0, 0, 0, 0);
-    uint32_t folded = (uint32_t)(int64_t)result.d0;
+    struct wasm_multi_ii result = Z_stubZ_efiMain(&stub_instance, 0, 0, 0, 0);
+    uint32_t folded = result.i0;
     status = (folded & FOLDED_ERROR_BIT) ? (EFI_ERROR_BIT | (folded & 0x7fffffffu)) : folded;
     exit_code = status == 0 ? 0 : 1;
   } else {
@@ -240,3 +243,4 @@ int main(void) {
   fflush(stdout);
   return exit_code;
 }
+#endif

@@ -1,0 +1,166 @@
+/*
+ * tool-decompress-linux.c: main() of the native decompression tool behind `efistub decompress`
+ * and `efistub extract` (stub-src/tools/decompress-main.ts, compiled by the same pipeline as the
+ * stub, linked with host-linux.c built without its own main).
+ *
+ *   efistub-decompress INPUT OUTPUT [--kbuild-trailer] [--capacity N]
+ *
+ * Reads INPUT, decodes it with the stub's decoders (format by magic), writes OUTPUT (the caller
+ * renames it into place: a failed run never leaves a truncated file where the user asked), and
+ * prints one result line on stdout:
+ *   ok format=<name> input=<bytes> output=<bytes> seconds=<decode time>
+ *   error format=<name> status=0x<status> reason=<code> offset=0x<input offset> text=<reason>
+ * With --kbuild-trailer the last 4 bytes of INPUT are the kernel build's little-endian
+ * uncompressed size (scripts/Makefile.lib size_append): the decoder gets the bytes before it and
+ * exactly that capacity, and the output must have that size. Without it the capacity starts at
+ * --capacity or 4 × the input + 1 MiB and doubles on EFI_BUFFER_TOO_SMALL.
+ * Exit status: 0 decoded, 1 the decoder refused the input, 2 usage or I/O error, 3 trap.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "runtime.h"
+#include "stub.h"
+
+#define EFI_BUFFER_TOO_SMALL_FOLDED 0x80000005u
+#define MAX_CAPACITY (0xffffffffull - 8)
+
+static Z_stub_instance_t tool_instance;
+
+/* porffor's calling convention (see host-efi.c): every export has two hidden (value, type)
+ * pairs first, new.target and this; number arguments have type 1. */
+#define NO_HIDDEN 0, 0, 0, 0
+#define NUMBER(x) (f64)(x), 1
+
+static uint8_t *memory_at(uint64_t address, uint64_t length) {
+  wasm_rt_memory_t *memory = Z_stubZ_Z24(&tool_instance);
+  if (address + length > memory->size) wasm_rt_trap(WASM_RT_TRAP_OOB);
+  return memory->data + address;
+}
+
+static uint32_t word_at(uint64_t address) {
+  uint32_t value;
+  memcpy(&value, memory_at(address, 4), 4);
+  return value;
+}
+
+/* A typed array returned by an export: its header holds the element count and the address of
+ * its buffer, whose bytes follow a 4-byte length word. */
+static uint8_t *typed_array_data(struct wasm_multi_di returned, uint32_t *count) {
+  uint32_t header = (uint32_t)returned.d0;
+  *count = word_at(header);
+  return memory_at(word_at(header + 4) + 4ull, *count);
+}
+
+/* A string returned by an export: porffor's byte string, a length word then the bytes. */
+static void print_string(struct wasm_multi_di returned) {
+  uint32_t address = (uint32_t)returned.d0;
+  uint32_t length = word_at(address);
+  fwrite(memory_at(address + 4ull, length), 1, length, stdout);
+}
+
+static uint8_t *read_file(const char *path, uint64_t *length) {
+  FILE *file = fopen(path, "rb");
+  if (!file) return NULL;
+  fseek(file, 0, SEEK_END);
+  long size = ftell(file);
+  fseek(file, 0, SEEK_SET);
+  uint8_t *bytes = malloc(size > 0 ? (size_t)size : 1);
+  if (bytes && size > 0 && fread(bytes, 1, (size_t)size, file) != (size_t)size) {
+    free(bytes);
+    bytes = NULL;
+  }
+  fclose(file);
+  *length = size > 0 ? (uint64_t)size : 0;
+  return bytes;
+}
+
+int main(int argc, char **argv) {
+  const char *input_path = NULL, *output_path = NULL;
+  int kbuild_trailer = 0;
+  uint64_t capacity = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--kbuild-trailer") == 0) kbuild_trailer = 1;
+    else if (strcmp(argv[i], "--capacity") == 0 && i + 1 < argc) capacity = strtoull(argv[++i], NULL, 0);
+    else if (!input_path) input_path = argv[i];
+    else if (!output_path) output_path = argv[i];
+    else { fprintf(stderr, "efistub-decompress: unexpected argument %s\n", argv[i]); return 2; }
+  }
+  if (!input_path || !output_path) {
+    fprintf(stderr, "usage: efistub-decompress INPUT OUTPUT [--kbuild-trailer] [--capacity N]\n");
+    return 2;
+  }
+  uint64_t file_length;
+  uint8_t *file = read_file(input_path, &file_length);
+  if (!file) { fprintf(stderr, "efistub-decompress: cannot read %s\n", input_path); return 2; }
+  uint64_t input_length = file_length;
+  if (kbuild_trailer) {
+    if (file_length < 4) { printf("error format=unknown status=0x8000000a reason=0 offset=0x0 text=no size trailer\n"); return 1; }
+    input_length = file_length - 4;
+    capacity = (uint64_t)file[input_length] | (uint64_t)file[input_length + 1] << 8 |
+               (uint64_t)file[input_length + 2] << 16 | (uint64_t)file[input_length + 3] << 24;
+  } else if (!capacity) {
+    capacity = input_length * 4 + (1u << 20);
+  }
+  if (input_length > MAX_CAPACITY) { fprintf(stderr, "efistub-decompress: input too large\n"); return 2; }
+
+  if (rt_enter() != 0) {
+    printf("trap reason=%s\n", rt_trap_reason());
+    return 3;
+  }
+  wasm_rt_init();
+  Z_stub_init_module();
+  Z_stub_instantiate(&tool_instance, NULL);
+  Z_stubZ_m(&tool_instance);
+
+  uint32_t count;
+  uint8_t *input = typed_array_data(Z_stubZ_toolInputBuffer(&tool_instance, NO_HIDDEN, NUMBER(input_length)), &count);
+  memcpy(input, file, (size_t)input_length);
+  free(file);
+
+  uint32_t status;
+  double seconds;
+  struct wasm_multi_di output_array;
+  for (;;) {
+    if (capacity > MAX_CAPACITY) capacity = MAX_CAPACITY;
+    output_array = Z_stubZ_toolOutputBuffer(&tool_instance, NO_HIDDEN, NUMBER(capacity));
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    status = (uint32_t)(int64_t)Z_stubZ_toolDecompress(&tool_instance, NO_HIDDEN, NUMBER(input_length), NUMBER(capacity)).d0;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
+    if (status != EFI_BUFFER_TOO_SMALL_FOLDED || kbuild_trailer || capacity >= MAX_CAPACITY) break;
+    capacity *= 2;
+  }
+
+  if (status != 0) {
+    printf("error format=");
+    print_string(Z_stubZ_toolFormatName(&tool_instance, NO_HIDDEN));
+    printf(" status=0x%x reason=%u offset=0x%x text=", status,
+           (uint32_t)Z_stubZ_toolReason(&tool_instance, NO_HIDDEN).d0,
+           (uint32_t)Z_stubZ_toolInputOffset(&tool_instance, NO_HIDDEN).d0);
+    print_string(Z_stubZ_toolReasonText(&tool_instance, NO_HIDDEN));
+    printf("\n");
+    return 1;
+  }
+  uint32_t output_length = (uint32_t)Z_stubZ_toolOutputLength(&tool_instance, NO_HIDDEN).d0;
+  if (kbuild_trailer && output_length != capacity) {
+    printf("error format=");
+    print_string(Z_stubZ_toolFormatName(&tool_instance, NO_HIDDEN));
+    printf(" status=0x8000000a reason=0 offset=0x%llx text=decoded %u bytes but the size trailer says %llu\n",
+           (unsigned long long)input_length, output_length, (unsigned long long)capacity);
+    return 1;
+  }
+  uint8_t *output = typed_array_data(output_array, &count);
+  FILE *out = fopen(output_path, "wb");
+  if (!out || fwrite(output, 1, output_length, out) != output_length || fclose(out) != 0) {
+    fprintf(stderr, "efistub-decompress: cannot write %s\n", output_path);
+    return 2;
+  }
+  printf("ok format=");
+  print_string(Z_stubZ_toolFormatName(&tool_instance, NO_HIDDEN));
+  printf(" input=%llu output=%u seconds=%.6f\n", (unsigned long long)input_length, output_length, seconds);
+  return 0;
+}

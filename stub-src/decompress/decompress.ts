@@ -1,0 +1,93 @@
+/**
+ * @fileoverview One entry for every payload format: detect the format by its magic bytes and
+ * hand the buffer to that format's decoder (stub-src/decompress/<format>.ts).
+ *
+ * Magic numbers, as the formats define them and as the kernel's own decompress_method() table
+ * tells them apart (lib/decompress.c): gzip 1f 8b (RFC 1952 §2.3.1), xz fd 37 7a 58 5a 00 (xz
+ * file format §2.1.1.1), lzma "alone" 5d 00 (the properties byte of lc=3 lp=0 pb=2, which is
+ * what `lzma -9` and every kbuild payload use, then the dictionary size's low byte), zstd
+ * 28 b5 2f fd (RFC 8878 §3.1.1), lz4 legacy 02 21 4c 18 and lz4 frame 04 22 4d 18, bzip2 "BZh",
+ * lzop 89 4c 5a 4f 00 0d 0a 1a 0a.
+ */
+import { EFI_UNSUPPORTED } from '../efi/status';
+import { decodeFail } from './result';
+import { bzip2Decode, bzip2ReasonText } from './bzip2';
+
+export const DECOMPRESS_FORMAT_UNKNOWN = 0;
+export const DECOMPRESS_FORMAT_GZIP = 1;
+export const DECOMPRESS_FORMAT_XZ = 2;
+export const DECOMPRESS_FORMAT_LZMA = 3;
+export const DECOMPRESS_FORMAT_ZSTD = 4;
+export const DECOMPRESS_FORMAT_LZ4 = 5;
+export const DECOMPRESS_FORMAT_BZIP2 = 6;
+export const DECOMPRESS_FORMAT_LZO = 7;
+
+/** Reason when the format is recognised but this build has no decoder for it yet. */
+export const DECOMPRESS_REASON_NO_DECODER = 1;
+export const DECOMPRESS_REASON_UNKNOWN_FORMAT = 2;
+
+function decompressMagicAt(input: Uint8Array, inputLength: number, offset: number, byte: number): boolean {
+  return offset < inputLength && input[offset] === byte;
+}
+
+export function decompressDetectFormat(input: Uint8Array, inputLength: number): number {
+  if (decompressMagicAt(input, inputLength, 0, 0x1f) && decompressMagicAt(input, inputLength, 1, 0x8b)) {
+    return DECOMPRESS_FORMAT_GZIP;
+  }
+  if (decompressMagicAt(input, inputLength, 0, 0xfd) && decompressMagicAt(input, inputLength, 1, 0x37) &&
+    decompressMagicAt(input, inputLength, 2, 0x7a) && decompressMagicAt(input, inputLength, 3, 0x58) &&
+    decompressMagicAt(input, inputLength, 4, 0x5a) && decompressMagicAt(input, inputLength, 5, 0x00)) {
+    return DECOMPRESS_FORMAT_XZ;
+  }
+  if (decompressMagicAt(input, inputLength, 0, 0x5d) && decompressMagicAt(input, inputLength, 1, 0x00)) {
+    return DECOMPRESS_FORMAT_LZMA;
+  }
+  if (decompressMagicAt(input, inputLength, 0, 0x28) && decompressMagicAt(input, inputLength, 1, 0xb5) &&
+    decompressMagicAt(input, inputLength, 2, 0x2f) && decompressMagicAt(input, inputLength, 3, 0xfd)) {
+    return DECOMPRESS_FORMAT_ZSTD;
+  }
+  if ((decompressMagicAt(input, inputLength, 0, 0x02) || decompressMagicAt(input, inputLength, 0, 0x04)) &&
+    decompressMagicAt(input, inputLength, 2, 0x4d) === decompressMagicAt(input, inputLength, 0, 0x04) &&
+    decompressMagicAt(input, inputLength, 3, 0x18)) {
+    return DECOMPRESS_FORMAT_LZ4;
+  }
+  if (decompressMagicAt(input, inputLength, 0, 0x42) && decompressMagicAt(input, inputLength, 1, 0x5a) &&
+    decompressMagicAt(input, inputLength, 2, 0x68)) {
+    return DECOMPRESS_FORMAT_BZIP2;
+  }
+  if (decompressMagicAt(input, inputLength, 0, 0x89) && decompressMagicAt(input, inputLength, 1, 0x4c) &&
+    decompressMagicAt(input, inputLength, 2, 0x5a) && decompressMagicAt(input, inputLength, 3, 0x4f)) {
+    return DECOMPRESS_FORMAT_LZO;
+  }
+  return DECOMPRESS_FORMAT_UNKNOWN;
+}
+
+export function decompressFormatName(format: number): string {
+  switch (format) {
+    case DECOMPRESS_FORMAT_GZIP: return 'gzip';
+    case DECOMPRESS_FORMAT_XZ: return 'xz';
+    case DECOMPRESS_FORMAT_LZMA: return 'lzma';
+    case DECOMPRESS_FORMAT_ZSTD: return 'zstd';
+    case DECOMPRESS_FORMAT_LZ4: return 'lz4';
+    case DECOMPRESS_FORMAT_BZIP2: return 'bzip2';
+    case DECOMPRESS_FORMAT_LZO: return 'lzo';
+  }
+  return 'unknown';
+}
+
+/** Decodes `input` as `format` (from decompressDetectFormat) per the decoder contract (result.ts). */
+export function decompressBuffer(format: number, input: Uint8Array, inputLength: number, output: Uint8Array,
+  outputCapacity: number): number {
+  switch (format) {
+    case DECOMPRESS_FORMAT_BZIP2: return bzip2Decode(input, inputLength, output, outputCapacity);
+    case DECOMPRESS_FORMAT_UNKNOWN: return decodeFail(EFI_UNSUPPORTED, DECOMPRESS_REASON_UNKNOWN_FORMAT, 0);
+  }
+  return decodeFail(EFI_UNSUPPORTED, DECOMPRESS_REASON_NO_DECODER, 0);
+}
+
+export function decompressReasonText(reason: number): string {
+  if (reason === DECOMPRESS_REASON_NO_DECODER) return 'no decoder for this format in this build';
+  if (reason === DECOMPRESS_REASON_UNKNOWN_FORMAT) return 'unknown format (no known magic number)';
+  if (reason >= 600 && reason < 700) return bzip2ReasonText(reason);
+  return 'unknown reason';
+}
