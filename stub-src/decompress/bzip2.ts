@@ -26,9 +26,13 @@
  *   does) are refused with EFI_UNSUPPORTED and BZIP2_REASON_RANDOMISED.
  * - As bzip2 1.0.8 (the CVE-2019-12900 fix), up to 32767 selectors are read but only the first
  *   18002 (2 + 900000 / 50) are kept; a block that needs more groups than that fails.
- * - Huffman tables whose lengths oversubscribe the code space are refused when read, and a bit
- *   pattern no code covers (an incomplete table) fails when met; the reference encoder writes
- *   neither (its lengths come from a Huffman tree over >= 3 symbols, which is complete).
+ * - Huffman tables are decoded exactly as bzip2 1.0.8 decodes them, also when the lengths are
+ *   oversubscribed (codes that do not fit are unreachable) or incomplete (a pattern no code
+ *   covers fails when met, BZIP2_REASON_BAD_HUFFMAN_CODE); the encoder writes neither (its
+ *   lengths come from a Huffman tree over >= 3 symbols, which is complete).
+ * - A block whose last four bytes are equal (no count byte follows) is refused, as bzip2 -dc
+ *   refuses it (BZIP2_REASON_RUN_COUNT_MISSING); a count byte may be 0..255 (the encoder writes
+ *   at most 251, the reference decoder takes any).
  * - After the first stream, bzip2 -dc decodes further streams while the next bytes are a stream
  *   header "BZh1".."BZh9"; anything else after a complete stream is trailing garbage it ignores
  *   (so do we: kbuild's 4-byte size trailer lands here if the caller leaves it). A header cut
@@ -54,7 +58,7 @@ export const BZIP2_REASON_BAD_GROUP_COUNT = 606;
 export const BZIP2_REASON_NO_SELECTORS = 607;
 export const BZIP2_REASON_BAD_SELECTOR = 608;
 export const BZIP2_REASON_BAD_CODE_LENGTH = 609;
-export const BZIP2_REASON_OVERSUBSCRIBED = 610;
+// 610 is not used: oversubscribed code lengths are decoded as bzip2 decodes them.
 export const BZIP2_REASON_BAD_HUFFMAN_CODE = 611;
 export const BZIP2_REASON_SELECTORS_EXHAUSTED = 612;
 export const BZIP2_REASON_RUN_TOO_LONG = 613;
@@ -63,6 +67,7 @@ export const BZIP2_REASON_ORIG_PTR_RANGE = 615;
 export const BZIP2_REASON_BLOCK_CRC = 616;
 export const BZIP2_REASON_STREAM_CRC = 617;
 export const BZIP2_REASON_OUTPUT_TOO_SMALL = 618;
+export const BZIP2_REASON_RUN_COUNT_MISSING = 619;
 
 export function bzip2ReasonText(reason: number): string {
   switch (reason) {
@@ -76,7 +81,6 @@ export function bzip2ReasonText(reason: number): string {
     case BZIP2_REASON_NO_SELECTORS: return 'selector count is zero';
     case BZIP2_REASON_BAD_SELECTOR: return 'selector names a missing table';
     case BZIP2_REASON_BAD_CODE_LENGTH: return 'code length outside 1..20';
-    case BZIP2_REASON_OVERSUBSCRIBED: return 'huffman code lengths oversubscribed';
     case BZIP2_REASON_BAD_HUFFMAN_CODE: return 'invalid huffman code';
     case BZIP2_REASON_SELECTORS_EXHAUSTED: return 'more symbol groups than selectors';
     case BZIP2_REASON_RUN_TOO_LONG: return 'run length too long';
@@ -85,6 +89,7 @@ export function bzip2ReasonText(reason: number): string {
     case BZIP2_REASON_BLOCK_CRC: return 'block crc mismatch';
     case BZIP2_REASON_STREAM_CRC: return 'stream crc mismatch';
     case BZIP2_REASON_OUTPUT_TOO_SMALL: return 'output buffer too small';
+    case BZIP2_REASON_RUN_COUNT_MISSING: return 'block ends before a run count byte';
   }
   return 'unknown reason';
 }
@@ -234,8 +239,14 @@ export function bzip2InputConsumed(): number {
   return bzip2Consumed;
 }
 
-/** Builds group `group`'s canonical decoding tables from its code lengths; returns a reason or 0. */
-function bzip2BuildTable(group: number, alphabetSize: number): number {
+/**
+ * Builds group `group`'s canonical decoding tables from its code lengths. The decoding is
+ * bzip2's: at each length from the shortest, a pattern below firstCode + count is that length's
+ * symbol (the patterns reaching a length are never below its firstCode); a pattern no length
+ * takes by 20 bits is invalid. For a prefix code this is ordinary canonical decoding; for
+ * oversubscribed lengths it is what bzip2 -dc does with them.
+ */
+function bzip2BuildTable(group: number, alphabetSize: number): void {
   const slotBase = Math.imul(group, BZIP2_LENGTH_SLOTS);
   const lengthBase = Math.imul(group, BZIP2_MAX_ALPHABET);
   for (let length = 0; length < BZIP2_LENGTH_SLOTS; length++) bzip2LengthCount[(slotBase + length) | 0] = 0;
@@ -243,14 +254,12 @@ function bzip2BuildTable(group: number, alphabetSize: number): number {
     const slot = (slotBase + bzip2CodeLengths[(lengthBase + symbol) | 0]) | 0;
     bzip2LengthCount[slot] = (bzip2LengthCount[slot] + 1) | 0;
   }
-  // Kraft: the codes of each length must fit in the space the shorter ones leave.
-  let left = 1;
+  // Canonical codes, shorter first, then by symbol. Oversubscribed lengths are not refused: bzip2
+  // decodes them (a code that does not fit in its length is unreachable), so we do the same.
   let code = 0;
   let sorted = 0;
   for (let length = 1; length <= BZIP2_MAX_CODE_LENGTH; length++) {
     const count = bzip2LengthCount[(slotBase + length) | 0];
-    left = ((left << 1) - count) | 0;
-    if (left < 0) return BZIP2_REASON_OVERSUBSCRIBED;
     bzip2FirstCode[(slotBase + length) | 0] = code;
     bzip2SortedStart[(slotBase + length) | 0] = sorted;
     bzip2NextCode[length] = code;
@@ -267,7 +276,7 @@ function bzip2BuildTable(group: number, alphabetSize: number): number {
     const sortedIndex = bzip2NextSorted[length];
     bzip2NextSorted[length] = (sortedIndex + 1) | 0;
     bzip2Sorted[(lengthBase + sortedIndex) | 0] = symbol;
-    if (length <= BZIP2_LOOKUP_BITS) {
+    if (length <= BZIP2_LOOKUP_BITS && symbolCode < (1 << length)) {
       const shift = (BZIP2_LOOKUP_BITS - length) | 0;
       const first = (lookupBase + (symbolCode << shift)) | 0;
       const end = (first + (1 << shift)) | 0;
@@ -275,7 +284,6 @@ function bzip2BuildTable(group: number, alphabetSize: number): number {
       for (let i = first; i < end; i++) bzip2Lookup[i] = entry;
     }
   }
-  return 0;
 }
 
 /**
@@ -341,8 +349,7 @@ function bzip2ReadTables(input: Uint8Array, inputLength: number): number {
       }
       bzip2CodeLengths[(lengthBase + symbol) | 0] = length;
     }
-    const reason = bzip2BuildTable(g, alphabetSize);
-    if (reason !== 0) return bzip2Fail(EFI_COMPROMISED_DATA, reason, inputLength);
+    bzip2BuildTable(g, alphabetSize);
   }
   bzip2UsedBytes = inUse;
   bzip2GroupCount = groups;
@@ -500,7 +507,7 @@ function bzip2EmitBlock(output: Uint8Array, outputStart: number, outputCapacity:
     if (repeat === 4) {
       // A count byte after four equal bytes: that many more copies.
       if (b > ((outputCapacity - out) | 0)) {
-        return decodeFail(EFI_BUFFER_TOO_SMALL, BZIP2_REASON_OUTPUT_TOO_SMALL, bzip2Position < inputLength ? bzip2Position : inputLength);
+        return bzip2Fail(EFI_BUFFER_TOO_SMALL, BZIP2_REASON_OUTPUT_TOO_SMALL, inputLength);
       }
       const end = (out + b) | 0;
       while (out < end) {
@@ -512,7 +519,7 @@ function bzip2EmitBlock(output: Uint8Array, outputStart: number, outputCapacity:
       continue;
     }
     if (out >= outputCapacity) {
-      return decodeFail(EFI_BUFFER_TOO_SMALL, BZIP2_REASON_OUTPUT_TOO_SMALL, bzip2Position < inputLength ? bzip2Position : inputLength);
+      return bzip2Fail(EFI_BUFFER_TOO_SMALL, BZIP2_REASON_OUTPUT_TOO_SMALL, inputLength);
     }
     output[out] = b;
     out = (out + 1) | 0;
@@ -523,6 +530,9 @@ function bzip2EmitBlock(output: Uint8Array, outputStart: number, outputCapacity:
       repeat = 1;
     }
   }
+  // bzip2 -dc refuses a block whose last four bytes are equal: it reads the count byte past the
+  // block's end (its encoder always writes one).
+  if (repeat === 4) return bzip2Fail(EFI_COMPROMISED_DATA, BZIP2_REASON_RUN_COUNT_MISSING, inputLength);
   bzip2OutputEnd = out;
   return 0;
 }
