@@ -1,0 +1,231 @@
+/**
+ * @fileoverview zstd's Huffman-coded literals (RFC 8878 §4.2): the tree description (weights,
+ * FSE-compressed or 4-bit direct), the decoding table, and the 1- or 4-stream literal bitstreams.
+ *
+ * The table is indexed by the next Max_Number_of_Bits bits of the backward stream (the top bit
+ * first) and packs symbol << 4 | code length, so one lookup gives both (fflate's layout). It stays
+ * valid for the following blocks of the frame, for "treeless" literals (type 3).
+ */
+import {
+  ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, zstdBackwardBits,
+  zstdBackwardStart, zstdFseBaseline, zstdFseBits, zstdFseBuild, zstdFseInfo, zstdFseReadDescription, zstdFseSymbol,
+} from './zstd-fse';
+import {
+  ZSTD_REASON_HUFFMAN_HEADER_TRUNCATED, ZSTD_REASON_HUFFMAN_JUMP_TABLE, ZSTD_REASON_HUFFMAN_STREAM_CORRUPT,
+  ZSTD_REASON_HUFFMAN_TABLE_TOO_DEEP, ZSTD_REASON_HUFFMAN_WEIGHT_STREAM, ZSTD_REASON_HUFFMAN_WEIGHTS_INVALID,
+  ZSTD_REASON_STREAM_NO_END_MARK,
+} from './zstd-reasons';
+
+/** Longest code zstd allows (§4.2.1: Max_Number_of_Bits <= 11). */
+const ZSTD_HUFFMAN_MAX_BITS = 11;
+
+export const zstdHuffmanTable = new Uint16Array(new ArrayBuffer((1 << ZSTD_HUFFMAN_MAX_BITS) * 2));
+/** Bits per table lookup of the current table; 0 when the frame has none yet. */
+let zstdHuffmanMaxBits = 0;
+/** Bytes of the last tree description read. */
+let zstdHuffmanDescriptionSize = 0;
+
+const zstdHuffmanWeights = new Uint8Array(new ArrayBuffer(256));
+const zstdHuffmanRankCount = new Int32Array(new ArrayBuffer(16 * 4));
+const zstdHuffmanRankStart = new Int32Array(new ArrayBuffer(16 * 4));
+
+/** Forgets the table (a new frame starts without one). */
+export function zstdHuffmanReset(): void {
+  zstdHuffmanMaxBits = 0;
+}
+
+export function zstdHuffmanHasTable(): boolean {
+  return zstdHuffmanMaxBits !== 0;
+}
+
+/** Bytes taken by the tree description zstdHuffmanReadTree read last. */
+export function zstdHuffmanTreeSize(): number {
+  return zstdHuffmanDescriptionSize;
+}
+
+/**
+ * Decodes FSE-compressed weights (§4.2.1.2) from src[start, end): an FSE table description, then
+ * a backward stream read with two interleaved states. Returns the number of weights, or -reason.
+ */
+function zstdHuffmanReadCompressedWeights(src: Uint8Array, start: number, end: number): number {
+  const reason = zstdFseReadDescription(src, start, end, 255, 6);
+  if (reason !== 0) return -reason;
+  const log = zstdFseInfo[ZSTD_FSE_INFO_LOG];
+  const built = zstdFseBuild(ZSTD_FSE_HUFFMAN_WEIGHTS, log, zstdFseInfo[ZSTD_FSE_INFO_SYMBOLS]);
+  if (built !== 0) return -built;
+  const streamStart = (start + zstdFseInfo[ZSTD_FSE_INFO_BYTES]) | 0;
+  let bitPosition = zstdBackwardStart(src, streamStart, end);
+  if (bitPosition < 0) return -ZSTD_REASON_STREAM_NO_END_MARK;
+  let state1 = zstdBackwardBits(src, streamStart, bitPosition, log);
+  bitPosition = (bitPosition - log) | 0;
+  let state2 = zstdBackwardBits(src, streamStart, bitPosition, log);
+  bitPosition = (bitPosition - log) | 0;
+  let count = 0;
+  // Symbols alternate between the states until the stream is over-read; then the other state
+  // gives the last one (the reference decoder's rule). At most 255 weights.
+  for (;;) {
+    if (count > 253) return -ZSTD_REASON_HUFFMAN_WEIGHT_STREAM;
+    let cell = (ZSTD_FSE_HUFFMAN_WEIGHTS + state1) | 0;
+    zstdHuffmanWeights[count] = zstdFseSymbol[cell];
+    count = (count + 1) | 0;
+    let bits = zstdFseBits[cell];
+    state1 = (zstdFseBaseline[cell] + zstdBackwardBits(src, streamStart, bitPosition, bits)) | 0;
+    bitPosition = (bitPosition - bits) | 0;
+    if (bitPosition < 0) {
+      zstdHuffmanWeights[count] = zstdFseSymbol[(ZSTD_FSE_HUFFMAN_WEIGHTS + state2) | 0];
+      return (count + 1) | 0;
+    }
+    if (count > 253) return -ZSTD_REASON_HUFFMAN_WEIGHT_STREAM;
+    cell = (ZSTD_FSE_HUFFMAN_WEIGHTS + state2) | 0;
+    zstdHuffmanWeights[count] = zstdFseSymbol[cell];
+    count = (count + 1) | 0;
+    bits = zstdFseBits[cell];
+    state2 = (zstdFseBaseline[cell] + zstdBackwardBits(src, streamStart, bitPosition, bits)) | 0;
+    bitPosition = (bitPosition - bits) | 0;
+    if (bitPosition < 0) {
+      zstdHuffmanWeights[count] = zstdFseSymbol[(ZSTD_FSE_HUFFMAN_WEIGHTS + state1) | 0];
+      return (count + 1) | 0;
+    }
+  }
+}
+
+/**
+ * Reads a Huffman tree description (§4.2.1) at src[start, end) and builds the decoding table.
+ * Returns 0 or a reason; zstdHuffmanTreeSize() then gives the bytes it took.
+ */
+export function zstdHuffmanReadTree(src: Uint8Array, start: number, end: number): number {
+  zstdHuffmanMaxBits = 0;
+  if (start >= end) return ZSTD_REASON_HUFFMAN_HEADER_TRUNCATED;
+  const header = src[start];
+  let count = 0;
+  if (header < 128) {
+    // FSE-compressed weights, `header` bytes.
+    const weightsEnd = (start + 1 + header) | 0;
+    if (weightsEnd > end) return ZSTD_REASON_HUFFMAN_HEADER_TRUNCATED;
+    count = zstdHuffmanReadCompressedWeights(src, (start + 1) | 0, weightsEnd);
+    if (count < 0) return -count;
+    zstdHuffmanDescriptionSize = (header + 1) | 0;
+  } else {
+    // header - 127 weights of 4 bits, the first in the high nibble.
+    count = (header - 127) | 0;
+    const bytes = (count + 1) >> 1;
+    if (((start + 1 + bytes) | 0) > end) return ZSTD_REASON_HUFFMAN_HEADER_TRUNCATED;
+    for (let i = 0; i < count; i++) {
+      const packed = src[(start + 1 + (i >> 1)) | 0];
+      zstdHuffmanWeights[i] = (i & 1) === 0 ? packed >> 4 : packed & 15;
+    }
+    zstdHuffmanDescriptionSize = (bytes + 1) | 0;
+  }
+  return zstdHuffmanBuild(count);
+}
+
+/**
+ * Builds the decoding table from `count` weights; the last symbol's weight is implied (the one
+ * that completes the sum to a power of two, §4.2.1.3). Returns 0 or a reason.
+ */
+function zstdHuffmanBuild(count: number): number {
+  for (let w = 0; w < 16; w++) zstdHuffmanRankCount[w] = 0;
+  let total = 0;
+  for (let s = 0; s < count; s++) {
+    const weight = zstdHuffmanWeights[s];
+    if (weight > ZSTD_HUFFMAN_MAX_BITS) return ZSTD_REASON_HUFFMAN_WEIGHTS_INVALID;
+    zstdHuffmanRankCount[weight] = (zstdHuffmanRankCount[weight] + 1) | 0;
+    if (weight > 0) total = (total + (1 << (weight - 1))) | 0;
+  }
+  if (total === 0) return ZSTD_REASON_HUFFMAN_WEIGHTS_INVALID;
+  const maxBits = (32 - Math.clz32(total)) | 0;
+  if (maxBits > ZSTD_HUFFMAN_MAX_BITS) return ZSTD_REASON_HUFFMAN_TABLE_TOO_DEEP;
+  const rest = ((1 << maxBits) - total) | 0;
+  if ((rest & (rest - 1)) !== 0) return ZSTD_REASON_HUFFMAN_WEIGHTS_INVALID;
+  const lastWeight = (32 - Math.clz32(rest)) | 0;
+  zstdHuffmanWeights[count] = lastWeight;
+  zstdHuffmanRankCount[lastWeight] = (zstdHuffmanRankCount[lastWeight] + 1) | 0;
+  // A complete prefix code has an even number (at least 2) of the longest codes.
+  const longest = zstdHuffmanRankCount[1];
+  if (longest < 2 || (longest & 1) !== 0) return ZSTD_REASON_HUFFMAN_WEIGHTS_INVALID;
+  // Weight 1 (longest codes) fill the table from index 0, in symbol order, then weight 2, ...
+  let position = 0;
+  for (let w = 1; w <= maxBits; w++) {
+    zstdHuffmanRankStart[w] = position;
+    position = (position + (zstdHuffmanRankCount[w] << (w - 1))) | 0;
+  }
+  const symbols = (count + 1) | 0;
+  for (let s = 0; s < symbols; s++) {
+    const weight = zstdHuffmanWeights[s];
+    if (weight === 0) continue;
+    const length = 1 << (weight - 1);
+    const entry = (s << 4) | ((maxBits + 1 - weight) | 0);
+    const first = zstdHuffmanRankStart[weight];
+    for (let i = 0; i < length; i++) zstdHuffmanTable[(first + i) | 0] = entry;
+    zstdHuffmanRankStart[weight] = (first + length) | 0;
+  }
+  zstdHuffmanMaxBits = maxBits;
+  return 0;
+}
+
+/**
+ * Decodes out[outStart, outEnd) from the backward stream src[start, end), which must end exactly
+ * after the last symbol. Returns 0 or a reason.
+ */
+function zstdHuffmanDecodeStream(src: Uint8Array, start: number, end: number, out: Uint8Array, outStart: number,
+  outEnd: number): number {
+  let bitPosition = zstdBackwardStart(src, start, end);
+  if (bitPosition < 0) return ZSTD_REASON_STREAM_NO_END_MARK;
+  const maxBits = zstdHuffmanMaxBits;
+  const mask = ((1 << maxBits) - 1) | 0;
+  let op = outStart;
+  while (op < outEnd) {
+    if (bitPosition >= 25) {
+      // One 32-bit load serves two lookups (each at most 11 bits; 25 bits sit above the word's base).
+      const topByte = (bitPosition - 1) >> 3;
+      const top = (start + topByte) | 0;
+      const word = src[(top - 3) | 0] | (src[(top - 2) | 0] << 8) | (src[(top - 1) | 0] << 16) | (src[top] << 24);
+      const base = ((topByte - 3) << 3) + maxBits;
+      let entry = zstdHuffmanTable[(word >>> ((bitPosition - base) | 0)) & mask];
+      out[op] = entry >> 4;
+      op = (op + 1) | 0;
+      bitPosition = (bitPosition - (entry & 15)) | 0;
+      if (op < outEnd) {
+        entry = zstdHuffmanTable[(word >>> ((bitPosition - base) | 0)) & mask];
+        out[op] = entry >> 4;
+        op = (op + 1) | 0;
+        bitPosition = (bitPosition - (entry & 15)) | 0;
+      }
+    } else {
+      const entry = zstdHuffmanTable[zstdBackwardBits(src, start, bitPosition, maxBits)];
+      out[op] = entry >> 4;
+      op = (op + 1) | 0;
+      bitPosition = (bitPosition - (entry & 15)) | 0;
+      if (bitPosition < 0) return ZSTD_REASON_HUFFMAN_STREAM_CORRUPT;
+    }
+  }
+  if (bitPosition !== 0) return ZSTD_REASON_HUFFMAN_STREAM_CORRUPT;
+  return 0;
+}
+
+/**
+ * Decodes `regenerated` literals into out[0, regenerated) from the Huffman streams at
+ * src[start, end) with the current table: one stream, or four after a 6-byte jump table
+ * (§3.1.1.3.1.6). Returns 0 or a reason.
+ */
+export function zstdHuffmanDecodeLiterals(src: Uint8Array, start: number, end: number, fourStreams: boolean,
+  out: Uint8Array, regenerated: number): number {
+  if (!fourStreams) return zstdHuffmanDecodeStream(src, start, end, out, 0, regenerated);
+  if (((end - start) | 0) < 10) return ZSTD_REASON_HUFFMAN_JUMP_TABLE;
+  const size1 = src[start] | (src[(start + 1) | 0] << 8);
+  const size2 = src[(start + 2) | 0] | (src[(start + 3) | 0] << 8);
+  const size3 = src[(start + 4) | 0] | (src[(start + 5) | 0] << 8);
+  const start1 = (start + 6) | 0;
+  const start2 = (start1 + size1) | 0;
+  const start3 = (start2 + size2) | 0;
+  const start4 = (start3 + size3) | 0;
+  if (start4 >= end) return ZSTD_REASON_HUFFMAN_JUMP_TABLE;
+  const segment = (regenerated + 3) >> 2;
+  let reason = zstdHuffmanDecodeStream(src, start1, start2, out, 0, segment);
+  if (reason !== 0) return reason;
+  reason = zstdHuffmanDecodeStream(src, start2, start3, out, segment, segment << 1);
+  if (reason !== 0) return reason;
+  reason = zstdHuffmanDecodeStream(src, start3, start4, out, segment << 1, (segment * 3) | 0);
+  if (reason !== 0) return reason;
+  return zstdHuffmanDecodeStream(src, start4, end, out, (segment * 3) | 0, regenerated);
+}

@@ -1,0 +1,272 @@
+/**
+ * @fileoverview zstd's sequences section (RFC 8878 §3.1.1.3.2 and §3.1.1.4): the header, the
+ * three FSE tables (predefined, RLE, described or repeated), decoding each sequence from the
+ * backward bitstream, the repeat offsets, and executing the sequences into the output.
+ *
+ * The output buffer is the whole window: matches copy from earlier output of the same frame, and
+ * an offset reaching before the frame's first byte is an error. Each sequence is checked once
+ * (its literals against the block's literals, its length against the block maximum and the
+ * output capacity, its offset against the frame start) before its bytes are copied.
+ */
+import {
+  ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, ZSTD_FSE_LITERAL_LENGTHS, ZSTD_FSE_MATCH_LENGTHS,
+  ZSTD_FSE_OFFSETS, zstdBackwardBits, zstdBackwardStart, zstdFseBaseline, zstdFseBits, zstdFseBuild,
+  zstdFseBuildDefaultLiteralLengths, zstdFseBuildDefaultMatchLengths, zstdFseBuildDefaultOffsets, zstdFseBuildRle,
+  zstdFseInfo, zstdFseReadDescription, zstdFseSymbol,
+} from './zstd-fse';
+import {
+  ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE, ZSTD_REASON_OFFSET_CODE_TOO_LARGE, ZSTD_REASON_OFFSET_TOO_FAR,
+  ZSTD_REASON_OFFSET_ZERO, ZSTD_REASON_OUTPUT_TOO_SMALL, ZSTD_REASON_SEQUENCES_HEADER_TRUNCATED,
+  ZSTD_REASON_SEQUENCES_LITERALS_OVERRUN, ZSTD_REASON_SEQUENCES_REPEAT_WITHOUT_TABLE,
+  ZSTD_REASON_SEQUENCES_RESERVED_MODE, ZSTD_REASON_SEQUENCES_RLE_SYMBOL, ZSTD_REASON_SEQUENCES_STREAM_CORRUPT,
+  ZSTD_REASON_SEQUENCES_TRAILING_BYTES, ZSTD_REASON_STREAM_NO_END_MARK,
+} from './zstd-reasons';
+
+// The three kinds of table, in the order their modes and descriptions appear.
+const ZSTD_SEQUENCES_LITERAL_LENGTHS = 0;
+const ZSTD_SEQUENCES_OFFSETS = 1;
+const ZSTD_SEQUENCES_MATCH_LENGTHS = 2;
+
+/** Per kind: accuracy log of the current table, and whether there is one (for Repeat mode). */
+const zstdSequencesLog = new Int32Array(new ArrayBuffer(3 * 4));
+const zstdSequencesHaveTable = new Int32Array(new ArrayBuffer(3 * 4));
+/** Repeated_Offset1..3, kept across the blocks of a frame (§3.1.2.5). */
+const zstdSequencesRepeat = new Int32Array(new ArrayBuffer(3 * 4));
+/** Where the output ended after the last zstdSequencesDecode. */
+let zstdSequencesOutputEnd = 0;
+
+// Literal length and match length codes (§3.1.1.3.2.1.1): extra bits per code written one letter
+// per code ('a' = 0), baselines accumulated from them (each code's range follows the previous).
+const ZSTD_SEQUENCES_LITERAL_LENGTH_BITS = 'aaaaaaaaaaaaaaaabbbbccddeghijklmnopq';
+const ZSTD_SEQUENCES_MATCH_LENGTH_BITS = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbccddeefhijklmnopq';
+const zstdLiteralLengthBits = new Uint8Array(new ArrayBuffer(36));
+const zstdLiteralLengthBase = new Int32Array(new ArrayBuffer(36 * 4));
+const zstdMatchLengthBits = new Uint8Array(new ArrayBuffer(53));
+const zstdMatchLengthBase = new Int32Array(new ArrayBuffer(53 * 4));
+
+function zstdBuildLengthCodes(): void {
+  let base = 0;
+  for (let code = 0; code < 36; code++) {
+    const bits = (ZSTD_SEQUENCES_LITERAL_LENGTH_BITS.charCodeAt(code) - 97) | 0;
+    zstdLiteralLengthBits[code] = bits;
+    zstdLiteralLengthBase[code] = base;
+    base = (base + (1 << bits)) | 0;
+  }
+  base = 3;
+  for (let code = 0; code < 53; code++) {
+    const bits = (ZSTD_SEQUENCES_MATCH_LENGTH_BITS.charCodeAt(code) - 97) | 0;
+    zstdMatchLengthBits[code] = bits;
+    zstdMatchLengthBase[code] = base;
+    base = (base + (1 << bits)) | 0;
+  }
+}
+zstdBuildLengthCodes();
+
+/** Start of a frame: no tables to repeat, repeat offsets 1, 4, 8. */
+export function zstdSequencesReset(): void {
+  for (let kind = 0; kind < 3; kind++) zstdSequencesHaveTable[kind] = 0;
+  zstdSequencesRepeat[0] = 1;
+  zstdSequencesRepeat[1] = 4;
+  zstdSequencesRepeat[2] = 8;
+}
+
+/** Output position after the last successful zstdSequencesDecode. */
+export function zstdSequencesOutputPosition(): number {
+  return zstdSequencesOutputEnd;
+}
+
+/**
+ * Sets up the table of one kind for `mode` (§3.1.1.3.2.2), reading what it needs from
+ * src[at, end). Returns the position after it, or -reason.
+ */
+function zstdSequencesTable(kind: number, mode: number, src: Uint8Array, at: number, end: number): number {
+  const region = kind === ZSTD_SEQUENCES_LITERAL_LENGTHS ? ZSTD_FSE_LITERAL_LENGTHS
+    : kind === ZSTD_SEQUENCES_OFFSETS ? ZSTD_FSE_OFFSETS : ZSTD_FSE_MATCH_LENGTHS;
+  const maxSymbol = kind === ZSTD_SEQUENCES_LITERAL_LENGTHS ? 35 : kind === ZSTD_SEQUENCES_OFFSETS ? 31 : 52;
+  if (mode === 0) {
+    if (kind === ZSTD_SEQUENCES_LITERAL_LENGTHS) zstdFseBuildDefaultLiteralLengths();
+    else if (kind === ZSTD_SEQUENCES_OFFSETS) zstdFseBuildDefaultOffsets();
+    else zstdFseBuildDefaultMatchLengths();
+    zstdSequencesLog[kind] = kind === ZSTD_SEQUENCES_OFFSETS ? 5 : 6;
+  } else if (mode === 1) {
+    if (at >= end) return -ZSTD_REASON_SEQUENCES_HEADER_TRUNCATED;
+    const symbol = src[at];
+    if (symbol > maxSymbol) return -ZSTD_REASON_SEQUENCES_RLE_SYMBOL;
+    zstdFseBuildRle(region, symbol);
+    zstdSequencesLog[kind] = 0;
+    at = (at + 1) | 0;
+  } else if (mode === 2) {
+    let reason = zstdFseReadDescription(src, at, end, maxSymbol, kind === ZSTD_SEQUENCES_OFFSETS ? 8 : 9);
+    if (reason !== 0) return -reason;
+    const log = zstdFseInfo[ZSTD_FSE_INFO_LOG];
+    reason = zstdFseBuild(region, log, zstdFseInfo[ZSTD_FSE_INFO_SYMBOLS]);
+    if (reason !== 0) return -reason;
+    zstdSequencesLog[kind] = log;
+    at = (at + zstdFseInfo[ZSTD_FSE_INFO_BYTES]) | 0;
+  } else {
+    if (zstdSequencesHaveTable[kind] === 0) return -ZSTD_REASON_SEQUENCES_REPEAT_WITHOUT_TABLE;
+    return at;
+  }
+  zstdSequencesHaveTable[kind] = 1;
+  return at;
+}
+
+/** Copies literals[from, from + length) to out[at, ...); the caller checked both ranges. */
+function zstdCopyLiterals(literals: Uint8Array, from: number, out: Uint8Array, at: number, length: number): void {
+  for (let i = 0; i < length; i++) out[(at + i) | 0] = literals[(from + i) | 0];
+}
+
+/**
+ * Decodes the sequences section src[start, end) of a compressed block and executes it: literals
+ * come from literals[literalsStart, literalsEnd), output goes to out from outputStart. The block
+ * may not write past blockLimit (start of block + Block_Maximum_Size) nor past capacity, and
+ * matches may not reach before frameStart. Returns 0 (zstdSequencesOutputPosition() is then the
+ * new output position) or a reason.
+ */
+export function zstdSequencesDecode(src: Uint8Array, start: number, end: number, literals: Uint8Array,
+  literalsStart: number, literalsEnd: number, out: Uint8Array, outputStart: number, blockLimit: number,
+  capacity: number, frameStart: number): number {
+  if (start >= end) return ZSTD_REASON_SEQUENCES_HEADER_TRUNCATED;
+  const first = src[start];
+  let count = first;
+  let at = (start + 1) | 0;
+  if (first === 255) {
+    if (((start + 3) | 0) > end) return ZSTD_REASON_SEQUENCES_HEADER_TRUNCATED;
+    count = (src[(start + 1) | 0] + (src[(start + 2) | 0] << 8) + 0x7f00) | 0;
+    at = (start + 3) | 0;
+  } else if (first >= 128) {
+    if (((start + 2) | 0) > end) return ZSTD_REASON_SEQUENCES_HEADER_TRUNCATED;
+    count = (((first - 128) << 8) + src[(start + 1) | 0]) | 0;
+    at = (start + 2) | 0;
+  }
+  let op = outputStart;
+  let literal = literalsStart;
+  if (count > 0) {
+    if (at >= end) return ZSTD_REASON_SEQUENCES_HEADER_TRUNCATED;
+    const modes = src[at];
+    at = (at + 1) | 0;
+    if ((modes & 3) !== 0) return ZSTD_REASON_SEQUENCES_RESERVED_MODE;
+    at = zstdSequencesTable(ZSTD_SEQUENCES_LITERAL_LENGTHS, (modes >> 6) & 3, src, at, end);
+    if (at < 0) return -at;
+    at = zstdSequencesTable(ZSTD_SEQUENCES_OFFSETS, (modes >> 4) & 3, src, at, end);
+    if (at < 0) return -at;
+    at = zstdSequencesTable(ZSTD_SEQUENCES_MATCH_LENGTHS, (modes >> 2) & 3, src, at, end);
+    if (at < 0) return -at;
+
+    let bitPosition = zstdBackwardStart(src, at, end);
+    if (bitPosition < 0) return ZSTD_REASON_STREAM_NO_END_MARK;
+    // Initial states: literal lengths, offsets, match lengths (§3.1.1.3.2.1.x "initial states").
+    const literalLengthLog = zstdSequencesLog[ZSTD_SEQUENCES_LITERAL_LENGTHS];
+    let literalLengthState = zstdBackwardBits(src, at, bitPosition, literalLengthLog);
+    bitPosition = (bitPosition - literalLengthLog) | 0;
+    const offsetLog = zstdSequencesLog[ZSTD_SEQUENCES_OFFSETS];
+    let offsetState = zstdBackwardBits(src, at, bitPosition, offsetLog);
+    bitPosition = (bitPosition - offsetLog) | 0;
+    const matchLengthLog = zstdSequencesLog[ZSTD_SEQUENCES_MATCH_LENGTHS];
+    let matchLengthState = zstdBackwardBits(src, at, bitPosition, matchLengthLog);
+    bitPosition = (bitPosition - matchLengthLog) | 0;
+
+    let repeat1 = zstdSequencesRepeat[0];
+    let repeat2 = zstdSequencesRepeat[1];
+    let repeat3 = zstdSequencesRepeat[2];
+    for (let sequence = 0; sequence < count; sequence++) {
+      const literalLengthCell = (ZSTD_FSE_LITERAL_LENGTHS + literalLengthState) | 0;
+      const offsetCell = (ZSTD_FSE_OFFSETS + offsetState) | 0;
+      const matchLengthCell = (ZSTD_FSE_MATCH_LENGTHS + matchLengthState) | 0;
+      // Values: offset first, then match length, then literal length.
+      const offsetCode = zstdFseSymbol[offsetCell];
+      let offsetValue = 0;
+      if (offsetCode > 25) {
+        if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
+        const highBits = (offsetCode - 25) | 0;
+        const high = zstdBackwardBits(src, at, bitPosition, highBits);
+        bitPosition = (bitPosition - highBits) | 0;
+        const low = zstdBackwardBits(src, at, bitPosition, 25);
+        bitPosition = (bitPosition - 25) | 0;
+        offsetValue = ((1 << offsetCode) + (high << 25) + low) | 0;
+      } else {
+        offsetValue = ((1 << offsetCode) + zstdBackwardBits(src, at, bitPosition, offsetCode)) | 0;
+        bitPosition = (bitPosition - offsetCode) | 0;
+      }
+      const matchLengthCode = zstdFseSymbol[matchLengthCell];
+      const matchLengthExtra = zstdMatchLengthBits[matchLengthCode];
+      const matchLength = (zstdMatchLengthBase[matchLengthCode] +
+        zstdBackwardBits(src, at, bitPosition, matchLengthExtra)) | 0;
+      bitPosition = (bitPosition - matchLengthExtra) | 0;
+      const literalLengthCode = zstdFseSymbol[literalLengthCell];
+      const literalLengthExtra = zstdLiteralLengthBits[literalLengthCode];
+      const literalLength = (zstdLiteralLengthBase[literalLengthCode] +
+        zstdBackwardBits(src, at, bitPosition, literalLengthExtra)) | 0;
+      bitPosition = (bitPosition - literalLengthExtra) | 0;
+      // State updates, except after the last sequence: literal lengths, match lengths, offsets.
+      if (((sequence + 1) | 0) < count) {
+        let bits = zstdFseBits[literalLengthCell];
+        literalLengthState = (zstdFseBaseline[literalLengthCell] + zstdBackwardBits(src, at, bitPosition, bits)) | 0;
+        bitPosition = (bitPosition - bits) | 0;
+        bits = zstdFseBits[matchLengthCell];
+        matchLengthState = (zstdFseBaseline[matchLengthCell] + zstdBackwardBits(src, at, bitPosition, bits)) | 0;
+        bitPosition = (bitPosition - bits) | 0;
+        bits = zstdFseBits[offsetCell];
+        offsetState = (zstdFseBaseline[offsetCell] + zstdBackwardBits(src, at, bitPosition, bits)) | 0;
+        bitPosition = (bitPosition - bits) | 0;
+      }
+      // Positions only go down: once below 0 the stream was over-read and cannot end exactly.
+      if (bitPosition < 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
+
+      // Repeat offsets (§3.1.2.5): values 1-3 name Repeated_Offset1-3, shifted by one when the
+      // literal length is 0 (then 3 means Repeated_Offset1 - 1).
+      let offset = 0;
+      if (offsetValue > 3) {
+        offset = (offsetValue - 3) | 0;
+        repeat3 = repeat2;
+        repeat2 = repeat1;
+        repeat1 = offset;
+      } else {
+        const index = literalLength === 0 ? offsetValue : (offsetValue - 1) | 0;
+        if (index === 0) {
+          offset = repeat1;
+        } else if (index === 1) {
+          offset = repeat2;
+          repeat2 = repeat1;
+          repeat1 = offset;
+        } else {
+          offset = index === 2 ? repeat3 : (repeat1 - 1) | 0;
+          if (offset === 0) return ZSTD_REASON_OFFSET_ZERO;
+          repeat3 = repeat2;
+          repeat2 = repeat1;
+          repeat1 = offset;
+        }
+      }
+
+      if (literalLength > ((literalsEnd - literal) | 0)) return ZSTD_REASON_SEQUENCES_LITERALS_OVERRUN;
+      const length = (literalLength + matchLength) | 0;
+      if (length > ((blockLimit - op) | 0)) return ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE;
+      if (length > ((capacity - op) | 0)) return ZSTD_REASON_OUTPUT_TOO_SMALL;
+      for (let i = 0; i < literalLength; i++) out[(op + i) | 0] = literals[(literal + i) | 0];
+      op = (op + literalLength) | 0;
+      literal = (literal + literalLength) | 0;
+      if (offset > ((op - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
+      // Byte by byte: when offset < length the copy reads bytes it has just written.
+      let from = (op - offset) | 0;
+      const matchEnd = (op + matchLength) | 0;
+      while (op < matchEnd) {
+        out[op] = out[from];
+        op = (op + 1) | 0;
+        from = (from + 1) | 0;
+      }
+    }
+    if (bitPosition !== 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
+    zstdSequencesRepeat[0] = repeat1;
+    zstdSequencesRepeat[1] = repeat2;
+    zstdSequencesRepeat[2] = repeat3;
+  } else if (at !== end) {
+    return ZSTD_REASON_SEQUENCES_TRAILING_BYTES;
+  }
+  // The literals left after the last sequence.
+  const rest = (literalsEnd - literal) | 0;
+  if (rest > ((blockLimit - op) | 0)) return ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE;
+  if (rest > ((capacity - op) | 0)) return ZSTD_REASON_OUTPUT_TOO_SMALL;
+  zstdCopyLiterals(literals, literal, out, op, rest);
+  zstdSequencesOutputEnd = (op + rest) | 0;
+  return 0;
+}
