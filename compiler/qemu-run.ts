@@ -18,6 +18,8 @@
  *   rebuilds the file from fw_cfg and LoadImage()s it. Small images (a 2 KiB test app) are
  *   therefore copied and padded with zeros at the end; trailing data is not part of a PE
  *   image's sections, so the loaded image is the same.
+ *   (QEMU also writes the video mode at 0x1fa, inside the PE headers, when the -append
+ *   command line holds `vga=`: keep `vga=` out of kernel-mode command lines.)
  * - The variable store must be a fresh copy each run: a store written by an earlier run
  *   keeps that run's boot options and BootOrder, and OVMF then skipped the ESP disk.
  * - `-nodefaults` drops the default CD-ROM (a failed boot option when an image returns) and
