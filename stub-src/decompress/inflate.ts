@@ -75,7 +75,7 @@ export function inflateReasonText(reason: number): string {
     case INFLATE_REASON_UNEXPECTED_END_OF_INPUT: return 'unexpected end of input';
     case INFLATE_REASON_OUTPUT_TOO_SMALL: return 'output buffer too small';
   }
-  return 'unknown inflate reason';
+  return 'unrecognised reason code';
 }
 
 /** Where inflateRaw stopped, on success: indexes into inflateState. */
