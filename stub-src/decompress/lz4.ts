@@ -323,12 +323,12 @@ function lz4DecodeFrame(input: Uint8Array, p: number, inputEnd: number, output: 
   for (;;) {
     if (((inputEnd - p) | 0) < 4) return lz4Fail(EFI_COMPROMISED_DATA, LZ4_REASON_TRUNCATED_BLOCK_SIZE, p);
     const word = lz4ReadLe32(input, p);
+    p = (p + 4) | 0;
+    // EndMark: the word 0 only. 0x80000000 is an empty uncompressed block (lz4 1.9.4 reads on
+    // after it: "Unfinished stream" when the input ends there).
+    if (word === 0) break;
     const stored = (word >>> 31) !== 0;
     const blockSize = word & 0x7fffffff;
-    p = (p + 4) | 0;
-    // EndMark. lz4frame.c masks the uncompressed bit before testing for 0, so 0x80000000 ends
-    // the frame too; that is followed here.
-    if (blockSize === 0) break;
     if (blockSize > blockMax) return lz4Fail(EFI_COMPROMISED_DATA, LZ4_REASON_BLOCK_SIZE_TOO_LARGE, (p - 4) | 0);
     let needed = blockSize;
     if (hasBlockChecksum) needed = (needed + 4) | 0;
