@@ -203,6 +203,29 @@ function bzip2Fail(status: number, reason: number, inputLength: number): number 
 // Per-block tables.
 /** The bytes present in the block, in order: the initial MTF list. */
 const bzip2MtfList = new Uint8Array(new ArrayBuffer(256));
+/**
+ * The MTF list while decoding, as 16 segments of 16 entries inside a larger area: logical index
+ * n is bzip2MtfArea[bzip2MtfSegment[n >> 4] + (n & 15)]. Moving entry n to the front shifts
+ * only within its segment, then hands one entry down from each earlier segment by moving that
+ * segment's start back one slot (n & 15 + n >> 4 moves instead of n; binaries average n ~ 40).
+ * The segments drift towards the area's start; when the front reaches 0 they are repacked at
+ * the end (every ~3800 moves). bzip2 1.0.8 uses the same layout (MTFA_SIZE, MTFL_SIZE).
+ */
+const BZIP2_MTF_AREA_SIZE = 4096;
+const BZIP2_MTF_AREA_HOME = BZIP2_MTF_AREA_SIZE - 256;
+const bzip2MtfArea = new Uint8Array(new ArrayBuffer(BZIP2_MTF_AREA_SIZE));
+const bzip2MtfSegment = new Int32Array(new ArrayBuffer(16 * 4));
+const bzip2MtfScratch = new Uint8Array(new ArrayBuffer(256));
+
+/** Lays the logical MTF list out again at the end of the area (16 full segments). */
+function bzip2MtfRepack(): void {
+  for (let segment = 0; segment < 16; segment++) {
+    const start = bzip2MtfSegment[segment];
+    for (let k = 0; k < 16; k++) bzip2MtfScratch[(segment << 4) | k] = bzip2MtfArea[(start + k) | 0];
+  }
+  for (let i = 0; i < 256; i++) bzip2MtfArea[(BZIP2_MTF_AREA_HOME + i) | 0] = bzip2MtfScratch[i];
+  for (let segment = 0; segment < 16; segment++) bzip2MtfSegment[segment] = (BZIP2_MTF_AREA_HOME + (segment << 4)) | 0;
+}
 const bzip2SelectorMtf = new Uint8Array(new ArrayBuffer(BZIP2_MAX_SELECTORS));
 const bzip2Selectors = new Uint8Array(new ArrayBuffer(BZIP2_MAX_SELECTORS));
 const bzip2GroupOrder = new Uint8Array(new ArrayBuffer(8));
@@ -364,7 +387,10 @@ function bzip2ReadTables(input: Uint8Array, inputLength: number): number {
 function bzip2DecodeSymbols(input: Uint8Array, inputLength: number, inUse: number, blockLimit: number): number {
   const tt = bzip2Tt;
   const lookup = bzip2Lookup;
-  const mtf = bzip2MtfList;
+  const area = bzip2MtfArea;
+  const segmentStart = bzip2MtfSegment;
+  for (let i = 0; i < 256; i++) area[(BZIP2_MTF_AREA_HOME + i) | 0] = bzip2MtfList[i];
+  for (let segment = 0; segment < 16; segment++) segmentStart[segment] = (BZIP2_MTF_AREA_HOME + (segment << 4)) | 0;
   const byteCount = bzip2ByteCount;
   const endOfBlock = (inUse + 1) | 0;
   const selectorCount = bzip2SelectorCount;
@@ -441,7 +467,7 @@ function bzip2DecodeSymbols(input: Uint8Array, inputLength: number, inUse: numbe
     }
     if (runLength > 0) {
       if (runLength > ((blockLimit - count) | 0)) { reason = BZIP2_REASON_BLOCK_TOO_LONG; break; }
-      const byte = mtf[0];
+      const byte = area[segmentStart[0]];
       byteCount[byte] = (byteCount[byte] + runLength) | 0;
       const runEnd = (count + runLength) | 0;
       while (count < runEnd) {
@@ -454,13 +480,40 @@ function bzip2DecodeSymbols(input: Uint8Array, inputLength: number, inUse: numbe
     if (symbol === endOfBlock) break;
     if (count >= blockLimit) { reason = BZIP2_REASON_BLOCK_TOO_LONG; break; }
     // MTF index symbol - 1 (1..inUse-1): move that byte to the front.
-    let index = (symbol - 1) | 0;
-    const byte = mtf[index];
-    while (index > 0) {
-      mtf[index] = mtf[(index - 1) | 0];
-      index = (index - 1) | 0;
+    const index = (symbol - 1) | 0;
+    let byte = 0;
+    if (index < 16) {
+      let at = (segmentStart[0] + index) | 0;
+      const front = segmentStart[0];
+      byte = area[at];
+      while (at > front) {
+        area[at] = area[(at - 1) | 0];
+        at = (at - 1) | 0;
+      }
+      area[front] = byte;
+    } else {
+      let segment = index >> 4;
+      let at = (segmentStart[segment] + (index & 15)) | 0;
+      const front = segmentStart[segment];
+      byte = area[at];
+      while (at > front) {
+        area[at] = area[(at - 1) | 0];
+        at = (at - 1) | 0;
+      }
+      // Segment `segment` now starts one slot later; each earlier segment gives its last entry
+      // to the front of the next and starts one slot earlier.
+      segmentStart[segment] = (front + 1) | 0;
+      while (segment > 0) {
+        const start = (segmentStart[segment] - 1) | 0;
+        segmentStart[segment] = start;
+        area[start] = area[(segmentStart[(segment - 1) | 0] + 15) | 0];
+        segment = (segment - 1) | 0;
+      }
+      const start = (segmentStart[0] - 1) | 0;
+      segmentStart[0] = start;
+      area[start] = byte;
+      if (start === 0) bzip2MtfRepack();
     }
-    mtf[0] = byte;
     byteCount[byte] = (byteCount[byte] + 1) | 0;
     tt[count] = byte;
     count = (count + 1) | 0;
