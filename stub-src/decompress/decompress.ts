@@ -12,6 +12,12 @@
 import { EFI_UNSUPPORTED } from '../efi/status';
 import { decodeFail } from './result';
 import { bzip2Decode, bzip2ReasonText } from './bzip2';
+import { gzipDecode, gzipReasonText } from './gzip';
+import { lz4Decode, lz4ReasonText } from './lz4';
+import { lzmaDecode, lzmaReasonText } from './lzma';
+import { lzoDecode, lzoReasonText } from './lzo';
+import { xzDecode, xzReasonText } from './xz';
+import { zstdDecode, zstdReasonText } from './zstd';
 
 export const DECOMPRESS_FORMAT_UNKNOWN = 0;
 export const DECOMPRESS_FORMAT_GZIP = 1;
@@ -22,8 +28,6 @@ export const DECOMPRESS_FORMAT_LZ4 = 5;
 export const DECOMPRESS_FORMAT_BZIP2 = 6;
 export const DECOMPRESS_FORMAT_LZO = 7;
 
-/** Reason when the format is recognised but this build has no decoder for it yet. */
-export const DECOMPRESS_REASON_NO_DECODER = 1;
 export const DECOMPRESS_REASON_UNKNOWN_FORMAT = 2;
 
 function decompressMagicAt(input: Uint8Array, inputLength: number, offset: number, byte: number): boolean {
@@ -79,15 +83,28 @@ export function decompressFormatName(format: number): string {
 export function decompressBuffer(format: number, input: Uint8Array, inputLength: number, output: Uint8Array,
   outputCapacity: number): number {
   switch (format) {
+    case DECOMPRESS_FORMAT_GZIP: return gzipDecode(input, inputLength, output, outputCapacity);
+    case DECOMPRESS_FORMAT_XZ: return xzDecode(input, inputLength, output, outputCapacity);
+    case DECOMPRESS_FORMAT_LZMA: return lzmaDecode(input, inputLength, output, outputCapacity);
+    case DECOMPRESS_FORMAT_ZSTD: return zstdDecode(input, inputLength, output, outputCapacity);
+    case DECOMPRESS_FORMAT_LZ4: return lz4Decode(input, inputLength, output, outputCapacity);
     case DECOMPRESS_FORMAT_BZIP2: return bzip2Decode(input, inputLength, output, outputCapacity);
-    case DECOMPRESS_FORMAT_UNKNOWN: return decodeFail(EFI_UNSUPPORTED, DECOMPRESS_REASON_UNKNOWN_FORMAT, 0);
+    case DECOMPRESS_FORMAT_LZO: return lzoDecode(input, inputLength, output, outputCapacity);
   }
-  return decodeFail(EFI_UNSUPPORTED, DECOMPRESS_REASON_NO_DECODER, 0);
+  return decodeFail(EFI_UNSUPPORTED, DECOMPRESS_REASON_UNKNOWN_FORMAT, 0);
 }
 
+/** The text of any decoder's reason code (each format owns a range of a hundred, result.ts). */
 export function decompressReasonText(reason: number): string {
-  if (reason === DECOMPRESS_REASON_NO_DECODER) return 'no decoder for this format in this build';
   if (reason === DECOMPRESS_REASON_UNKNOWN_FORMAT) return 'unknown format (no known magic number)';
-  if (reason >= 600 && reason < 700) return bzip2ReasonText(reason);
+  switch ((reason / 100) | 0) {
+    case 1: return gzipReasonText(reason);
+    case 2: return xzReasonText(reason);
+    case 3: return lzmaReasonText(reason);
+    case 4: return zstdReasonText(reason);
+    case 5: return lz4ReasonText(reason);
+    case 6: return bzip2ReasonText(reason);
+    case 7: return lzoReasonText(reason);
+  }
   return 'unknown reason';
 }
