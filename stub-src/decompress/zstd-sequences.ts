@@ -111,6 +111,21 @@ function zstdSequencesTable(kind: number, mode: number, src: Uint8Array, at: num
   return at;
 }
 
+/**
+ * zstdBackwardBits with its common case here: under tsx every call to an imported function (and
+ * every read of an imported table) goes through a getter, which halved the sequence loop's speed
+ * in Node. Falls back to zstdBackwardBits for the stream's last 25 bits.
+ */
+function zstdSequencesBits(src: Uint8Array, start: number, bitPosition: number, count: number): number {
+  if (bitPosition >= 25) {
+    const topByte = (bitPosition - 1) >> 3;
+    const top = (start + topByte) | 0;
+    const word = src[(top - 3) | 0] | (src[(top - 2) | 0] << 8) | (src[(top - 1) | 0] << 16) | (src[top] << 24);
+    return (word >>> ((bitPosition - count - ((topByte - 3) << 3)) | 0)) & ((1 << count) - 1);
+  }
+  return zstdBackwardBits(src, start, bitPosition, count);
+}
+
 /** Copies literals[from, from + length) to out[at, ...); the caller checked both ranges. */
 function zstdCopyLiterals(literals: Uint8Array, from: number, out: Uint8Array, at: number, length: number): void {
   for (let i = 0; i < length; i++) out[(at + i) | 0] = literals[(from + i) | 0];
@@ -166,48 +181,55 @@ export function zstdSequencesDecode(src: Uint8Array, start: number, end: number,
     let matchLengthState = zstdBackwardBits(src, at, bitPosition, matchLengthLog);
     bitPosition = (bitPosition - matchLengthLog) | 0;
 
+    // Imported tables in locals (see zstdSequencesBits).
+    const symbols = zstdFseSymbol;
+    const stateBits = zstdFseBits;
+    const baselines = zstdFseBaseline;
+    const literalLengthRegion = ZSTD_FSE_LITERAL_LENGTHS;
+    const offsetRegion = ZSTD_FSE_OFFSETS;
+    const matchLengthRegion = ZSTD_FSE_MATCH_LENGTHS;
     let repeat1 = zstdSequencesRepeat[0];
     let repeat2 = zstdSequencesRepeat[1];
     let repeat3 = zstdSequencesRepeat[2];
     for (let sequence = 0; sequence < count; sequence++) {
-      const literalLengthCell = (ZSTD_FSE_LITERAL_LENGTHS + literalLengthState) | 0;
-      const offsetCell = (ZSTD_FSE_OFFSETS + offsetState) | 0;
-      const matchLengthCell = (ZSTD_FSE_MATCH_LENGTHS + matchLengthState) | 0;
+      const literalLengthCell = (literalLengthRegion + literalLengthState) | 0;
+      const offsetCell = (offsetRegion + offsetState) | 0;
+      const matchLengthCell = (matchLengthRegion + matchLengthState) | 0;
       // Values: offset first, then match length, then literal length.
-      const offsetCode = zstdFseSymbol[offsetCell];
+      const offsetCode = symbols[offsetCell];
       let offsetValue = 0;
       if (offsetCode > 25) {
         if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
         const highBits = (offsetCode - 25) | 0;
-        const high = zstdBackwardBits(src, at, bitPosition, highBits);
+        const high = zstdSequencesBits(src, at, bitPosition, highBits);
         bitPosition = (bitPosition - highBits) | 0;
-        const low = zstdBackwardBits(src, at, bitPosition, 25);
+        const low = zstdSequencesBits(src, at, bitPosition, 25);
         bitPosition = (bitPosition - 25) | 0;
         offsetValue = ((1 << offsetCode) + (high << 25) + low) | 0;
       } else {
-        offsetValue = ((1 << offsetCode) + zstdBackwardBits(src, at, bitPosition, offsetCode)) | 0;
+        offsetValue = ((1 << offsetCode) + zstdSequencesBits(src, at, bitPosition, offsetCode)) | 0;
         bitPosition = (bitPosition - offsetCode) | 0;
       }
-      const matchLengthCode = zstdFseSymbol[matchLengthCell];
+      const matchLengthCode = symbols[matchLengthCell];
       const matchLengthExtra = zstdMatchLengthBits[matchLengthCode];
       const matchLength = (zstdMatchLengthBase[matchLengthCode] +
-        zstdBackwardBits(src, at, bitPosition, matchLengthExtra)) | 0;
+        zstdSequencesBits(src, at, bitPosition, matchLengthExtra)) | 0;
       bitPosition = (bitPosition - matchLengthExtra) | 0;
-      const literalLengthCode = zstdFseSymbol[literalLengthCell];
+      const literalLengthCode = symbols[literalLengthCell];
       const literalLengthExtra = zstdLiteralLengthBits[literalLengthCode];
       const literalLength = (zstdLiteralLengthBase[literalLengthCode] +
-        zstdBackwardBits(src, at, bitPosition, literalLengthExtra)) | 0;
+        zstdSequencesBits(src, at, bitPosition, literalLengthExtra)) | 0;
       bitPosition = (bitPosition - literalLengthExtra) | 0;
       // State updates, except after the last sequence: literal lengths, match lengths, offsets.
       if (((sequence + 1) | 0) < count) {
-        let bits = zstdFseBits[literalLengthCell];
-        literalLengthState = (zstdFseBaseline[literalLengthCell] + zstdBackwardBits(src, at, bitPosition, bits)) | 0;
+        let bits = stateBits[literalLengthCell];
+        literalLengthState = (baselines[literalLengthCell] + zstdSequencesBits(src, at, bitPosition, bits)) | 0;
         bitPosition = (bitPosition - bits) | 0;
-        bits = zstdFseBits[matchLengthCell];
-        matchLengthState = (zstdFseBaseline[matchLengthCell] + zstdBackwardBits(src, at, bitPosition, bits)) | 0;
+        bits = stateBits[matchLengthCell];
+        matchLengthState = (baselines[matchLengthCell] + zstdSequencesBits(src, at, bitPosition, bits)) | 0;
         bitPosition = (bitPosition - bits) | 0;
-        bits = zstdFseBits[offsetCell];
-        offsetState = (zstdFseBaseline[offsetCell] + zstdBackwardBits(src, at, bitPosition, bits)) | 0;
+        bits = stateBits[offsetCell];
+        offsetState = (baselines[offsetCell] + zstdSequencesBits(src, at, bitPosition, bits)) | 0;
         bitPosition = (bitPosition - bits) | 0;
       }
       // Positions only go down: once below 0 the stream was over-read and cannot end exactly.

@@ -95,6 +95,60 @@ function zstdXxhRead32(bytes: Uint8Array, at: number): number {
   return (bytes[at] | (bytes[(at + 1) | 0] << 8) | (bytes[(at + 2) | 0] << 16) | (bytes[(at + 3) | 0] << 24)) >>> 0;
 }
 
+/** The four lanes (lo, hi pairs) while zstdXxhStripes runs. */
+const zstdXxhLanes = new Uint32Array(new ArrayBuffer(8 * 4));
+
+/**
+ * Runs the four lanes over every 32-byte stripe starting at p while p <= lastStripe; returns the
+ * position after the last stripe. This is the hash's hot loop, so the round (input * PRIME2 added
+ * to the lane, rotated left by 31, times PRIME1) is written out here with the 16-bit partial
+ * products of the constants, instead of calling the helpers above.
+ */
+function zstdXxhStripes(bytes: Uint8Array, p: number, lastStripe: number): number {
+  const lanes = zstdXxhLanes;
+  while (p <= lastStripe) {
+    for (let lane = 0; lane < 8; lane = (lane + 2) | 0) {
+      const inputLo = (bytes[p] | (bytes[(p + 1) | 0] << 8) | (bytes[(p + 2) | 0] << 16) | (bytes[(p + 3) | 0] << 24)) >>> 0;
+      const inputHi = (bytes[(p + 4) | 0] | (bytes[(p + 5) | 0] << 8) | (bytes[(p + 6) | 0] << 16) |
+        (bytes[(p + 7) | 0] << 24)) >>> 0;
+      p = (p + 8) | 0;
+      // product = input * PRIME2
+      let a0 = inputLo & 0xffff;
+      let a1 = inputLo >>> 16;
+      let p00 = Math.imul(a0, ZSTD_XXH_PRIME2_LO & 0xffff) >>> 0;
+      let p01 = Math.imul(a0, ZSTD_XXH_PRIME2_LO >>> 16) >>> 0;
+      let p10 = Math.imul(a1, ZSTD_XXH_PRIME2_LO & 0xffff) >>> 0;
+      let p11 = Math.imul(a1, ZSTD_XXH_PRIME2_LO >>> 16) >>> 0;
+      let middle = ((p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff)) | 0;
+      const productLo = ((middle << 16) | (p00 & 0xffff)) >>> 0;
+      let productHi = (p11 + (p01 >>> 16)) | 0;
+      productHi = (productHi + (p10 >>> 16) + (middle >>> 16)) | 0;
+      productHi = (productHi + Math.imul(inputLo, ZSTD_XXH_PRIME2_HI) + Math.imul(inputHi, ZSTD_XXH_PRIME2_LO)) | 0;
+      // sum = lane + product
+      const laneLo = lanes[lane];
+      const carry = (((laneLo >>> 1) + (productLo >>> 1) + (laneLo & productLo & 1)) | 0) >>> 31;
+      const sumLo = (laneLo + productLo) | 0;
+      const sumHi = (lanes[(lane + 1) | 0] + productHi + carry) | 0;
+      // rotated = rotl(sum, 31)
+      const rotatedLo = ((sumLo << 31) | (sumHi >>> 1)) >>> 0;
+      const rotatedHi = ((sumHi << 31) | (sumLo >>> 1)) >>> 0;
+      // lane = rotated * PRIME1
+      a0 = rotatedLo & 0xffff;
+      a1 = rotatedLo >>> 16;
+      p00 = Math.imul(a0, ZSTD_XXH_PRIME1_LO & 0xffff) >>> 0;
+      p01 = Math.imul(a0, ZSTD_XXH_PRIME1_LO >>> 16) >>> 0;
+      p10 = Math.imul(a1, ZSTD_XXH_PRIME1_LO & 0xffff) >>> 0;
+      p11 = Math.imul(a1, ZSTD_XXH_PRIME1_LO >>> 16) >>> 0;
+      middle = ((p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff)) | 0;
+      lanes[lane] = (middle << 16) | (p00 & 0xffff);
+      let hi = (p11 + (p01 >>> 16)) | 0;
+      hi = (hi + (p10 >>> 16) + (middle >>> 16)) | 0;
+      lanes[(lane + 1) | 0] = (hi + Math.imul(rotatedLo, ZSTD_XXH_PRIME1_HI) + Math.imul(rotatedHi, ZSTD_XXH_PRIME1_LO)) | 0;
+    }
+  }
+  return p;
+}
+
 /**
  * XXH64 with seed 0 of bytes[start, end). Returns the low 32 bits (what zstd stores); the high
  * half is then zstdXxhResultHi().
@@ -107,31 +161,24 @@ export function zstdXxh64(bytes: Uint8Array, start: number, end: number): number
   if (length >= 32) {
     // Lanes start at seed + PRIME1 + PRIME2, seed + PRIME2, seed, seed - PRIME1.
     zstdXxhAdd(ZSTD_XXH_PRIME1_LO, ZSTD_XXH_PRIME1_HI, ZSTD_XXH_PRIME2_LO, ZSTD_XXH_PRIME2_HI);
-    let lane1Lo = zstdXxhLo;
-    let lane1Hi = zstdXxhHi;
-    let lane2Lo = ZSTD_XXH_PRIME2_LO;
-    let lane2Hi = ZSTD_XXH_PRIME2_HI;
-    let lane3Lo = 0;
-    let lane3Hi = 0;
+    zstdXxhLanes[0] = zstdXxhLo;
+    zstdXxhLanes[1] = zstdXxhHi;
+    zstdXxhLanes[2] = ZSTD_XXH_PRIME2_LO;
+    zstdXxhLanes[3] = ZSTD_XXH_PRIME2_HI;
+    zstdXxhLanes[4] = 0;
+    zstdXxhLanes[5] = 0;
     zstdXxhAdd((~ZSTD_XXH_PRIME1_LO) >>> 0, (~ZSTD_XXH_PRIME1_HI) >>> 0, 1, 0);
-    let lane4Lo = zstdXxhLo;
-    let lane4Hi = zstdXxhHi;
-    const lastStripe = (end - 32) | 0;
-    while (p <= lastStripe) {
-      zstdXxhRound(lane1Lo, lane1Hi, zstdXxhRead32(bytes, p), zstdXxhRead32(bytes, (p + 4) | 0));
-      lane1Lo = zstdXxhLo;
-      lane1Hi = zstdXxhHi;
-      zstdXxhRound(lane2Lo, lane2Hi, zstdXxhRead32(bytes, (p + 8) | 0), zstdXxhRead32(bytes, (p + 12) | 0));
-      lane2Lo = zstdXxhLo;
-      lane2Hi = zstdXxhHi;
-      zstdXxhRound(lane3Lo, lane3Hi, zstdXxhRead32(bytes, (p + 16) | 0), zstdXxhRead32(bytes, (p + 20) | 0));
-      lane3Lo = zstdXxhLo;
-      lane3Hi = zstdXxhHi;
-      zstdXxhRound(lane4Lo, lane4Hi, zstdXxhRead32(bytes, (p + 24) | 0), zstdXxhRead32(bytes, (p + 28) | 0));
-      lane4Lo = zstdXxhLo;
-      lane4Hi = zstdXxhHi;
-      p = (p + 32) | 0;
-    }
+    zstdXxhLanes[6] = zstdXxhLo;
+    zstdXxhLanes[7] = zstdXxhHi;
+    p = zstdXxhStripes(bytes, p, (end - 32) | 0);
+    const lane1Lo = zstdXxhLanes[0];
+    const lane1Hi = zstdXxhLanes[1];
+    const lane2Lo = zstdXxhLanes[2];
+    const lane2Hi = zstdXxhLanes[3];
+    const lane3Lo = zstdXxhLanes[4];
+    const lane3Hi = zstdXxhLanes[5];
+    const lane4Lo = zstdXxhLanes[6];
+    const lane4Hi = zstdXxhLanes[7];
     zstdXxhRotateLeft(lane1Lo, lane1Hi, 1);
     hashLo = zstdXxhLo;
     hashHi = zstdXxhHi;
