@@ -332,3 +332,112 @@ export function main() {
     expect(callExport(instantiate(wasm, imports), 'main')).not.toBe(7);
   });
 });
+
+describe('006-i32-valtype-bridge', () => {
+  // Integer code that meets porffor's f64 built-ins: typed-array constructors and accesses,
+  // string literals with .length/.charCodeAt, imports, division, the `+` guard, a module-level
+  // table built at load. Each export is compared with Node running the same source.
+  const source = `
+const table = new Uint32Array(new ArrayBuffer(1024));
+const bytes = new Uint8Array(new ArrayBuffer(256));
+for (let n = 0; n < 256; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? (0xedb88320 ^ (c >>> 1)) : c >>> 1;
+  table[n] = c;
+}
+function message(i) { return i === 0 ? 'zero' : 'another message'; }
+export function crc(n) {
+  let crc = -1;
+  for (let i = 0; i < n; i++) {
+    bytes[i & 255] = (i * 7) & 255;
+    crc = table[(crc ^ bytes[i & 255]) & 255] ^ (crc >>> 8);
+  }
+  return crc ^ -1;
+}
+export function adler(n) {
+  let a = 1, b = 0;
+  for (let i = 0; i < n; i++) { a = (a + ((i * 13) & 255)) % 65521; b = (b + a) % 65521; }
+  return (b << 16) | a;
+}
+export function text(i) {
+  const s = message(i);
+  let sum = s.length;
+  for (let j = 0; j < s.length; j++) sum = (sum + s.charCodeAt(j)) | 0;
+  return sum;
+}
+export function divide(a, b) { return (a / b) | 0; }
+export function host(v) { bytes[0] = v; hostLog(bytes, v & 255, 3); return (hostStatus(v) + 1) | 0; }
+`;
+  const options: CompileOptions = {
+    flags: [ '--module', '--valtype=i32' ],
+    imports: [
+      { name: 'hostLog', params: 3, returns: 0, wasmName: { module: 'host', field: 'log' } },
+      { name: 'hostStatus', params: 1, returns: 1, wasmName: { module: 'host', field: 'status' } },
+    ],
+  };
+  const calls: [ string, number[] ][] = [
+    [ 'crc', [ 0 ] ], [ 'crc', [ 1 ] ], [ 'crc', [ 1000 ] ], [ 'adler', [ 0 ] ], [ 'adler', [ 5000 ] ],
+    [ 'text', [ 0 ] ], [ 'text', [ 1 ] ], [ 'divide', [ 7, 2 ] ], [ 'divide', [ -7, 2 ] ], [ 'divide', [ 0x7fffffff, -3 ] ],
+    [ 'host', [ 5 ] ], [ 'host', [ -1 ] ],
+  ];
+
+  test('i32 output validates, passes wasm2c and matches Node', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    expect(runWabt('wasm2c', wasm).status).toBe(0);
+    // Node: the same source, with the host functions as JS (the Wasm gets the int32 bit patterns).
+    const logged: { wasm: number[]; node: number[] } = { wasm: [], node: [] };
+    const node = new Function('hostLog', 'hostStatus', `${source.replaceAll('export ', '')}
+      return { crc, adler, text, divide, host };`)(
+      (array: Uint8Array, offset: number, length: number) => { logged.node.push(array[0], offset, length); },
+      (v: number) => v * 3) as Record<string, (...args: number[]) => number>;
+    let memory: WebAssembly.Memory | undefined;
+    const instance = instantiate(wasm, { host: {
+      log: (array: number, offset: number, length: number) => {
+        const view = new DataView(memory!.buffer);
+        logged.wasm.push(view.getUint8(view.getUint32(array + 4, true) + 4), offset, length);
+      },
+      status: (v: number) => (v * 3) | 0,
+    } });
+    memory = instance.exports.$ as WebAssembly.Memory;
+    const got = calls.map(([ name, args ]) => callExport(instance, name, ...args));
+    expect(got).toEqual(calls.map(([ name, args ]) => node[name](...args) | 0));
+    expect(logged.wasm).toEqual(logged.node);
+  });
+
+  test('fails without the patch: the i32 module does not validate', () => {
+    const result = compileSnippet(source, { ...options, porfforDir: porfforWithout('006-i32-valtype-bridge') });
+    expect(result.ok && runWabt('wasm-validate', result.wasm).status === 0).toBe(false);
+  });
+});
+
+describe('007-i32-add-guard', () => {
+  // `a` is a `let` and the element comes through a module-level array: porffor does not know
+  // either type, so `a + bytes[i]` gets the string-concat guard block.
+  const source = `
+const bytes = new Uint8Array(new ArrayBuffer(256));
+for (let i = 0; i < 256; i++) bytes[i] = (i * 37) & 255;
+export function sum(n) { let a = 1; for (let i = 0; i < n; i++) a = (a + bytes[i]) | 0; return a; }`;
+  const options: CompileOptions = { flags: [ '--module', '--valtype=i32' ] };
+
+  /** The text of the exported function `sum` as wasm2wat prints it. */
+  const sumBody = (wasm: Uint8Array<ArrayBuffer>): string => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'porffor-wat-'));
+    scratchDirs.push(scratch);
+    writeFileSync(path.join(scratch, 'in.wasm'), wasm);
+    const wat = execFileSync('wasm2wat', [ '--enable-exceptions', path.join(scratch, 'in.wasm') ], { encoding: 'utf8' });
+    const index = /\(export "sum" \(func (\d+)\)\)/.exec(wat)![1];
+    return wat.split(`(func (;${index};)`)[1].split('(func ')[0];
+  };
+
+  test('the guard block yields i32, so the sum never becomes f64', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(callExport(instantiate(wasm), 'sum', 256)).toBe(1 + Array.from({ length: 256 }, (_, i) => (i * 37) & 255).reduce((a, b) => a + b));
+    expect(sumBody(wasm)).not.toMatch(/block \(result f64\)/);
+  });
+
+  test('fails without the patch: an f64 block round-trips the sum', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('007-i32-add-guard') });
+    expect(sumBody(wasm)).toMatch(/block \(result f64\)/);
+  });
+});
