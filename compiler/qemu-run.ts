@@ -139,7 +139,8 @@ const STOP_ON_OVERLAP = 65536;
 /** How long to keep reading after `!!!! X64 Exception` for the register dump. */
 const EXCEPTION_GRACE_MS = 1000;
 
-const OVMF_DIRS = ['/usr/share/OVMF', '/usr/share/ovmf', '/usr/share/qemu'];
+/** Debian/Ubuntu first (package ovmf), then Fedora's edk2-ovmf. */
+const OVMF_DIRS = ['/usr/share/OVMF', '/usr/share/ovmf', '/usr/share/edk2/ovmf', '/usr/share/qemu'];
 /** Firmware pairs in preference order: bookworm's 4 MiB build first, then the 2 MiB one. */
 const OVMF_PAIRS: Array<[code: string, vars: string]> = [
   ['OVMF_CODE_4M.fd', 'OVMF_VARS_4M.fd'],
@@ -177,8 +178,8 @@ export function findQemu(): string {
 }
 
 /** Locates the OVMF code and variable-store images, or throws naming the Debian package. */
-export function findOvmf(): { code: string; vars: string } {
-  for (const directory of OVMF_DIRS) {
+export function findOvmf(directories: readonly string[] = OVMF_DIRS): { code: string; vars: string } {
+  for (const directory of directories) {
     for (const [code, vars] of OVMF_PAIRS) {
       const codePath = join(directory, code);
       const varsPath = join(directory, vars);
@@ -187,7 +188,7 @@ export function findOvmf(): { code: string; vars: string } {
   }
   throw setupError(RUN_OVMF_MISSING, '/usr/share/OVMF/OVMF_CODE_4M.fd',
     `no OVMF firmware found (looked for ${OVMF_PAIRS.map((pair) => pair.join(' + ')).join(', ')} ` +
-    `in ${OVMF_DIRS.join(', ')}): install the Debian package ovmf ` +
+    `in ${directories.join(', ')}): install the Debian package ovmf ` +
     '(scripts/install-deps.sh installs it)');
 }
 

@@ -19,7 +19,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleCleaner, runImage, type RunResult } from '../../compiler/qemu-run.ts';
+import { ConsoleCleaner, findOvmf, findQemu, runImage, type RunResult } from '../../compiler/qemu-run.ts';
 import { EFI_LOAD_ERROR, makeHelloEfi, type HelloEfiOptions } from '../support/make-hello-efi.ts';
 
 /** One boot takes 3–4 s on an idle 2-core machine; leave room for a loaded CI box. */
@@ -191,6 +191,28 @@ describe('runImage', () => {
   it('throws a run-stage diagnostic for a missing image', async () => {
     await expect(runImage({ image: join(buildDir, 'missing.efi'), timeoutSeconds: 5 }))
       .rejects.toThrow(/missing\.efi: error ES903: image not found .*\[run\]/);
+  });
+});
+
+describe('set-up errors', () => {
+  it('names the Debian package when qemu-system-x86_64 is missing', () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      expect(() => findQemu()).toThrow(
+        /qemu-system-x86_64: error ES901: .*install the Debian package qemu-system-x86 \(scripts\/install-deps\.sh installs it\) \[run\]/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it('names the Debian package when OVMF is missing', () => {
+    expect(() => findOvmf(['/nonexistent'])).toThrow(
+      /error ES902: no OVMF firmware found .*install the Debian package ovmf \(scripts\/install-deps\.sh installs it\) \[run\]/);
+  });
+
+  it('prefers the 4 MiB bookworm build', () => {
+    expect(findOvmf()).toEqual({ code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/usr/share/OVMF/OVMF_VARS_4M.fd' });
   });
 });
 
