@@ -9,17 +9,21 @@
  * records the reason (INFLATE_REASON_*, in gzip's range 100–149) through decodeFail.
  *
  * Design (the fast path):
- * - A 32-bit bit buffer (bits enter at the top of the valid part, codes are read from bit 0)
- *   kept in locals inside the block loop, refilled a byte at a time to at least 25 bits: enough
- *   for a length code (15) plus its extra bits (5), or a distance code (15) once more.
+ * - A 32-bit bit buffer (bits enter above the valid part, codes are read from bit 0) kept in
+ *   locals inside the block loop and refilled to 24–31 bits: enough for a length code (15) plus
+ *   its extra bits (5), or for a distance code (15), then again for its extra bits (13) when
+ *   short. The fast loop refills without branches: it ORs the next four input bytes in above
+ *   the valid bits (what does not fit falls off the top), then claims only the whole bytes that
+ *   fit. Bits above the valid count are therefore always either zero or the true next input
+ *   bits, so OR-ing the same bytes in again later changes nothing.
  * - Two-level Huffman tables in Int32Arrays. A root table indexed by the next ROOT bits of
  *   input; each entry packs symbol << 4 | code length. A code longer than the root width sits
  *   in a sub-table; its root entry is negative: 0x80000000 | subTableOffset << 4 | subBits, and
  *   sub-table entries hold the length beyond the root. Unused entries of an incomplete code
  *   (only a single 1-bit code may be incomplete, RFC 1951 leaves the rest to zlib's rules) hold
  *   an out-of-range symbol with length 0, so decoding them fails without consuming input.
- * - The fast loop runs while 12 input bytes (three refills) and 258 output bytes (one longest
- *   match) are available, so it checks bounds once per symbol; near either end the careful loop
+ * - The fast loop runs while 16 input bytes (three refills of at most 3 bytes, each reading 4)
+ *   and 258 output bytes (one longest match) are available, so it checks bounds once per symbol; near either end the careful loop
  *   takes over, which refills with zero bytes past the end and reports "unexpected end of
  *   input" as soon as a decoded code reaches into them.
  * - Matches copy byte by byte from the output (overlap is the point of LZ77), after one check
@@ -276,12 +280,12 @@ let inflateBitBuffer = 0;
 let inflateBitCount = 0;
 let inflateOutput = 0;
 
-/** Refills the bit buffer from real input bytes only, up to at least 25 bits or the end. */
+/** Refills the bit buffer from real input bytes only, up to 24–31 bits or the end. */
 function inflateFill(input: Uint8Array, inputLength: number): void {
   let position = inflatePosition;
   let bitBuffer = inflateBitBuffer;
   let bitCount = inflateBitCount;
-  while (bitCount <= 24 && position < inputLength) {
+  while (bitCount < 24 && position < inputLength) {
     bitBuffer = bitBuffer | (input[position] << bitCount);
     position = (position + 1) | 0;
     bitCount = (bitCount + 8) | 0;
@@ -439,7 +443,7 @@ const INFLATE_BLOCK_DONE = 0;
 const INFLATE_BLOCK_NEAR_END = 1;
 
 /**
- * Decodes Huffman-coded symbols while 12 input bytes and 258 output bytes are left, without
+ * Decodes Huffman-coded symbols while 16 input bytes and 258 output bytes are left, without
  * per-byte bounds checks. Returns INFLATE_BLOCK_DONE after end-of-block, INFLATE_BLOCK_NEAR_END
  * at a margin, or an error status (already recorded).
  */
@@ -449,16 +453,15 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
   let bitBuffer = inflateBitBuffer;
   let bitCount = inflateBitCount;
   let out = inflateOutput;
-  const inputLimit = (inputLength - 12) | 0;
+  const inputLimit = (inputLength - 16) | 0;
   const outputLimit = (outputCapacity - 258) | 0;
   let result = INFLATE_BLOCK_NEAR_END;
   let reason = 0;
   while (position <= inputLimit && out <= outputLimit) {
-    while (bitCount <= 24) {
-      bitBuffer = bitBuffer | (input[position] << bitCount);
-      position = (position + 1) | 0;
-      bitCount = (bitCount + 8) | 0;
-    }
+    bitBuffer = bitBuffer | ((input[position] | (input[(position + 1) | 0] << 8) |
+      (input[(position + 2) | 0] << 16) | (input[(position + 3) | 0] << 24)) << bitCount);
+    position = (position + ((31 - bitCount) >> 3)) | 0;
+    bitCount = bitCount | 24;
     let entry = literalTable[bitBuffer & INFLATE_LITERAL_ROOT_MASK];
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_LITERAL_ROOT_BITS;
@@ -487,11 +490,10 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
     const length = (inflateLengthBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
     bitBuffer = bitBuffer >>> extra;
     bitCount = (bitCount - extra) | 0;
-    while (bitCount <= 24) {
-      bitBuffer = bitBuffer | (input[position] << bitCount);
-      position = (position + 1) | 0;
-      bitCount = (bitCount + 8) | 0;
-    }
+    bitBuffer = bitBuffer | ((input[position] | (input[(position + 1) | 0] << 8) |
+      (input[(position + 2) | 0] << 16) | (input[(position + 3) | 0] << 24)) << bitCount);
+    position = (position + ((31 - bitCount) >> 3)) | 0;
+    bitCount = bitCount | 24;
     entry = distanceTable[bitBuffer & INFLATE_DISTANCE_ROOT_MASK];
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_DISTANCE_ROOT_BITS;
@@ -508,11 +510,10 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
     }
     extra = inflateDistanceExtra[symbol];
     if (bitCount < extra) {
-      while (bitCount <= 24) {
-        bitBuffer = bitBuffer | (input[position] << bitCount);
-        position = (position + 1) | 0;
-        bitCount = (bitCount + 8) | 0;
-      }
+      bitBuffer = bitBuffer | ((input[position] | (input[(position + 1) | 0] << 8) |
+        (input[(position + 2) | 0] << 16) | (input[(position + 3) | 0] << 24)) << bitCount);
+      position = (position + ((31 - bitCount) >> 3)) | 0;
+      bitCount = bitCount | 24;
     }
     const distance = (inflateDistanceBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
     bitBuffer = bitBuffer >>> extra;
@@ -551,7 +552,7 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
   let reason = 0;
   let status = EFI_COMPROMISED_DATA;
   for (;;) {
-    while (bitCount <= 24) {
+    while (bitCount < 24) {
       if (position < inputLength) bitBuffer = bitBuffer | (input[position] << bitCount);
       position = (position + 1) | 0;
       bitCount = (bitCount + 8) | 0;
@@ -592,7 +593,7 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
     const length = (inflateLengthBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
     bitBuffer = bitBuffer >>> extra;
     bitCount = (bitCount - extra) | 0;
-    while (bitCount <= 24) {
+    while (bitCount < 24) {
       if (position < inputLength) bitBuffer = bitBuffer | (input[position] << bitCount);
       position = (position + 1) | 0;
       bitCount = (bitCount + 8) | 0;
@@ -609,7 +610,7 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
     symbol = entry >> 4;
     extra = symbol > 29 ? 0 : inflateDistanceExtra[symbol];
     if (bitCount < extra) {
-      while (bitCount <= 24) {
+      while (bitCount < 24) {
         if (position < inputLength) bitBuffer = bitBuffer | (input[position] << bitCount);
         position = (position + 1) | 0;
         bitCount = (bitCount + 8) | 0;

@@ -515,6 +515,18 @@ describe('gzipDecode on malformed input', () => {
     });
   });
 
+  it('keeps each member its own window: a match into the previous member is too far back (as zlib)', async () => {
+    // Member 1: "xyz". Member 2: a match of 3 at distance 3 first, which only member 1 could feed.
+    const first = member(new BitWriter().bits(1, 1).bits(1, 2).fixed(120).fixed(121).fixed(122).fixed(256).finish(),
+      new TextEncoder().encode('xyz'));
+    const raw = new BitWriter().bits(1, 1).bits(1, 2).fixed(257).code(2, 5).fixed(256).finish();
+    const second = member(raw, new TextEncoder().encode('xyz'));
+    const [run] = await decodeAll([{ input: concat(first, second), capacity: 16 }]);
+    expect([run.status, run.reason]).toEqual([EFI_COMPROMISED_DATA, gz.GZIP_REASON_DISTANCE_TOO_FAR_BACK]);
+    expect(run.inputOffset).toBeGreaterThanOrEqual(first.length);
+    expect(zlibMessage(() => zlib.gunzipSync(concat(first, second)))).toBe('invalid distance too far back');
+  });
+
   it('reports output too small at every capacity below the size, and refuses bad arguments', async () => {
     const data = repetitive(3000, 31);
     const files = [gzipCli(data, ['-9']), zlib.gzipSync(data, { level: 0 }), zlib.gzipSync(data, { strategy: zlib.constants.Z_FIXED })];
