@@ -602,6 +602,11 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
     }
   }
 
+  // A symbol that read past inEnd was decoded from zeros that are not in the input: whatever it
+  // decoded to, the real fault is the missing input.
+  if (inPos > inEnd) {
+    result = LZMA_CORE_TRUNCATED;
+  }
   lzmaCoderState[LZMA_STATE_RANGE] = range;
   lzmaCoderState[LZMA_STATE_CODE] = code;
   lzmaCoderState[LZMA_STATE_STATE] = state;
