@@ -23,6 +23,18 @@ export function adler32Update(previous: number, bytes: Uint8Array, start: number
   while (p < end) {
     let chunkEnd = (p + ADLER32_CHUNK) | 0;
     if (chunkEnd > end || chunkEnd < p) chunkEnd = end;
+    const chunkEnd4 = (chunkEnd - 3) | 0;
+    while (p < chunkEnd4) {
+      low = (low + bytes[p]) | 0;
+      high = (high + low) | 0;
+      low = (low + bytes[(p + 1) | 0]) | 0;
+      high = (high + low) | 0;
+      low = (low + bytes[(p + 2) | 0]) | 0;
+      high = (high + low) | 0;
+      low = (low + bytes[(p + 3) | 0]) | 0;
+      high = (high + low) | 0;
+      p = (p + 4) | 0;
+    }
     while (p < chunkEnd) {
       low = (low + bytes[p]) | 0;
       high = (high + low) | 0;

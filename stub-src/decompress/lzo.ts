@@ -207,6 +207,15 @@ function lzoDecompressBlock(input: Uint8Array, ip: number, inputEnd: number, out
         if (length > ((inputEnd - ip) | 0)) return lzoFail(EFI_COMPROMISED_DATA, LZO_REASON_INPUT_OVERRUN, ip);
         if (length > ((outputEnd - op) | 0)) return lzoFail(EFI_COMPROMISED_DATA, LZO_REASON_OUTPUT_OVERRUN, ip);
         const runEnd = (ip + length) | 0;
+        const runEnd4 = (runEnd - 3) | 0;
+        while (ip < runEnd4) {
+          output[op] = input[ip];
+          output[(op + 1) | 0] = input[(ip + 1) | 0];
+          output[(op + 2) | 0] = input[(ip + 2) | 0];
+          output[(op + 3) | 0] = input[(ip + 3) | 0];
+          op = (op + 4) | 0;
+          ip = (ip + 4) | 0;
+        }
         while (ip < runEnd) {
           output[op] = input[ip];
           op = (op + 1) | 0;
@@ -275,7 +284,19 @@ function lzoDecompressBlock(input: Uint8Array, ip: number, inputEnd: number, out
     if (length > ((outputEnd - op) | 0)) return lzoFail(EFI_COMPROMISED_DATA, LZO_REASON_OUTPUT_OVERRUN, ip);
     const matchEnd = (op + length) | 0;
     let from = (op - distance) | 0;
-    // Forward byte copy: with distance < length it repeats the bytes it has just written.
+    // Forward copy: with distance < length it repeats the bytes it has just written. Four at a
+    // time when distance ≥ 4, since then all four source bytes are already written.
+    if (distance >= 4) {
+      const matchEnd4 = (matchEnd - 3) | 0;
+      while (op < matchEnd4) {
+        output[op] = output[from];
+        output[(op + 1) | 0] = output[(from + 1) | 0];
+        output[(op + 2) | 0] = output[(from + 2) | 0];
+        output[(op + 3) | 0] = output[(from + 3) | 0];
+        op = (op + 4) | 0;
+        from = (from + 4) | 0;
+      }
+    }
     while (op < matchEnd) {
       output[op] = output[from];
       op = (op + 1) | 0;

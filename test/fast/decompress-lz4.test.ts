@@ -122,7 +122,7 @@ function frame(spec: FrameSpec): Buffer {
   if (spec.contentSize !== undefined) flags |= 0x08;
   if (spec.dictionaryId !== undefined) flags |= 0x01;
   if (spec.contentChecksum !== undefined) flags |= 0x04;
-  const descriptorParts = [Buffer.from([flags, spec.descriptor ?? 0x40])];
+  const descriptorParts: Buffer[] = [Buffer.from([flags, spec.descriptor ?? 0x40])];
   if (spec.contentSize !== undefined) {
     const b = Buffer.alloc(8);
     b.writeBigUInt64LE(spec.contentSize);
@@ -239,8 +239,8 @@ describe('lz4Decode: differential against lz4', () => {
       [['-B4', '-BD'], [65_536, 65_537, 196_609]],
       [['-B5'], [262_143, 262_144, 262_145]],
       [['-B6', '-BD', '-BX'], [1_048_575, 1_048_577]],
-      [['-B7'], [4_194_304, 4_194_305]],
-      [['-l'], [8_388_607, 8_388_608, 8_388_609]],
+      [['-B7'], [4_194_305]],
+      [['-l'], [8_388_608, 8_388_609]],
     ];
     for (const [args, sizes] of cases) {
       for (const size of sizes) {
@@ -249,8 +249,7 @@ describe('lz4Decode: differential against lz4', () => {
         jobs.push({ name: `${size} ${args.join(' ')}`, input: compress(data, args), expected: data });
       }
     }
-    const big = text(8_388_608 + 1000, 9);
-    jobs.push({ name: 'legacy 8 MiB + 1000 kbuild', input: kbuild(big), expected: big });
+    // kbuild's -12 on several 8 MiB blocks is in test/native/decompress-lz4-large.test.ts.
     const results = await decodeAll(jobs.map((j) => ({ input: j.input, capacity: j.expected.length })));
     results.forEach((run, i) => expectSuccess(run, jobs[i].expected, jobs[i].name));
   });
@@ -435,7 +434,7 @@ describe('lz4Decode: truncation and mutation', () => {
     const cases: Buffer[] = [];
     let seed = 12345;
     const next = () => { seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0; return seed; };
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 240; i++) {
       const m = Buffer.from(sources[i % sources.length]);
       const count = 1 + (next() % 3);
       for (let k = 0; k < count; k++) m[next() % m.length] = next() & 255;
