@@ -95,8 +95,6 @@ export const ZSTD_REASON_OFFSET_CODE_TOO_LARGE = 439;
 export const ZSTD_REASON_SEQUENCES_TRAILING_BYTES = 440;
 /** Frame_Content_Size is larger than what is left of outputCapacity (EFI_BUFFER_TOO_SMALL). */
 export const ZSTD_REASON_CONTENT_SIZE_TOO_LARGE = 441;
-/** A literal or match length symbol beyond the largest code (an FSE table naming such a symbol). */
-export const ZSTD_REASON_SEQUENCES_SYMBOL = 442;
 
 /** The EFI status a zstd reason is reported with. */
 export function zstdReasonStatus(reason: number): number {
@@ -159,7 +157,6 @@ export function zstdReasonMessage(reason: number): string {
     case ZSTD_REASON_OFFSET_CODE_TOO_LARGE: return 'offset code too large';
     case ZSTD_REASON_SEQUENCES_TRAILING_BYTES: return 'bytes after an empty sequences section';
     case ZSTD_REASON_CONTENT_SIZE_TOO_LARGE: return 'frame content size over output capacity';
-    case ZSTD_REASON_SEQUENCES_SYMBOL: return 'sequence length code out of range';
     default: return 'unknown zstd reason';
   }
 }

@@ -271,9 +271,9 @@ function zstdDecodeFrame(input: Uint8Array, start: number, inputLength: number, 
       if (size > ((capacity - op) | 0)) return zstdFail(ZSTD_REASON_OUTPUT_TOO_SMALL, at);
       for (let i = 0; i < size; i++) output[(op + i) | 0] = input[(blockStart + i) | 0];
       op = (op + size) | 0;
-    } else {
-      // ZSTD_BLOCK_COMPRESSED: a block holds at least the literals header.
-      if (size === 0) return zstdFail(ZSTD_REASON_LITERALS_HEADER_TRUNCATED, blockStart);
+    } else if (size > 0) {
+      // ZSTD_BLOCK_COMPRESSED. One of size 0 has no literals header, but `zstd -d` (its
+      // streaming decoder) skips empty blocks of any type, so an empty one is accepted here too.
       const reason = zstdDecodeCompressedBlock(input, blockStart, (blockStart + size) | 0, output, op, capacity);
       if (reason !== 0) return zstdFail(reason, blockStart);
       op = zstdOutputEnd;
