@@ -27,10 +27,19 @@
  *     legacy stream that happens to end exactly 4 bytes after a block boundary therefore looks
  *     complete: the caller compares the output length with the trailer's known total.
  *
+ *     (A trailer whose value happens to be a magic number, an uncompressed size of exactly
+ *     0x184C2102, 0x184D2204 or 0x184D2A5x bytes, would be read as the start of a frame.)
+ *
  * Block end rules (Block format, "End of block conditions"), enforced per block: the block ends
  * right after a literal run; when the block has a match, the last literal run has at least 5
  * bytes and the last match starts at least 12 bytes before the end of the block. The reference
  * compressor always keeps them and a conformant decoder may reject blocks that do not.
+ *
+ * Where this decoder is stricter than `lz4 -dc` 1.9.4 (all on input its compressor never
+ * writes): match offset 0 is refused (lz4 writes zeros there); the end rules above are checked
+ * against the block, where lz4 checks them against its output buffer (so it accepts a last match
+ * closer than 12 bytes to the end of a block); an empty input is refused (lz4 reads it as no
+ * frames). A content size of 0 in the frame header means "unknown", as for lz4.
  */
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_UNSUPPORTED } from '../efi/status';
 import { uint32AtMost, uint32Below } from '../efi/address';
