@@ -15,8 +15,9 @@
  *              are MTF indexes 1..nInUse-1, nInUse+1 ends the block
  *   end      = 0x177245385090 (48 bits) combinedCRC(32), then zero bits to the byte boundary
  * The block's bytes are the Burrows-Wheeler transform of the pre-RLE data; origPtr is the row of
- * the original string. After the inverse BWT (the "T vector": tt[i] low byte = the i-th sorted
- * byte, high 24 bits = the row that follows it) comes the first run-length stage: four equal
+ * the original string. After the inverse BWT (the "T vector": tt[i] low byte = byte i of the
+ * transformed block, the last column; high 24 bits = the row whose byte comes next in the text,
+ * so one random read per output byte) comes the first run-length stage: four equal
  * bytes are followed by a count byte (0..255) of further copies. blockCRC is the MSB-first CRC-32
  * (polynomial 0x04C11DB7, init and final xor 0xFFFFFFFF) of the block's final bytes, and
  * combinedCRC = rotl1(combined) ^ blockCRC over the blocks of the stream.
@@ -253,7 +254,6 @@ let bzip2Tt = new Uint32Array(new ArrayBuffer(4));
 let bzip2SymbolCount = 0;
 /** The number of distinct bytes in the block (the alphabet size - 2). */
 let bzip2UsedBytes = 0;
-let bzip2GroupCount = 0;
 let bzip2SelectorCount = 0;
 let bzip2OutputEnd = 0;
 
@@ -375,7 +375,6 @@ function bzip2ReadTables(input: Uint8Array, inputLength: number): number {
     bzip2BuildTable(g, alphabetSize);
   }
   bzip2UsedBytes = inUse;
-  bzip2GroupCount = groups;
   bzip2SelectorCount = selectors;
   return 0;
 }
