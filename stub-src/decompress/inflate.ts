@@ -186,10 +186,10 @@ const INFLATE_TABLE_SINGLE_CODE = 4;
  */
 function inflateBuildTable(lengths: Uint8Array, start: number, count: number, table: Int32Array,
   rootBits: number): number {
-  for (let length = 0; length < 16; length++) inflateLengthCount[length] = 0;
+  for (let bits = 0; bits < 16; bits++) inflateLengthCount[bits] = 0;
   for (let symbol = 0; symbol < count; symbol++) {
-    const length = lengths[(start + symbol) | 0];
-    inflateLengthCount[length] = (inflateLengthCount[length] + 1) | 0;
+    const bits = lengths[(start + symbol) | 0];
+    inflateLengthCount[bits] = (inflateLengthCount[bits] + 1) | 0;
   }
   let maxLength = 15;
   while (maxLength > 0 && inflateLengthCount[maxLength] === 0) maxLength = (maxLength - 1) | 0;
@@ -200,22 +200,22 @@ function inflateBuildTable(lengths: Uint8Array, start: number, count: number, ta
   }
   // Kraft: the code space left after each length must stay non-negative.
   let left = 1;
-  for (let length = 1; length < 16; length++) {
-    left = ((left << 1) - inflateLengthCount[length]) | 0;
+  for (let bits = 1; bits < 16; bits++) {
+    left = ((left << 1) - inflateLengthCount[bits]) | 0;
     if (left < 0) return INFLATE_TABLE_OVERSUBSCRIBED;
   }
   if (left > 0) {
     for (let i = 0; i < rootSize; i++) table[i] = INFLATE_INVALID_ENTRY;
   }
   inflateNextOffset[1] = 0;
-  for (let length = 1; length < 15; length++) {
-    inflateNextOffset[(length + 1) | 0] = (inflateNextOffset[length] + inflateLengthCount[length]) | 0;
+  for (let bits = 1; bits < 15; bits++) {
+    inflateNextOffset[(bits + 1) | 0] = (inflateNextOffset[bits] + inflateLengthCount[bits]) | 0;
   }
   for (let symbol = 0; symbol < count; symbol++) {
-    const length = lengths[(start + symbol) | 0];
-    if (length !== 0) {
-      inflateSortedSymbols[inflateNextOffset[length]] = symbol;
-      inflateNextOffset[length] = (inflateNextOffset[length] + 1) | 0;
+    const bits = lengths[(start + symbol) | 0];
+    if (bits !== 0) {
+      inflateSortedSymbols[inflateNextOffset[bits]] = symbol;
+      inflateNextOffset[bits] = (inflateNextOffset[bits] + 1) | 0;
     }
   }
   const rootMask = (rootSize - 1) | 0;
@@ -226,19 +226,19 @@ function inflateBuildTable(lengths: Uint8Array, start: number, count: number, ta
   let subTable = 0;
   let code = 0;
   let sortedIndex = 0;
-  for (let length = 1; length <= maxLength; length++) {
-    const lengthCount = inflateLengthCount[length];
+  for (let bits = 1; bits <= maxLength; bits++) {
+    const lengthCount = inflateLengthCount[bits];
     for (let n = 0; n < lengthCount; n++) {
       const symbol = inflateSortedSymbols[sortedIndex];
       sortedIndex = (sortedIndex + 1) | 0;
       // Codes go out most significant bit first, and the bit reader takes bit 0 first.
-      const reversed = ((inflateReverseByte[code & 255] << 8) | inflateReverseByte[(code >> 8) & 255]) >> (16 - length);
-      if (length <= rootBits) {
-        const entry = (symbol << 4) | length;
-        for (let i = reversed; i < rootSize; i = (i + (1 << length)) | 0) table[i] = entry;
+      const reversed = ((inflateReverseByte[code & 255] << 8) | inflateReverseByte[(code >> 8) & 255]) >> (16 - bits);
+      if (bits <= rootBits) {
+        const entry = (symbol << 4) | bits;
+        for (let i = reversed; i < rootSize; i = (i + (1 << bits)) | 0) table[i] = entry;
       } else {
         // Canonical codes of one prefix are consecutive, so one sub-table per prefix change.
-        const prefix = code >> (length - rootBits);
+        const prefix = code >> (bits - rootBits);
         if (prefix !== currentPrefix) {
           currentPrefix = prefix;
           subTable = nextSubTable;
@@ -248,7 +248,7 @@ function inflateBuildTable(lengths: Uint8Array, start: number, count: number, ta
             for (let i = 0; i < subSize; i++) table[(subTable + i) | 0] = INFLATE_INVALID_ENTRY;
           }
         }
-        const subLength = (length - rootBits) | 0;
+        const subLength = (bits - rootBits) | 0;
         const entry = (symbol << 4) | subLength;
         for (let i = reversed >> rootBits; i < subSize; i = (i + (1 << subLength)) | 0) {
           table[(subTable + i) | 0] = entry;
@@ -321,8 +321,8 @@ function inflateStoredBlock(input: Uint8Array, inputLength: number, output: Uint
   const drop = inflateBitCount & 7;
   inflateBitBuffer = inflateBitBuffer >>> drop;
   inflateBitCount = (inflateBitCount - drop) | 0;
-  const length = inflateTakeBits(input, inputLength, 16);
-  const lengthComplement = length < 0 ? -1 : inflateTakeBits(input, inputLength, 16);
+  const storedLength = inflateTakeBits(input, inputLength, 16);
+  const lengthComplement = storedLength < 0 ? -1 : inflateTakeBits(input, inputLength, 16);
   if (lengthComplement < 0) {
     return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_UNEXPECTED_END_OF_INPUT);
   }
@@ -330,18 +330,18 @@ function inflateStoredBlock(input: Uint8Array, inputLength: number, output: Uint
   inflatePosition = (inflatePosition - (inflateBitCount >> 3)) | 0;
   inflateBitBuffer = 0;
   inflateBitCount = 0;
-  if ((length ^ 0xffff) !== lengthComplement) {
+  if ((storedLength ^ 0xffff) !== lengthComplement) {
     return decodeFail(EFI_COMPROMISED_DATA, INFLATE_REASON_STORED_LENGTH_MISMATCH, (inflatePosition - 4) | 0);
   }
-  if (length > ((inputLength - inflatePosition) | 0)) {
+  if (storedLength > ((inputLength - inflatePosition) | 0)) {
     return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_STORED_BLOCK_TRUNCATED);
   }
-  if (length > ((outputCapacity - inflateOutput) | 0)) {
+  if (storedLength > ((outputCapacity - inflateOutput) | 0)) {
     return inflateFail(EFI_BUFFER_TOO_SMALL, INFLATE_REASON_OUTPUT_TOO_SMALL);
   }
   let from = inflatePosition;
   let to = inflateOutput;
-  const end = (from + length) | 0;
+  const end = (from + storedLength) | 0;
   while (from < end) {
     output[to] = input[from];
     from = (from + 1) | 0;
@@ -369,9 +369,9 @@ function inflateDynamicHeader(input: Uint8Array, inputLength: number): number {
   }
   for (let i = 0; i < 19; i++) inflateCodeLengthLengths[i] = 0;
   for (let i = 0; i < codeLengthCount; i++) {
-    const length = inflateTakeBits(input, inputLength, 3);
-    if (length < 0) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_UNEXPECTED_END_OF_INPUT);
-    inflateCodeLengthLengths[inflateCodeLengthOrder[i]] = length;
+    const fieldValue = inflateTakeBits(input, inputLength, 3);
+    if (fieldValue < 0) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_UNEXPECTED_END_OF_INPUT);
+    inflateCodeLengthLengths[inflateCodeLengthOrder[i]] = fieldValue;
   }
   let built = inflateBuildTable(inflateCodeLengthLengths, 0, 19, inflateCodeLengthTable, INFLATE_CODE_LENGTH_ROOT_BITS);
   if (built === INFLATE_TABLE_OVERSUBSCRIBED) {
@@ -386,10 +386,10 @@ function inflateDynamicHeader(input: Uint8Array, inputLength: number): number {
   while (index < total) {
     if (inflateBitCount < 14) inflateFill(input, inputLength);
     const entry = inflateCodeLengthTable[inflateBitBuffer & 127];
-    const length = entry & 15;
-    if (length > inflateBitCount) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_UNEXPECTED_END_OF_INPUT);
-    inflateBitBuffer = inflateBitBuffer >>> length;
-    inflateBitCount = (inflateBitCount - length) | 0;
+    const fieldValue = entry & 15;
+    if (fieldValue > inflateBitCount) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_UNEXPECTED_END_OF_INPUT);
+    inflateBitBuffer = inflateBitBuffer >>> fieldValue;
+    inflateBitCount = (inflateBitCount - fieldValue) | 0;
     const symbol = entry >>> 4;
     if (symbol < 16) {
       inflateLengths[index] = symbol;
@@ -487,7 +487,7 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
     }
     symbol = (symbol - 257) | 0;
     let extra = inflateLengthExtra[symbol];
-    const length = (inflateLengthBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
+    const matchLength = (inflateLengthBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
     bitBuffer = bitBuffer >>> extra;
     bitCount = (bitCount - extra) | 0;
     bitBuffer = bitBuffer | ((input[position] | (input[(position + 1) | 0] << 8) |
@@ -523,7 +523,7 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       break;
     }
     let from = (out - distance) | 0;
-    const end = (out + length) | 0;
+    const end = (out + matchLength) | 0;
     while (out < end) {
       output[out] = output[from];
       out = (out + 1) | 0;
@@ -590,7 +590,7 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
     }
     symbol = (symbol - 257) | 0;
     let extra = inflateLengthExtra[symbol];
-    const length = (inflateLengthBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
+    const matchLength = (inflateLengthBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
     bitBuffer = bitBuffer >>> extra;
     bitCount = (bitCount - extra) | 0;
     while (bitCount < 24) {
@@ -631,13 +631,13 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
       reason = INFLATE_REASON_DISTANCE_TOO_FAR_BACK;
       break;
     }
-    if (length > ((outputCapacity - out) | 0)) {
+    if (matchLength > ((outputCapacity - out) | 0)) {
       status = EFI_BUFFER_TOO_SMALL;
       reason = INFLATE_REASON_OUTPUT_TOO_SMALL;
       break;
     }
     let from = (out - distance) | 0;
-    const end = (out + length) | 0;
+    const end = (out + matchLength) | 0;
     while (out < end) {
       output[out] = output[from];
       out = (out + 1) | 0;
