@@ -72,6 +72,29 @@ function repeats(length: number, seed: number): Buffer {
   return out;
 }
 
+/** Copies of earlier data each followed by 'Z': after the first block, literals are all 'Z' (RLE literals at -19). */
+function copies(length: number, seed: number): Buffer {
+  const rnd = pseudoRandom(length, seed);
+  const out = Buffer.alloc(length);
+  rnd.copy(out, 0, 0, 2000);
+  let p = 2000;
+  for (let k = 0; p < length; k += 4) {
+    const size = 20 + (rnd[k] % 60);
+    const from = (rnd[k + 1] | (rnd[k + 2] << 8) | (rnd[k + 3] << 16)) % (p - size);
+    for (let i = 0; i < size && p < length; i++) out[p++] = out[from + i];
+    if (p < length) out[p++] = 0x5a;
+  }
+  return out;
+}
+
+/** Random bytes below 16: a small alphabet whose Huffman weights are written directly. */
+function nibbles(length: number, seed: number): Buffer {
+  const rnd = pseudoRandom(length, seed);
+  const out = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) out[i] = (rnd[i] & 15) & ((rnd[(i * 3) % length] & 15) | 3);
+  return out;
+}
+
 function x86(length: number): Buffer {
   const parts: Buffer[] = [];
   let total = 0;
@@ -101,6 +124,8 @@ const corpora: [string, Buffer][] = [
   ['repeats 250000', repeats(250000, 5)],
   ['text 200000', text(200000, 6)],
   ['x86 250000', x86(250000)],
+  ['copies 300000', copies(300000, 9)],
+  ['nibbles 100000', nibbles(100000, 3)],
   ['mixed 270000', Buffer.concat([text(90000, 7), pseudoRandom(90000, 8), Buffer.alloc(90000, 0x90)])],
 ];
 
@@ -143,6 +168,59 @@ function compressFile(data: Buffer, args: string[]): Buffer {
 function cliDecompress(input: Uint8Array): Buffer | null {
   const r = spawnSync('zstd', ['-dc', '-q'], { input, maxBuffer: 1 << 30 });
   return r.status === 0 ? r.stdout : null;
+}
+
+/**
+ * The features a zstd file uses, read from its block and section headers: block types, literals
+ * types and stream counts, sequence table modes. Shows which decoder paths a corpus reached.
+ */
+function features(file: Uint8Array, found: Set<string>): void {
+  let at = 0;
+  while (at + 4 <= file.length) {
+    const magic = file[at] | (file[at + 1] << 8) | (file[at + 2] << 16) | (file[at + 3] << 24);
+    if ((magic >>> 4) === 0x184d2a5) { at += 8 + (file[at + 4] | (file[at + 5] << 8) | (file[at + 6] << 16)); continue; }
+    const fhd = file[at + 4];
+    const single = (fhd & 0x20) !== 0;
+    const fcs = [single ? 1 : 0, 2, 4, 8][fhd >> 6];
+    found.add(single ? 'single segment' : 'window descriptor');
+    if (fhd & 4) found.add('checksum');
+    at += 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3] + fcs;
+    for (;;) {
+      const header = file[at] | (file[at + 1] << 8) | (file[at + 2] << 16);
+      const type = (header >> 1) & 3;
+      const size = header >> 3;
+      found.add(['raw block', 'rle block', 'compressed block'][type]);
+      at += 3;
+      if (type === 2) {
+        const lit = file[at];
+        const litType = lit & 3;
+        const sizeFormat = (lit >> 2) & 3;
+        found.add(['raw literals', 'rle literals', 'huffman literals', 'treeless literals'][litType]);
+        let next = at;
+        if (litType < 2) {
+          const regenerated = sizeFormat === 1 ? (lit >> 4) | (file[at + 1] << 4) : sizeFormat === 3
+            ? (lit >> 4) | (file[at + 1] << 4) | (file[at + 2] << 12) : lit >> 3;
+          next += (sizeFormat === 1 ? 2 : sizeFormat === 3 ? 3 : 1) + (litType === 0 ? regenerated : 1);
+        } else {
+          found.add(sizeFormat === 0 ? '1 stream' : '4 streams');
+          const b = (i: number): number => file[at + i];
+          const compressedSize = sizeFormat < 2 ? (b(1) >> 6) | (b(2) << 2) : sizeFormat === 2 ? (b(2) >> 2) | (b(3) << 6)
+            : (b(2) >> 6) | (b(3) << 2) | (b(4) << 10);
+          if (litType === 2) found.add(file[at + (sizeFormat < 2 ? 3 : sizeFormat + 2)] < 128 ? 'fse weights' : 'direct weights');
+          next += (sizeFormat < 2 ? 3 : sizeFormat + 2) + compressedSize;
+        }
+        const count = file[next];
+        if (count !== 0) {
+          const modesAt = next + (count < 128 ? 1 : count < 255 ? 2 : 3);
+          const modes = file[modesAt];
+          for (const shift of [6, 4, 2]) found.add(['predefined', 'rle', 'fse', 'repeat'][(modes >> shift) & 3] + ' table');
+        }
+      }
+      at += type === 1 ? 1 : size;
+      if (header & 1) break;
+    }
+    if (fhd & 4) at += 4;
+  }
 }
 
 function expectRunOk(run: DecodeRun, expected: Uint8Array, label: string): void {
@@ -264,6 +342,11 @@ describe('zstd: differential against the zstd CLI', () => {
       }
     }
     const compressed = await compressAll(tasks);
+    const found = new Set<string>();
+    for (const file of compressed) features(file, found);
+    expect([...found].sort()).toEqual(['1 stream', '4 streams', 'checksum', 'compressed block', 'direct weights',
+      'fse table', 'fse weights', 'huffman literals', 'predefined table', 'raw block', 'raw literals', 'repeat table',
+      'rle block', 'rle literals', 'rle table', 'single segment', 'treeless literals', 'window descriptor']);
     // The CLI agrees with the corpora (so a failure below is the stub's).
     for (let i = 0; i < tasks.length; i += 9) expect(cliDecompress(compressed[i])?.equals(tasks[i].data), labels[i]).toBe(true);
     const runs = await runDecoderBatch('zstd', 'zstdDecode',
@@ -307,6 +390,19 @@ describe('zstd: differential against the zstd CLI', () => {
     const runs = await runDecoderBatch('zstd', 'zstdDecode',
       cases.map((input, i) => ({ input, capacity: expected[i]!.length })), TIMEOUT);
     runs.forEach((run, i) => expectRunOk(run, expected[i]!, `case ${i}`));
+  });
+
+  it('windows above 128 MiB (2^30, 2^31): zstd -d needs --memory for them, the stub\'s window is its output', async () => {
+    const data = x86(100000);
+    const inputs = [compress(data, ['--long=30']), compress(data, ['--long=31', '--zstd=wlog=31'])];
+    for (const input of inputs) {
+      expect(cliDecompress(input)).toBeNull();
+      const r = spawnSync('zstd', ['-dc', '-q', '--memory=2048MB'], { input, maxBuffer: 1 << 30 });
+      expect(r.status).toBe(0);
+      expect(r.stdout.equals(data)).toBe(true);
+    }
+    const runs = await runDecoderBatch('zstd', 'zstdDecode', inputs.map((input) => ({ input, capacity: data.length })), TIMEOUT);
+    runs.forEach((run, i) => expectRunOk(run, data, `window ${i}`));
   });
 
   it('output capacity: exact fits, one byte less fails with EFI_BUFFER_TOO_SMALL', async () => {
