@@ -703,6 +703,27 @@ describe('inflate against zlib on mutated raw DEFLATE', () => {
   });
 });
 
+describe('inflateRaw (the DEFLATE layer other wrappers can reuse)', () => {
+  it('starts at `start`, writes from `outputStart`, and reports where the stream and the output end', async () => {
+    const { inflateRaw, inflateState, INFLATE_STATE_INPUT_END, INFLATE_STATE_OUTPUT_END } =
+      await import('../../stub-src/decompress/inflate.ts');
+    for (const [label, plain, options] of [
+      ['dynamic', text(20_000, 71), { level: 9 }],
+      ['stored', text(300, 72), { level: 0 }],
+      ['fixed', text(300, 73), { strategy: zlib.constants.Z_FIXED }],
+    ] as [string, Uint8Array, zlib.ZlibOptions][]) {
+      const raw = zlib.deflateRawSync(plain, options);
+      const input = concat(Uint8Array.from([9, 9, 9, 9, 9]), raw, Uint8Array.from([0xaa, 0xbb, 0xcc]));
+      const output = new Uint8Array(7 + plain.length + 5);
+      expect(inflateRaw(input, 5, input.length, output, 7, output.length), label).toBe(0);
+      expect(inflateState[INFLATE_STATE_INPUT_END], label).toBe(5 + raw.length);
+      expect(inflateState[INFLATE_STATE_OUTPUT_END], label).toBe(7 + plain.length);
+      expectEqualBytes(output.subarray(7, 7 + plain.length), plain, label);
+      expect([...output.subarray(0, 7), ...output.subarray(7 + plain.length)].every((byte) => byte === 0), label).toBe(true);
+    }
+  });
+});
+
 describe('gzipReasonText', () => {
   it('names every reason', () => {
     expect(gz.gzipReasonText(99)).toBe('unrecognised reason code');
