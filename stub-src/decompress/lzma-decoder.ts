@@ -10,10 +10,10 @@
  * The stub decodes whole buffers, so the dictionary is the output buffer itself: a match copies
  * from output[outPos - distance - 1], and a distance is valid when it stays after `dictStart`
  * (the last dictionary reset: the start of the output for .lzma, the start of the block or of
- * the chunk that reset it for LZMA2). Positions that select probabilities (posState, the literal
- * position bits) count from dictStart, as they count from the dictionary reset in a streaming
- * decoder. The declared dictionary size is not enforced: a distance is checked against the
- * bytes actually decoded since the reset, which is what keeps every read in bounds.
+ * the chunk that reset it for LZMA2) and within the dictionary size xz-utils would allocate
+ * (lzmaCoreDictionaryLimit), so the stub refuses exactly the streams `xz -dc` refuses. Positions
+ * that select probabilities (posState, the literal position bits) count from dictStart, as they
+ * count from the dictionary reset in a streaming decoder.
  *
  * State that lives across calls (LZMA2 continues the coder state from chunk to chunk) is kept in
  * module-level typed arrays: lzmaProbabilities and lzmaCoderState. lzmaCoreRun copies it into
@@ -149,6 +149,21 @@ export function lzmaCoreInitRangeDecoder(input: Uint8Array, start: number): numb
   return LZMA_CORE_DONE;
 }
 
+/**
+ * The dictionary xz-utils 5.4 allocates for a declared size (liblzma lz_decoder.c: at least 4096
+ * bytes, rounded up to a multiple of 16); a distance must stay below it. Returns it as an
+ * unsigned 32-bit pattern, or 0xFFFFFFFF (no limit short of 4 GiB) when the rounding passes 2^32.
+ */
+export function lzmaCoreDictionaryLimit(dictionarySize: number): number {
+  if (uint32Below(dictionarySize, 4096)) {
+    return 4096;
+  }
+  if (uint32Below(0xfffffff0, dictionarySize)) {
+    return -1;
+  }
+  return ((dictionarySize + 15) & -16) | 0;
+}
+
 /** Input position after the last lzmaCoreRun (may exceed its inEnd when it reports TRUNCATED). */
 export function lzmaCoreInputPosition(): number {
   return lzmaCoderState[LZMA_STATE_IN_POS];
@@ -162,6 +177,7 @@ export function lzmaCoreOutputPosition(): number {
 /**
  * Decodes LZMA symbols from input[inPos, inEnd) into output[outPos, outLimit), continuing the
  * coder state (probabilities, state, distances, range decoder) left by the previous call.
+ * Distances must stay below outPos - dictStart and below dictLimit (lzmaCoreDictionaryLimit).
  *
  * limitIsEnd: outLimit is the known uncompressed size, so stop there (DONE when code is 0), and
  * output past it is LZMA_CORE_PAST_END; otherwise outLimit is the capacity and passing it is
@@ -173,7 +189,7 @@ export function lzmaCoreOutputPosition(): number {
  * stopped. Bounded: every symbol writes output or ends the run.
  */
 export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, output: Uint8Array, outPos: number,
-  outLimit: number, dictStart: number, limitIsEnd: boolean, allowEndMarker: boolean): number {
+  outLimit: number, dictStart: number, dictLimit: number, limitIsEnd: boolean, allowEndMarker: boolean): number {
   const probs = lzmaProbabilities;
   let range = lzmaCoderState[LZMA_STATE_RANGE];
   let code = lzmaCoderState[LZMA_STATE_CODE];
@@ -357,7 +373,7 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
         }
         if (bit === 0) {
           // Short rep: one byte from rep0.
-          if (!uint32Below(rep0, position)) {
+          if (!uint32Below(rep0, position) || !uint32Below(rep0, dictLimit)) {
             result = LZMA_CORE_DISTANCE;
             break;
           }
@@ -584,7 +600,7 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
     }
 
     // Copy length + 2 bytes from rep0 + 1 back.
-    if (!uint32Below(rep0, position)) {
+    if (!uint32Below(rep0, position) || !uint32Below(rep0, dictLimit)) {
       result = LZMA_CORE_DISTANCE;
       break;
     }

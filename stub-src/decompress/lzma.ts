@@ -5,10 +5,12 @@
  *   bytes 1-4   dictionary size, little-endian
  *   bytes 5-12  uncompressed size, 64-bit little-endian; all ones = unknown, and the data then
  *               ends with an end-of-payload marker
- * As `lzma -dc` (xz-utils, not "picky"): lc + lp above 4 is refused (xz-utils refuses it; it
- * would need 6 MiB of probabilities), the dictionary size is not checked (the output buffer is
- * the dictionary, so any distance within the decoded data is honoured), a marker may also end
- * data whose size is known, and bytes after the LZMA data are refused (LZMA_REASON_TRAILING_DATA):
+ * As `lzma -dc` (xz-utils 5.4): lc + lp above 4 is refused (xz-utils refuses it; it would need
+ * 6 MiB of probabilities); the header must look like one xz-utils recognises (its "hacks to
+ * ditch false positives" in src/xz/coder.c): a dictionary size of 2^n or 2^n + 2^(n-1) (or all
+ * ones), and a known uncompressed size of at most 256 GiB. Distances must stay within the
+ * dictionary xz-utils would allocate for the declared size. A marker may also end data whose size
+ * is known, and bytes after the LZMA data are refused (LZMA_REASON_TRAILING_DATA):
  * kbuild's 4-byte size trailer must be stripped by the caller. lzmaInputConsumed() tells where
  * the LZMA data ended.
  */
@@ -18,7 +20,8 @@ import { decodeFail, decodeSucceed } from './result';
 import {
   LZMA_CORE_BAD_INIT, LZMA_CORE_DISTANCE, LZMA_CORE_DONE, LZMA_CORE_EARLY_END, LZMA_CORE_END_MARKER,
   LZMA_CORE_NOT_FINISHED, LZMA_CORE_OUTPUT_FULL, LZMA_CORE_PAST_END, LZMA_CORE_TRUNCATED, lzmaCoreInitRangeDecoder,
-  lzmaCoreInputPosition, lzmaCoreOutputPosition, lzmaCoreResetState, lzmaCoreRun, lzmaCoreSetProperties,
+  lzmaCoreDictionaryLimit, lzmaCoreInputPosition, lzmaCoreOutputPosition, lzmaCoreResetState, lzmaCoreRun,
+  lzmaCoreSetProperties,
 } from './lzma-decoder';
 
 export const LZMA_REASON_HEADER_TRUNCATED = 300;
@@ -32,6 +35,8 @@ export const LZMA_REASON_PAST_SIZE = 307;
 export const LZMA_REASON_NOT_FINISHED = 308;
 export const LZMA_REASON_EARLY_END_MARKER = 309;
 export const LZMA_REASON_TRAILING_DATA = 310;
+export const LZMA_REASON_DICTIONARY_SIZE = 311;
+export const LZMA_REASON_SIZE_IMPLAUSIBLE = 312;
 
 const LZMA_ALONE_HEADER_SIZE = 13;
 const lzmaAloneConsumed = new Int32Array(new ArrayBuffer(4));
@@ -57,9 +62,17 @@ export function lzmaDecode(input: Uint8Array, inputLength: number, output: Uint8
   if (properties === 2) {
     return decodeFail(EFI_UNSUPPORTED, LZMA_REASON_LCLP_UNSUPPORTED, 0);
   }
+  const dictionarySize = input[1] | (input[2] << 8) | (input[3] << 16) | (input[4] << 24);
+  if (!lzmaAloneDictionarySizeValid(dictionarySize)) {
+    return decodeFail(EFI_COMPROMISED_DATA, LZMA_REASON_DICTIONARY_SIZE, 1);
+  }
   const sizeLo = input[5] | (input[6] << 8) | (input[7] << 16) | (input[8] << 24);
   const sizeHi = input[9] | (input[10] << 8) | (input[11] << 16) | (input[12] << 24);
   const knownSize = !(sizeLo === -1 && sizeHi === -1);
+  // 2^38 bytes is the largest known size xz-utils takes for a .lzma header.
+  if (knownSize && (sizeHi > 0x40 || sizeHi < 0 || (sizeHi === 0x40 && sizeLo !== 0))) {
+    return decodeFail(EFI_COMPROMISED_DATA, LZMA_REASON_SIZE_IMPLAUSIBLE, 5);
+  }
   let outLimit = outputCapacity;
   if (knownSize) {
     if (sizeHi !== 0 || uint32Below(outputCapacity, sizeLo)) {
@@ -72,7 +85,7 @@ export function lzmaDecode(input: Uint8Array, inputLength: number, output: Uint8
     return decodeFail(EFI_COMPROMISED_DATA, LZMA_REASON_RANGE_INIT, LZMA_ALONE_HEADER_SIZE);
   }
   const result = lzmaCoreRun(input, (LZMA_ALONE_HEADER_SIZE + 5) | 0, inputLength, output, 0, outLimit, 0,
-    knownSize, true);
+    lzmaCoreDictionaryLimit(dictionarySize), knownSize, true);
   let where = lzmaCoreInputPosition();
   if (where > inputLength) {
     where = inputLength;
@@ -85,6 +98,22 @@ export function lzmaDecode(input: Uint8Array, inputLength: number, output: Uint8
   }
   lzmaAloneConsumed[0] = where;
   return decodeSucceed(lzmaCoreOutputPosition());
+}
+
+/** 2^n or 3 * 2^n (= 2^(n+1) + 2^n), or 0xFFFFFFFF; 0 is not a size. */
+function lzmaAloneDictionarySizeValid(size: number): boolean {
+  if (size === -1) {
+    return true;
+  }
+  if (size === 0) {
+    return false;
+  }
+  let odd = size;
+  // At most 31 shifts: size is not 0.
+  while ((odd & 1) === 0) {
+    odd = odd >>> 1;
+  }
+  return odd === 1 || odd === 3;
 }
 
 function lzmaAloneStatusForCore(result: number): number {
@@ -117,6 +146,8 @@ export function lzmaReasonText(reason: number): string {
     case LZMA_REASON_NOT_FINISHED: return 'range coder not finished at the end';
     case LZMA_REASON_EARLY_END_MARKER: return 'end marker before the uncompressed size';
     case LZMA_REASON_TRAILING_DATA: return 'data after the end of the lzma stream';
+    case LZMA_REASON_DICTIONARY_SIZE: return 'not an lzma file (dictionary size not 2^n or 2^n + 2^(n-1))';
+    case LZMA_REASON_SIZE_IMPLAUSIBLE: return 'not an lzma file (uncompressed size above 256 gib)';
     default: return 'unknown reason';
   }
 }

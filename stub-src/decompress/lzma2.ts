@@ -23,8 +23,8 @@ import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_SUCCESS } from '../efi/
 import { decodeFail } from './result';
 import {
   LZMA_CORE_BAD_INIT, LZMA_CORE_DISTANCE, LZMA_CORE_DONE, LZMA_CORE_NOT_FINISHED, LZMA_CORE_OUTPUT_FULL,
-  LZMA_CORE_PAST_END, LZMA_CORE_TRUNCATED, lzmaCoreInitRangeDecoder, lzmaCoreInputPosition, lzmaCoreOutputPosition,
-  lzmaCoreResetState, lzmaCoreRun, lzmaCoreSetProperties,
+  LZMA_CORE_PAST_END, LZMA_CORE_TRUNCATED, lzmaCoreDictionaryLimit, lzmaCoreInitRangeDecoder,
+  lzmaCoreInputPosition, lzmaCoreOutputPosition, lzmaCoreResetState, lzmaCoreRun, lzmaCoreSetProperties,
 } from './lzma-decoder';
 
 export const XZ_REASON_LZMA2_TRUNCATED = 250;
@@ -55,13 +55,15 @@ export function lzma2OutputPosition(): number {
 }
 
 /**
- * Decodes one block's LZMA2 data from input[inPos, inEnd) into output[outPos, outLimit).
+ * Decodes one block's LZMA2 data from input[inPos, inEnd) into output[outPos, outLimit), with
+ * the dictionary size of the filter properties (0..40, checked by the caller).
  * limitIsBlockSize: outLimit is the block header's uncompressed size (output past it is
  * malformed) rather than the buffer capacity (output past it does not fit). Returns EFI_SUCCESS
  * (positions from lzma2InputPosition/lzma2OutputPosition) or a failure through decodeFail.
  */
 export function lzma2DecodeBlock(input: Uint8Array, inPos: number, inEnd: number, output: Uint8Array, outPos: number,
-  outLimit: number, limitIsBlockSize: boolean): number {
+  outLimit: number, limitIsBlockSize: boolean, dictionarySizeByte: number): number {
+  const dictLimit = lzma2DictionaryLimit(dictionarySizeByte);
   let needDictionaryReset = true;
   let needProperties = true;
   let dictStart = outPos;
@@ -143,7 +145,7 @@ export function lzma2DecodeBlock(input: Uint8Array, inPos: number, inEnd: number
     }
     const chunkEnd = (inPos + compressedSize) | 0;
     const result = lzmaCoreRun(input, (inPos + 5) | 0, chunkEnd, output, outPos, (outPos + uncompressedSize) | 0,
-      dictStart, true, false);
+      dictStart, dictLimit, true, false);
     const where = lzmaCoreInputPosition();
     if (result !== LZMA_CORE_DONE) {
       return decodeFail(EFI_COMPROMISED_DATA, lzma2ReasonForCore(result), where < chunkEnd ? where : chunkEnd);
@@ -157,6 +159,14 @@ export function lzma2DecodeBlock(input: Uint8Array, inPos: number, inEnd: number
   lzma2Result[LZMA2_RESULT_IN_POS] = inPos;
   lzma2Result[LZMA2_RESULT_OUT_POS] = outPos;
   return EFI_SUCCESS;
+}
+
+/** Dictionary size byte (xz format §5.3.1): 2 or 3 times 2^(11 + byte / 2); 40 = 0xFFFFFFFF. */
+function lzma2DictionaryLimit(sizeByte: number): number {
+  if (sizeByte >= 40) {
+    return lzmaCoreDictionaryLimit(-1);
+  }
+  return lzmaCoreDictionaryLimit((2 | (sizeByte & 1)) << (((sizeByte >> 1) + 11) | 0));
 }
 
 function lzma2ReasonForCore(result: number): number {

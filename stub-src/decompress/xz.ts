@@ -114,6 +114,8 @@ const xzVli = new Int32Array(new ArrayBuffer(8));
 const xzRecordBytes = new Uint8Array(new ArrayBuffer(16));
 /** Start offsets of the BCJ x86 filters of the current block, by filter index. */
 const xzBcjOffsets = new Int32Array(new ArrayBuffer(16));
+/** The LZMA2 dictionary size byte of the current block. */
+const xzDictionaryByte = new Int32Array(new ArrayBuffer(4));
 
 /** Input bytes consumed by the last successful xzDecode (all streams and stream padding). */
 export function xzInputConsumed(): number {
@@ -366,7 +368,8 @@ function xzDecodeBlock(input: Uint8Array, pos: number, inputLength: number, outp
     }
     outLimit = (outPos + uncompressedLo) | 0;
   }
-  const status = lzma2DecodeBlock(input, dataStart, dataLimit, output, outPos, outLimit, hasUncompressedSize);
+  const status = lzma2DecodeBlock(input, dataStart, dataLimit, output, outPos, outLimit, hasUncompressedSize,
+    xzDictionaryByte[0]);
   if (status !== EFI_SUCCESS) {
     return status;
   }
@@ -446,11 +449,12 @@ function xzParseFilters(input: Uint8Array, p: number, headerEnd: number, filterC
         if (propertiesSize !== 1) {
           return decodeFail(EFI_COMPROMISED_DATA, XZ_REASON_FILTER_PROPERTIES_SIZE, p);
         }
-        // Dictionary size byte: 0..40 (bits 6-7 reserved). The output buffer is the dictionary,
-        // so the size itself is not needed.
+        // Dictionary size byte: 0..40 (bits 6-7 reserved). The output buffer is the dictionary;
+        // the size bounds the distances.
         if (input[p] > 40) {
           return decodeFail(EFI_COMPROMISED_DATA, XZ_REASON_LZMA2_DICTIONARY_SIZE, p);
         }
+        xzDictionaryByte[0] = input[p];
         break;
       }
       case XZ_FILTER_X86: {

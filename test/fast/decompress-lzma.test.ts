@@ -74,6 +74,13 @@ function expectFailure(run: DecodeRun, status: number, reason: number, name: str
     .toEqual({ name, status: status >>> 0, reason, text: L.lzmaReasonText(reason) });
 }
 
+/** The header with another dictionary size. */
+function dictionary(file: Buffer, size: number): Buffer {
+  const b = Buffer.from(file);
+  b.writeUInt32LE(size, 1);
+  return b;
+}
+
 /** The header with a known uncompressed size instead of "unknown" (the CLI always writes unknown). */
 function withSize(file: Buffer, size: bigint): Buffer {
   const b = Buffer.from(file);
@@ -129,6 +136,28 @@ describe('lzmaDecode: differential against lzma', () => {
     results.forEach((run, i) => expectSuccess(run, jobs[i].expected, jobs[i].name));
   });
 
+  it('accepts every dictionary size xz-utils recognises (2^n, 2^n + 2^(n-1), all ones) and a size of 2^38', async () => {
+    const data = text(3000, 11);
+    const file = lzma(data, ['-6']);
+    const jobs: { name: string; input: Buffer }[] = [];
+    for (const size of [1, 2, 3, 4096, 6144, 3 << 20, 1 << 26, 0x80000000, 0xc0000000, 0xffffffff]) {
+      const b = Buffer.from(file);
+      b.writeUInt32LE(size, 1);
+      jobs.push({ name: `dictionary 0x${size.toString(16)}`, input: b });
+    }
+    for (const j of jobs) expect(cliDecode(j.input).output.equals(data), `lzma -dc ${j.name}`).toBe(true);
+    const results = await decodeAll(jobs.map((j) => ({ input: j.input, capacity: data.length })));
+    results.forEach((run, i) => expectSuccess(run, data, jobs[i].name));
+    // A distance of 10000 fits a declared 12288 (3 * 4096), not 8192 (the malformed case).
+    const twice = Buffer.concat([pseudoRandom(10_000, 12), pseudoRandom(10_000, 12)]);
+    const far = dictionary(lzma(twice, ['--lzma1=preset=6,dict=64KiB']), 12288);
+    expect(cliDecode(far).output.equals(twice)).toBe(true);
+    expectSuccess((await decodeAll([{ input: far, capacity: twice.length }]))[0], twice, 'distance 10000, dictionary 12288');
+    // 2^38 is recognised (then too large for the buffer); lzma -dc gets past the header too.
+    const huge = await decodeAll([{ input: withSize(file, 1n << 38n), capacity: data.length }]);
+    expectFailure(huge[0], EFI_BUFFER_TOO_SMALL, L.LZMA_REASON_OUTPUT_FULL, 'size 2^38');
+  });
+
   it('accepts a known size with or without an end marker, as lzma -dc does', async () => {
     const data = text(50_000, 7);
     const file = lzma(data, ['-6']);
@@ -172,6 +201,8 @@ describe('lzmaDecode: malformed files, one per reason', () => {
   // A header followed by range coder bytes that decode a match as the very first symbol.
   const firstSymbolMatch = Buffer.concat([file.subarray(0, 13), Buffer.from([0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0])]);
   const endsInLiteral = lzma(Buffer.concat([data, Buffer.from('Z')]), ['-6']);
+  // Random 10000 bytes twice: the second copy is one long match at distance 10000.
+  const far = lzma(Buffer.concat([pseudoRandom(10_000, 12), pseudoRandom(10_000, 12)]), ['--lzma1=preset=6,dict=64KiB']);
   const cases: { name: string; input: Buffer; status?: number; reason: number }[] = [
     { name: 'ten bytes', input: file.subarray(0, 10), reason: L.LZMA_REASON_HEADER_TRUNCATED },
     { name: 'header without range coder bytes', input: file.subarray(0, 17), reason: L.LZMA_REASON_HEADER_TRUNCATED },
@@ -185,6 +216,10 @@ describe('lzmaDecode: malformed files, one per reason', () => {
     { name: 'known size one long (marker too early)', input: withSize(file, BigInt(data.length + 1)), reason: L.LZMA_REASON_EARLY_END_MARKER },
     { name: 'known size one short of a final literal', input: withSize(endsInLiteral, BigInt(data.length)), reason: L.LZMA_REASON_PAST_SIZE },
     { name: 'range coder not finished after the marker', input: patch(file.length - 1, file[file.length - 1] ^ 0x01), reason: L.LZMA_REASON_NOT_FINISHED },
+    { name: 'dictionary size 0', input: Buffer.concat([file.subarray(0, 1), Buffer.alloc(4), file.subarray(5)]), reason: L.LZMA_REASON_DICTIONARY_SIZE },
+    { name: 'dictionary size 5 MiB', input: Buffer.concat([file.subarray(0, 1), Buffer.from([0, 0, 0x50, 0]), file.subarray(5)]), reason: L.LZMA_REASON_DICTIONARY_SIZE },
+    { name: 'known size 2^38 + 1', input: withSize(file, (1n << 38n) + 1n), reason: L.LZMA_REASON_SIZE_IMPLAUSIBLE },
+    { name: 'distance beyond the declared dictionary (4096 + 16 rounding)', input: dictionary(far, 8192), reason: L.LZMA_REASON_DISTANCE },
     { name: 'kbuild size trailer left on', input: Buffer.concat([file, Buffer.from([0x88, 0x13, 0, 0])]), reason: L.LZMA_REASON_TRAILING_DATA },
   ];
 
@@ -195,7 +230,7 @@ describe('lzmaDecode: malformed files, one per reason', () => {
       expectFailure(run, c.status ?? EFI_COMPROMISED_DATA, c.reason, c.name);
       expect(cliDecode(c.input).ok, `lzma -dc refuses ${c.name}`).toBe(false);
     });
-    for (let reason = 300; reason <= 310; reason++) expect(L.lzmaReasonText(reason), `reason ${reason}`).not.toBe('unknown reason');
+    for (let reason = 300; reason <= 312; reason++) expect(L.lzmaReasonText(reason), `reason ${reason}`).not.toBe('unknown reason');
   });
 });
 

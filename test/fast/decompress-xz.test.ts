@@ -331,7 +331,8 @@ describe('xzDecode: malformed files, one per reason', () => {
   const lzmaChunk = (edit: (c: Buffer) => Buffer): BlockSpec => ({ data: Buffer.concat([edit(Buffer.from(firstChunk)), Buffer.from([0])]), uncompressed: plain });
   // Two copies of random data: the second copy is an LZMA chunk of long matches reaching into the first.
   const twice = Buffer.concat([pseudoRandom(70_000, 17), pseudoRandom(70_000, 17)]);
-  const twiceChunks = lzma2Chunks(execFileSync('xz', ['--format=raw', '--lzma2=preset=6', '-c'], { input: twice }));
+  const twiceRaw = execFileSync('xz', ['--format=raw', '--lzma2=preset=6', '-c'], { input: twice });
+  const twiceChunks = lzma2Chunks(twiceRaw);
 
   const cases: { name: string; input: Buffer; status?: number; reason: number; capacity?: number }[] = [
     { name: 'five bytes', input: valid.subarray(0, 5), reason: X.XZ_REASON_HEADER_TRUNCATED },
@@ -386,6 +387,7 @@ describe('xzDecode: malformed files, one per reason', () => {
     { name: 'range coder first byte', input: buildStream({ blocks: [lzmaChunk((c) => { c[6] = 1; return c; })] }), reason: X.XZ_REASON_LZMA_RANGE_INIT },
     { name: 'distance before the dictionary start', input: buildStream({ blocks: [{ data: Buffer.concat([Buffer.from([0xe0, 0, 0, 0, 9, 0x5d, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0]), Buffer.from([0])]), uncompressed: abc }] }), reason: X.XZ_REASON_LZMA_DISTANCE },
     { name: 'distance across a mid-block dictionary reset', input: buildStream({ blocks: [{ data: Buffer.concat([...twiceChunks.slice(0, -1), Buffer.from([twiceChunks[twiceChunks.length - 1][0] | 0x60]), twiceChunks[twiceChunks.length - 1].subarray(1), Buffer.from([0])]), uncompressed: twice }] }), reason: X.XZ_REASON_LZMA_DISTANCE },
+    { name: 'distance beyond the declared dictionary', input: buildStream({ blocks: [{ data: twiceRaw, uncompressed: twice, filters: [{ id: FILTER_LZMA2, props: Buffer.from([8]) }] }] }), reason: X.XZ_REASON_LZMA_DISTANCE },
     { name: 'lzma chunk uncompressed size one short (match crosses it)', input: buildStream({ blocks: [lzmaChunk((c) => { const u = ((c[0] & 0x1f) << 16 | c[1] << 8 | c[2]) - 1; c[0] = (c[0] & 0xe0) | (u >> 16); c[1] = (u >> 8) & 255; c[2] = u & 255; return c; })] }), reason: X.XZ_REASON_LZMA_PAST_CHUNK_SIZE },
     { name: 'lzma chunk compressed size one long', input: buildStream({ blocks: [lzmaChunk((c) => { const s = ((c[3] << 8) | c[4]) + 1; c[3] = s >> 8; c[4] = s & 255; return Buffer.concat([c, Buffer.from([0])]); })] }), reason: X.XZ_REASON_LZMA_COMPRESSED_SIZE },
     { name: 'lzma chunk compressed size one short', input: buildStream({ blocks: [lzmaChunk((c) => { const s = ((c[3] << 8) | c[4]) - 1; c[3] = s >> 8; c[4] = s & 255; return c.subarray(0, c.length - 1); })] }), reason: X.XZ_REASON_LZMA_COMPRESSED_SIZE },
@@ -428,6 +430,8 @@ describe('xzDecode: malformed files, one per reason', () => {
       { name: 'empty lzma2', input: buildStream({ blocks: [{ data: Buffer.from([0]), uncompressed: Buffer.alloc(0) }] }), expected: Buffer.alloc(0) },
       { name: 'stored then lzma with dictionary reset', input: buildStream({ blocks: [{ data: Buffer.concat([Buffer.from([1, 0, 2]), abc, firstChunk, Buffer.from([0])]), uncompressed: Buffer.concat([abc, plain]) }] }), expected: Buffer.concat([abc, plain]) },
     ];
+    // Distance 70000 fits dictionary byte 9 (3 * 2^15 = 98304); byte 8 (65536) is the malformed case.
+    jobs.push({ name: 'distance 70000, dictionary byte 9', input: buildStream({ blocks: [{ data: twiceRaw, uncompressed: twice, filters: [{ id: FILTER_LZMA2, props: Buffer.from([9]) }] }] }), expected: twice });
     for (const j of jobs) expect(cliDecode(j.input).output.equals(j.expected), `xz -dc ${j.name}`).toBe(true);
     const results = await decodeAll(jobs.map((j) => ({ input: j.input, capacity: j.expected.length })));
     results.forEach((run, i) => expectSuccess(run, jobs[i].expected, jobs[i].name));
