@@ -12,8 +12,10 @@ import { readHostImports } from './host-imports.ts';
 const [inputPath, outputPath, hostDtsPath] = process.argv.slice(2);
 // porffor options: an ES module whose exports become Wasm exports; every host import kept
 // even when unused, so the C runtimes always see the same import list (and the instantiate
-// signature does not change with what the stub happens to call).
-process.argv.push('--module', '--no-treeshake-wasm-imports');
+// signature does not change with what the stub happens to call); numbers are i32 (the stub is
+// integer code: see compiler/subset-rules.md and patches/porffor/006-i32-valtype-bridge), so
+// host imports take and return u32 bit patterns and exports take (i32 value, i32 type) pairs.
+process.argv.push('--module', '--no-treeshake-wasm-imports', '--valtype=i32');
 
 const { createImport } = await import('porffor/compiler/builtins.js');
 const compile = (await import('porffor/compiler/index.js')).default;

@@ -12,7 +12,31 @@ import { runTool } from './tools.ts';
 
 export const WASM2C_FAILED = 601;
 export const WASM2C_RUNTIME_HEADER_MISSING = 602;
+export const WASM2C_LOAD_BARRIER_NOT_FOUND = 603;
 const WASM_RT_HEADER = '/usr/include/wasm-rt.h';
+
+/**
+ * wasm2c 1.0.32's DEFINE_LOAD (both endian variants) ends every load with an empty asm
+ * statement that takes the loaded value as an input, `wasm_asm("" ::"r"(result));`. It keeps
+ * a load whose result is unused: wabt needs that when out-of-bounds accesses are caught by guard
+ * pages (WASM_RT_MEMCHECK_SIGNAL_HANDLER=1), where the load itself is the bounds check. It also
+ * stops clang from hoisting or combining loads, which halved adler32's speed (DESIGN.md).
+ *
+ * It is removed here, and only here, because both of our links build with
+ * WASM_RT_MEMCHECK_SIGNAL_HANDLER=0 (linker-scripts/efi-clang.rsp, link.ts linkNative): then
+ * MEMCHECK is RANGE_CHECK, an explicit `if (addr + size > mem->size) TRAP(OOB)` ahead of the
+ * memcpy, and TRAP calls wasm_rt_trap, declared noreturn and defined in another translation
+ * unit (compiler/runtime/wasm-rt.c). clang cannot drop or reorder a call with unknown side
+ * effects, so a load whose value is never used loses its memcpy but keeps its check and still
+ * traps out of bounds (test/native/load-barrier.test.ts builds exactly that case).
+ */
+const LOAD_BARRIER = /^[ \t]*wasm_asm\(""\s*::\s*"r"\(result\)\);[ \t]*\\\n/gm;
+
+export function dropLoadBarrier(cText: string): { text: string; removed: number } {
+  let removed = 0;
+  const text = cText.replace(LOAD_BARRIER, () => { removed++; return ''; });
+  return { text, removed };
+}
 
 export function wasmToC(wasmPath: string, outputC: string): Diagnostic[] {
   mkdirSync(dirname(outputC), { recursive: true });
@@ -33,7 +57,14 @@ export function wasmToC(wasmPath: string, outputC: string): Diagnostic[] {
   const outputH = outputC.replace(/\.c$/, '.h');
   // The C file includes its header by the temporary name: point it at the final one.
   const headerName = outputH.split('/').pop()!;
-  const text = readFileSync(temporaryC, 'utf8').replace(`#include "${temporaryH.split('/').pop()}"`, `#include "${headerName}"`);
+  const included = readFileSync(temporaryC, 'utf8').replace(`#include "${temporaryH.split('/').pop()}"`, `#include "${headerName}"`);
+  const { text, removed } = dropLoadBarrier(included);
+  if (removed === 0) {
+    rmSync(temporaryC, { force: true });
+    rmSync(temporaryH, { force: true });
+    return [{ stage: 'wasm2c', code: WASM2C_LOAD_BARRIER_NOT_FOUND, file: outputC, line: 0, column: 0,
+      message: 'the load barrier in wasm2c\'s DEFINE_LOAD was not found: this is not the wasm2c 1.0.32 output the stage expects' }];
+  }
   writeFileSync(temporaryC, text);
   renameSync(temporaryH, outputH);
   renameSync(temporaryC, outputC);

@@ -126,7 +126,7 @@ static unsigned write_grant_count;
 static uint64_t refused_writes;
 static uint8_t *scratch_page;
 
-static inline uint64_t join(double lo, double hi) { return ((uint64_t)(uint32_t)hi << 32) | (uint32_t)lo; }
+static inline uint64_t join(u32 lo, u32 hi) { return ((uint64_t)hi << 32) | lo; }
 
 static int writable(uint64_t start, uint64_t length) {
   if (start + length < start) return 0;
@@ -137,34 +137,34 @@ static int writable(uint64_t start, uint64_t length) {
   return 0;
 }
 
-static double fold_status(uint64_t status) {
-  return (double)((uint32_t)(status & 0x7fffffffu) | ((status & EFI_ERROR_BIT) ? FOLDED_ERROR_BIT : 0));
+static u32 fold_status(uint64_t status) {
+  return ((uint32_t)(status & 0x7fffffffu) | ((status & EFI_ERROR_BIT) ? FOLDED_ERROR_BIT : 0));
 }
 
 static uint64_t unfold_status(uint32_t folded) {
   return (folded & FOLDED_ERROR_BIT) ? (EFI_ERROR_BIT | (folded & 0x7fffffffu)) : folded;
 }
 
-f64 Z_hostZ_physRead8(struct Z_host_instance_t *h, f64 lo, f64 hi) {
+u32 Z_hostZ_physRead8(struct Z_host_instance_t *h, u32 lo, u32 hi) {
   (void)h; return *(volatile uint8_t *)(uintptr_t)join(lo, hi);
 }
-f64 Z_hostZ_physRead16(struct Z_host_instance_t *h, f64 lo, f64 hi) {
+u32 Z_hostZ_physRead16(struct Z_host_instance_t *h, u32 lo, u32 hi) {
   (void)h; uint16_t v; memcpy(&v, (void *)(uintptr_t)join(lo, hi), 2); return v;
 }
-f64 Z_hostZ_physRead32(struct Z_host_instance_t *h, f64 lo, f64 hi) {
+u32 Z_hostZ_physRead32(struct Z_host_instance_t *h, u32 lo, u32 hi) {
   (void)h; uint32_t v; memcpy(&v, (void *)(uintptr_t)join(lo, hi), 4); return v;
 }
 
-static double phys_write(uint64_t address, uint32_t value, unsigned width) {
+static u32 phys_write(uint64_t address, uint32_t value, unsigned width) {
   if (!writable(address, width)) return fold_status(EFI_ACCESS_DENIED);
   memcpy((void *)(uintptr_t)address, &value, width);
   return 0;
 }
-f64 Z_hostZ_physWrite8(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 1); }
-f64 Z_hostZ_physWrite16(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 2); }
-f64 Z_hostZ_physWrite32(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 4); }
+u32 Z_hostZ_physWrite8(struct Z_host_instance_t *h, u32 lo, u32 hi, u32 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 1); }
+u32 Z_hostZ_physWrite16(struct Z_host_instance_t *h, u32 lo, u32 hi, u32 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 2); }
+u32 Z_hostZ_physWrite32(struct Z_host_instance_t *h, u32 lo, u32 hi, u32 v) { (void)h; return phys_write(join(lo, hi), (uint32_t)v, 4); }
 
-f64 Z_hostZ_physCopy(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 slo, f64 shi, f64 length) {
+u32 Z_hostZ_physCopy(struct Z_host_instance_t *h, u32 dlo, u32 dhi, u32 slo, u32 shi, u32 length) {
   (void)h;
   uint64_t destination = join(dlo, dhi);
   if (!writable(destination, (uint64_t)length)) return fold_status(EFI_ACCESS_DENIED);
@@ -172,7 +172,7 @@ f64 Z_hostZ_physCopy(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 slo, f64
   return 0;
 }
 
-f64 Z_hostZ_physFill(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 value, f64 length) {
+u32 Z_hostZ_physFill(struct Z_host_instance_t *h, u32 dlo, u32 dhi, u32 value, u32 length) {
   (void)h;
   uint64_t destination = join(dlo, dhi);
   if (!writable(destination, (uint64_t)length)) return fold_status(EFI_ACCESS_DENIED);
@@ -180,13 +180,13 @@ f64 Z_hostZ_physFill(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 value, f
   return 0;
 }
 
-f64 Z_hostZ_physToHeap(struct Z_host_instance_t *h, f64 bytes, f64 offset, f64 slo, f64 shi, f64 length) {
+u32 Z_hostZ_physToHeap(struct Z_host_instance_t *h, u32 bytes, u32 offset, u32 slo, u32 shi, u32 length) {
   (void)h;
   memcpy(rt_heap_bytes(bytes, 1, offset, length), (void *)(uintptr_t)join(slo, shi), (size_t)length);
   return 0;
 }
 
-f64 Z_hostZ_heapToPhys(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 bytes, f64 offset, f64 length) {
+u32 Z_hostZ_heapToPhys(struct Z_host_instance_t *h, u32 dlo, u32 dhi, u32 bytes, u32 offset, u32 length) {
   (void)h;
   uint64_t destination = join(dlo, dhi);
   uint8_t *source = rt_heap_bytes(bytes, 1, offset, length);
@@ -195,7 +195,7 @@ f64 Z_hostZ_heapToPhys(struct Z_host_instance_t *h, f64 dlo, f64 dhi, f64 bytes,
   return 0;
 }
 
-f64 Z_hostZ_physGrantWrite(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 length) {
+u32 Z_hostZ_physGrantWrite(struct Z_host_instance_t *h, u32 lo, u32 hi, u32 length) {
   (void)h;
   uint64_t start = join(lo, hi);
   if (write_grant_count == MAX_WRITE_GRANTS || start + (uint64_t)length < start) {
@@ -207,20 +207,20 @@ f64 Z_hostZ_physGrantWrite(struct Z_host_instance_t *h, f64 lo, f64 hi, f64 leng
   return 0;
 }
 
-f64 Z_hostZ_scratchAddressLo(struct Z_host_instance_t *h) { (void)h; return (uint32_t)(uintptr_t)scratch_page; }
-f64 Z_hostZ_scratchAddressHi(struct Z_host_instance_t *h) { (void)h; return (uint32_t)((uint64_t)(uintptr_t)scratch_page >> 32); }
+u32 Z_hostZ_scratchAddressLo(struct Z_host_instance_t *h) { (void)h; return (uint32_t)(uintptr_t)scratch_page; }
+u32 Z_hostZ_scratchAddressHi(struct Z_host_instance_t *h) { (void)h; return (uint32_t)((uint64_t)(uintptr_t)scratch_page >> 32); }
 
 /* --- firmware */
 
-f64 Z_hostZ_imageHandleLo(struct Z_host_instance_t *h) { (void)h; return (uint32_t)(uintptr_t)image_handle; }
-f64 Z_hostZ_imageHandleHi(struct Z_host_instance_t *h) { (void)h; return (uint32_t)((uint64_t)(uintptr_t)image_handle >> 32); }
-f64 Z_hostZ_systemTableLo(struct Z_host_instance_t *h) { (void)h; return (uint32_t)(uintptr_t)system_table; }
-f64 Z_hostZ_systemTableHi(struct Z_host_instance_t *h) { (void)h; return (uint32_t)((uint64_t)(uintptr_t)system_table >> 32); }
+u32 Z_hostZ_imageHandleLo(struct Z_host_instance_t *h) { (void)h; return (uint32_t)(uintptr_t)image_handle; }
+u32 Z_hostZ_imageHandleHi(struct Z_host_instance_t *h) { (void)h; return (uint32_t)((uint64_t)(uintptr_t)image_handle >> 32); }
+u32 Z_hostZ_systemTableLo(struct Z_host_instance_t *h) { (void)h; return (uint32_t)(uintptr_t)system_table; }
+u32 Z_hostZ_systemTableHi(struct Z_host_instance_t *h) { (void)h; return (uint32_t)((uint64_t)(uintptr_t)system_table >> 32); }
 
-f64 Z_hostZ_efiCall(struct Z_host_instance_t *h, f64 flo, f64 fhi, f64 halves, f64 count) {
+u32 Z_hostZ_efiCall(struct Z_host_instance_t *h, u32 flo, u32 fhi, u32 halves, u32 count) {
   (void)h;
   uint64_t arguments[MAX_FIRMWARE_ARGUMENTS] = {0};
-  if (!(count >= 0) || count > MAX_FIRMWARE_ARGUMENTS) return fold_status(EFI_INVALID_PARAMETER);
+  if (count > MAX_FIRMWARE_ARGUMENTS) return fold_status(EFI_INVALID_PARAMETER);
   const uint8_t *words = rt_heap_bytes(halves, 4, 0, count * 8);
   for (unsigned i = 0; i < (unsigned)count; i++) {
     uint32_t lo, hi;
@@ -237,18 +237,18 @@ f64 Z_hostZ_efiCall(struct Z_host_instance_t *h, f64 flo, f64 fhi, f64 halves, f
 
 /* --- CPU */
 
-static void write_words(f64 words, uint32_t count, const uint32_t *values) {
+static void write_words(u32 words, uint32_t count, const uint32_t *values) {
   memcpy(rt_heap_bytes(words, 4, 0, count * 4), values, count * 4);
 }
 
-void Z_hostZ_cpuid(struct Z_host_instance_t *h, f64 leaf, f64 subleaf, f64 registers) {
+void Z_hostZ_cpuid(struct Z_host_instance_t *h, u32 leaf, u32 subleaf, u32 registers) {
   (void)h;
   uint32_t r[4];
   __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"((uint32_t)leaf), "c"((uint32_t)subleaf));
   write_words(registers, 4, r);
 }
 
-f64 Z_hostZ_readMsr(struct Z_host_instance_t *h, f64 msr, f64 halves) {
+u32 Z_hostZ_readMsr(struct Z_host_instance_t *h, u32 msr, u32 halves) {
   (void)h;
   uint32_t r[2];
   __asm__ volatile("rdmsr" : "=a"(r[0]), "=d"(r[1]) : "c"((uint32_t)msr));
@@ -256,14 +256,14 @@ f64 Z_hostZ_readMsr(struct Z_host_instance_t *h, f64 msr, f64 halves) {
   return 0;
 }
 
-void Z_hostZ_readTsc(struct Z_host_instance_t *h, f64 halves) {
+void Z_hostZ_readTsc(struct Z_host_instance_t *h, u32 halves) {
   (void)h;
   uint32_t r[2];
   __asm__ volatile("rdtsc" : "=a"(r[0]), "=d"(r[1]));
   write_words(halves, 2, r);
 }
 
-f64 Z_hostZ_readRandom(struct Z_host_instance_t *h, f64 halves) {
+u32 Z_hostZ_readRandom(struct Z_host_instance_t *h, u32 halves) {
   (void)h;
   uint32_t eax, ebx, ecx, edx;
   __asm__ volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(1), "c"(0));
@@ -283,7 +283,7 @@ f64 Z_hostZ_readRandom(struct Z_host_instance_t *h, f64 halves) {
 
 /* --- console */
 
-void Z_hostZ_consoleWrite(struct Z_host_instance_t *h, f64 bytes, f64 offset, f64 length) {
+void Z_hostZ_consoleWrite(struct Z_host_instance_t *h, u32 bytes, u32 offset, u32 length) {
   (void)h;
   platform_console_write((const char *)rt_heap_bytes(bytes, 1, offset, length), (size_t)length);
 }
@@ -299,7 +299,7 @@ static const uint64_t boot_gdt[4] __attribute__((aligned(16))) = {
   0x00cf92000000ffffull, /* 0x18: data, 4 GiB, writable */
 };
 
-f64 Z_hostZ_enterKernel(struct Z_host_instance_t *h, f64 elo, f64 ehi, f64 blo, f64 bhi) {
+u32 Z_hostZ_enterKernel(struct Z_host_instance_t *h, u32 elo, u32 ehi, u32 blo, u32 bhi) {
   (void)h;
   uint64_t entry = join(elo, ehi), boot_params = join(blo, bhi);
   if (!entry || !boot_params) return fold_status(EFI_INVALID_PARAMETER);
@@ -361,8 +361,8 @@ efi_status EFIAPI efi_main(efi_handle handle, void *table) {
     Z_stubZ_m(&stub_instance); /* module top level: tables built at load */
     /* porffor gives every function two hidden (value, type) parameter pairs, new.target and
      * this; efiMain uses neither. */
-    struct wasm_multi_di result = Z_stubZ_efiMain(&stub_instance, 0, 0, 0, 0);
-    status = unfold_status((uint32_t)(int64_t)result.d0);
+    struct wasm_multi_ii result = Z_stubZ_efiMain(&stub_instance, 0, 0, 0, 0);
+    status = unfold_status(result.i0);
   } else {
     rt_console_print("efistub: trap: ");
     rt_console_print(rt_trap_reason());

@@ -38,7 +38,8 @@ extern wasm_rt_memory_t *rt_linear_memory;
 void rt_console_print(const char *text);
 void rt_console_print_hex(uint64_t value);
 /* Address of bytes [offset, offset+length) of a typed array on the stub's heap (a Wasm pointer
- * to porffor's array header); traps when the range leaves the array or linear memory. */
-uint8_t *rt_heap_bytes(double typed_array, uint32_t element_size, double offset, double length);
+ * to porffor's array header); traps when the range leaves the array or linear memory. The stub
+ * is compiled with porffor's i32 valtype, so every host argument is the u32 bit pattern. */
+uint8_t *rt_heap_bytes(uint32_t typed_array, uint32_t element_size, uint32_t offset, uint32_t length);
 
 #endif

@@ -30,9 +30,10 @@
 static Z_stub_instance_t tool_instance;
 
 /* porffor's calling convention (see host-efi.c): every export has two hidden (value, type)
- * pairs first, new.target and this; number arguments have type 1. */
+ * pairs first, new.target and this; number arguments have type 1. Values are i32 (the stub is
+ * compiled with porffor's i32 valtype), so a number crosses as its u32 bit pattern. */
 #define NO_HIDDEN 0, 0, 0, 0
-#define NUMBER(x) (f64)(x), 1
+#define NUMBER(x) (u32)(x), 1
 
 static uint8_t *memory_at(uint64_t address, uint64_t length) {
   wasm_rt_memory_t *memory = Z_stubZ_Z24(&tool_instance);
@@ -48,15 +49,15 @@ static uint32_t word_at(uint64_t address) {
 
 /* A typed array returned by an export: its header holds the element count and the address of
  * its buffer, whose bytes follow a 4-byte length word. */
-static uint8_t *typed_array_data(struct wasm_multi_di returned, uint32_t *count) {
-  uint32_t header = (uint32_t)returned.d0;
+static uint8_t *typed_array_data(struct wasm_multi_ii returned, uint32_t *count) {
+  uint32_t header = returned.i0;
   *count = word_at(header);
   return memory_at(word_at(header + 4) + 4ull, *count);
 }
 
 /* A string returned by an export: porffor's byte string, a length word then the bytes. */
-static void print_string(struct wasm_multi_di returned) {
-  uint32_t address = (uint32_t)returned.d0;
+static void print_string(struct wasm_multi_ii returned) {
+  uint32_t address = returned.i0;
   uint32_t length = word_at(address);
   fwrite(memory_at(address + 4ull, length), 1, length, stdout);
 }
@@ -122,13 +123,13 @@ int main(int argc, char **argv) {
 
   uint32_t status;
   double seconds;
-  struct wasm_multi_di output_array;
+  struct wasm_multi_ii output_array;
   for (;;) {
     if (capacity > MAX_CAPACITY) capacity = MAX_CAPACITY;
     output_array = Z_stubZ_toolOutputBuffer(&tool_instance, NO_HIDDEN, NUMBER(capacity));
     struct timespec start, end;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    status = (uint32_t)(int64_t)Z_stubZ_toolDecompress(&tool_instance, NO_HIDDEN, NUMBER(input_length), NUMBER(capacity)).d0;
+    status = Z_stubZ_toolDecompress(&tool_instance, NO_HIDDEN, NUMBER(input_length), NUMBER(capacity)).i0;
     clock_gettime(CLOCK_MONOTONIC, &end);
     seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
     if (status != EFI_BUFFER_TOO_SMALL_FOLDED || kbuild_trailer || capacity >= MAX_CAPACITY) break;
@@ -139,13 +140,13 @@ int main(int argc, char **argv) {
     printf("error format=");
     print_string(Z_stubZ_toolFormatName(&tool_instance, NO_HIDDEN));
     printf(" status=0x%x reason=%u offset=0x%x text=", status,
-           (uint32_t)Z_stubZ_toolReason(&tool_instance, NO_HIDDEN).d0,
-           (uint32_t)Z_stubZ_toolInputOffset(&tool_instance, NO_HIDDEN).d0);
+           Z_stubZ_toolReason(&tool_instance, NO_HIDDEN).i0,
+           Z_stubZ_toolInputOffset(&tool_instance, NO_HIDDEN).i0);
     print_string(Z_stubZ_toolReasonText(&tool_instance, NO_HIDDEN));
     printf("\n");
     return 1;
   }
-  uint32_t output_length = (uint32_t)Z_stubZ_toolOutputLength(&tool_instance, NO_HIDDEN).d0;
+  uint32_t output_length = Z_stubZ_toolOutputLength(&tool_instance, NO_HIDDEN).i0;
   if (kbuild_trailer && output_length != capacity) {
     printf("error format=");
     print_string(Z_stubZ_toolFormatName(&tool_instance, NO_HIDDEN));

@@ -208,20 +208,20 @@ void rt_console_print_hex(uint64_t value) {
   platform_console_write(&digits[16 - count], (size_t)count);
 }
 
-uint8_t *rt_heap_bytes(double typed_array, uint32_t element_size, double offset, double length) {
+uint8_t *rt_heap_bytes(uint32_t typed_array, uint32_t element_size, uint32_t offset, uint32_t length) {
   /* porffor's typed array: a header of two words, the element count and the address of its
    * buffer; the buffer's bytes follow a 4-byte length word (porffor indexes at buffer + 4 + i).
    * Both the array and linear memory bound the range. */
   wasm_rt_memory_t *memory = rt_linear_memory;
-  if (!memory || !(typed_array >= 0) || !(offset >= 0) || !(length >= 0)) wasm_rt_trap(WASM_RT_TRAP_OOB);
-  uint64_t header = (uint64_t)typed_array;
+  if (!memory) wasm_rt_trap(WASM_RT_TRAP_OOB);
+  uint64_t header = typed_array;
   if (header + 8 > memory->size) wasm_rt_trap(WASM_RT_TRAP_OOB);
-  uint32_t count, data;
+  uint32_t count, buffer;
   memcpy(&count, memory->data + header, 4);
-  memcpy(&data, memory->data + header + 4, 4);
-  data += 4;
+  memcpy(&buffer, memory->data + header + 4, 4);
+  uint64_t data = (uint64_t)buffer + 4;
   uint64_t end = (uint64_t)offset + (uint64_t)length;
   if (end > (uint64_t)count * element_size) wasm_rt_trap(WASM_RT_TRAP_OOB);
-  if ((uint64_t)data + end > memory->size) wasm_rt_trap(WASM_RT_TRAP_OOB);
+  if (data + end > memory->size) wasm_rt_trap(WASM_RT_TRAP_OOB);
   return memory->data + data + (uint64_t)offset;
 }

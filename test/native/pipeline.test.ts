@@ -40,7 +40,8 @@ function runProbeInNodeWasm(wasmPath: string): string {
       ...host,
       consoleWrite: (array: number, offset: number, length: number) => {
         // porffor's typed array: [element count, buffer address]; the buffer's bytes follow its
-        // 4-byte length word.
+        // 4-byte length word. Arguments are i32 (porffor's i32 valtype): take the bit patterns.
+        array >>>= 0; offset >>>= 0; length >>>= 0;
         const view = new DataView(memory!.buffer);
         const data = view.getUint32(array + 4, true) + 4;
         output += Buffer.from(memory!.buffer, data + offset, length).toString('latin1');
@@ -49,6 +50,7 @@ function runProbeInNodeWasm(wasmPath: string): string {
   });
   memory = instance.exports.$ as WebAssembly.Memory;
   (instance.exports.m as () => void)();
+  // Exports take (i32 value, i32 type) pairs, new.target and this first; they return (i32, i32).
   const [status] = (instance.exports.efiMain as (...a: number[]) => number[])(0, 0, 0, 0);
   expect(status).toBe(0);
   return output;

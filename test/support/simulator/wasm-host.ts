@@ -3,16 +3,16 @@
  *
  * Import conventions of the compiled stub (patched porffor, compiler/host-imports.ts):
  * - module "host", field = the host.d.ts name without `host`, first letter lower-cased;
- * - every parameter and result is an f64. Numbers are passed on with >>> 0 (an i32 build hands
- *   over the signed bit pattern); results go back as the signed int32 bit pattern (`| 0`), which
- *   every f64→i32 conversion the compiled code may use turns back into the same 32 bits;
+ * - every parameter and result is an i32 (the stub is compiled with porffor's i32 valtype,
+ *   compiler/porffor-child.ts), so Node hands over the signed int32 bit pattern: numbers are
+ *   passed on with >>> 0, and results go back as the int32 bit pattern (`| 0`);
  * - a string parameter is a pointer p into the memory export "$": u32 length at p, then bytes;
  * - a typed-array parameter is a pointer p to porffor's typed-array header: u32 element count
  *   at p, u32 buffer address at p + 4, and the elements start 4 bytes into the buffer (after its
  *   length word; porffor indexes at buffer + 4 + i, as compiler/runtime/wasm-rt.c rt_heap_bytes
  *   reads it). Byte arrays become a view of exactly the array's elements; word arrays are copied
  *   in and the words the host changed are written back (the data may not be 4-byte aligned).
- * Exports take (f64 value, i32 type) per parameter and return (f64, i32); `m` is the module's
+ * Exports take (i32 value, i32 type) per parameter and return (i32, i32); `m` is the module's
  * top-level code and runs first.
  */
 

@@ -1,0 +1,87 @@
+/**
+ * The wasm2c stage drops wasm2c 1.0.32's per-load asm barrier (compiler/wasm2c.ts explains why
+ * that is safe with WASM_RT_MEMCHECK_SIGNAL_HANDLER=0). This builds the case the barrier exists
+ * for: a load whose value is dropped, out of bounds. It must still trap, natively, with -O2.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { wasmToC } from '../../compiler/wasm2c.ts';
+import { projectRoot } from '../support/build-fixture.ts';
+
+const WAT = `(module
+  (memory (export "memory") 1)
+  (func (export "unusedLoad") (param i32) (result i32)
+    local.get 0
+    i32.load
+    drop
+    i32.const 7)
+  (func (export "sum") (param i32) (result i32)
+    (local i32 i32)
+    loop
+      local.get 2
+      local.get 1
+      i32.load8_u
+      i32.add
+      local.set 2
+      local.get 1
+      i32.const 1
+      i32.add
+      local.tee 1
+      local.get 0
+      i32.lt_u
+      br_if 0
+    end
+    local.get 2))`;
+
+// A minimal host for wasm-rt.c: calls the export with argv[1], prints "result N" or "trap".
+const DRIVER = `#include <stdio.h>
+#include <stdlib.h>
+#include "runtime.h"
+#include "stub.h"
+void *platform_allocate_pages(uint64_t bytes) { return calloc(1, bytes); }
+void platform_free_pages(void *address, uint64_t bytes) { (void)bytes; free(address); }
+void *platform_allocate_small(size_t bytes) { return calloc(1, bytes); }
+void platform_console_write(const char *text, size_t length) { fwrite(text, 1, length, stdout); }
+uint64_t platform_heap_reserve_bytes(void) { return 1u << 20; }
+static Z_stub_instance_t instance;
+int main(int argc, char **argv) {
+  (void)argc;
+  unsigned address = (unsigned)strtoul(argv[2], NULL, 0);
+  if (rt_enter() == 0) {
+    wasm_rt_init();
+    Z_stub_init_module();
+    Z_stub_instantiate(&instance);
+    unsigned result = argv[1][0] == 'u' ? Z_stubZ_unusedLoad(&instance, address) : Z_stubZ_sum(&instance, address);
+    printf("result %u\\n", result);
+    return 0;
+  }
+  printf("trap: %s\\n", rt_trap_reason());
+  return 3;
+}
+`;
+
+describe('wasm2c stage: the per-load asm barrier', () => {
+  const work = mkdtempSync(join(tmpdir(), 'efistub-barrier-'));
+  writeFileSync(join(work, 'm.wat'), WAT);
+  writeFileSync(join(work, 'driver.c'), DRIVER);
+  const runtime = join(projectRoot, 'compiler', 'runtime');
+
+  it('is removed from both DEFINE_LOAD variants, and an unused out-of-bounds load still traps', () => {
+    expect(spawnSync('wat2wasm', [join(work, 'm.wat'), '-o', join(work, 'm.wasm')]).status).toBe(0);
+    expect(wasmToC(join(work, 'm.wasm'), join(work, 'stub.c'))).toEqual([]);
+    expect(readFileSync(join(work, 'stub.c'), 'utf8')).not.toMatch(/wasm_asm\(""\s*::"r"\(result\)\)/);
+    const clang = spawnSync('clang', ['-O2', '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', '-I', join(runtime, 'include-common'),
+      '-I', runtime, '-I', work, join(work, 'stub.c'), join(work, 'driver.c'), join(runtime, 'wasm-rt.c'),
+      '-o', join(work, 'm')], { encoding: 'utf8' });
+    expect(clang.stderr).toBe('');
+    const run = (which: string, address: number) =>
+      spawnSync(join(work, 'm'), [which, String(address)], { encoding: 'utf8' });
+    expect(run('unused', 100).stdout).toBe('result 7\n');
+    expect(run('unused', 65533).stdout).toBe('trap: out-of-bounds access to linear memory or a table\n');
+    expect(run('unused', 0xfffffff0).status).toBe(3);
+    expect(run('sum', 65536).stdout).toBe('result 0\n');
+  });
+});
