@@ -6,13 +6,17 @@
  *   zeros, long repeats, text, x86 code from /usr/bin) compressed by `zstd` with -1, -3, -19,
  *   `-22 --ultra` (kbuild's command, from stdin as kbuild pipes it), --no-check, small windows,
  *   --long=27, -B/-T2 jobs, --single-thread, --no-content-size, and from a file (single-segment
- *   frames with a content size); the output must equal the input and `zstd -dc`'s output;
+ *   frames with a content size); the output must equal the input (which `zstd -dc` gives too),
+ *   and a walker over the block headers checks the files reach every block type, literals type,
+ *   stream count, weight encoding and sequence table mode; windows of 2^30 and 2^31;
  * - concatenated frames and skippable frames built here, decoded as `zstd -dc` decodes them;
  * - frames built field by field: valid ones (RLE sequence tables, repeat offsets, Dictionary_ID
  *   0) decode as `zstd -dc` decodes them, and one malformation per reason code ends in that code
  *   and status (and is refused by `zstd -dc` too);
  * - every prefix of small valid files ends in an error;
- * - random mutations end, in bounded time, in an error or the original bytes.
+ * - random mutations end, in bounded time, in an error or the original bytes;
+ * - mutated, truncated and output-squeezed files never index outside the input or the output
+ *   (test/fixtures/decompress/zstd/guarded-decode.ts puts both behind counting Proxies).
  * Every decode runs in a worker with a timeout (test/support/run-decoder.ts). A missing zstd
  * fails the suite.
  */
@@ -29,6 +33,7 @@ import {
 } from '../../stub-src/decompress/zstd-xxhash.ts';
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_UNSUPPORTED } from '../../stub-src/efi/status.ts';
 import { type DecodeRun, runDecoderBatch } from '../support/run-decoder.ts';
+import { GUARD_OUT_OF_RANGE } from '../fixtures/decompress/zstd/guarded-decode.ts';
 
 const TIMEOUT = 90_000;
 const work = mkdtempSync(join(tmpdir(), 'zstd-test-'));
@@ -317,7 +322,7 @@ describe('zstd XXH64 on 32-bit halves', () => {
 const KBUILD_CORPORA = new Set(['empty', 'one byte', 'tiny text', 'text 131073', 'zeros 300000', 'x86 250000']);
 const LEVELS: string[][] = [
   ['-1'], ['-3'], ['-19'], ['--no-check'], ['-3', '--zstd=wlog=10'], ['-9', '--zstd=wlog=12'],
-  ['--long=27'], ['-3', '-T2', '-B262144'], ['--single-thread', '-19'], ['--no-content-size', '-5'],
+  ['--long=27'], ['-3', '-T2', '-B262144'], ['--single-thread', '-6'], ['--no-content-size', '-5'],
 ];
 
 describe('zstd: differential against the zstd CLI', () => {
@@ -336,7 +341,7 @@ describe('zstd: differential against the zstd CLI', () => {
         tasks.push({ data, args, file: false });
         labels.push(`${name} stdin ${args.join(' ')}`);
       }
-      for (const args of [['-3'], ['-19', '--no-check']]) {
+      for (const args of [['-3'], ['-9', '--no-check']]) {
         tasks.push({ data, args, file: true });
         labels.push(`${name} file ${args.join(' ')}`);
       }
@@ -594,4 +599,30 @@ describe('zstd: hostile input', () => {
     });
     expect(failures).toBeGreaterThan(300);
   });
+
+  it('no index outside the input or the output, on mutated, truncated and squeezed small files', async () => {
+    const sources: [Buffer, Buffer][] = [];
+    for (const data of [text(6000, 71), x86(6000), Buffer.concat([text(2000, 72), pseudoRandom(500, 73), Buffer.alloc(800, 1)])]) {
+      for (const args of [['-1'], ['-19'], ['--no-check', '--zstd=wlog=10']]) sources.push([data, compress(data, args)]);
+    }
+    sources.push([x86(6000), compress(x86(6000), ['-22', '--ultra'])]);
+    const rnd = pseudoRandom(5 * 1000, 74);
+    const jobs: { input: Uint8Array; capacity: number }[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const [data, file] = sources[i % sources.length];
+      const mutated = Buffer.from(file);
+      for (let k = 0; k <= rnd[5 * i] % 4; k++) {
+        const span = (rnd[5 * i + k] & 1) !== 0 ? Math.min(40, mutated.length) : mutated.length;
+        mutated[((rnd[5 * i + k + 1] << 8) | rnd[5 * i + k + 2]) % span] ^= 1 << (rnd[5 * i + 4 - k] & 7);
+      }
+      const cut = rnd[5 * i + 3] % 10 === 0 ? (rnd[5 * i + 2] * 7) % mutated.length : mutated.length;
+      const capacity = rnd[5 * i + 1] % 7 === 0 ? (rnd[5 * i + 4] * 31) % (data.length + 1) : data.length + 10;
+      jobs.push({ input: mutated.subarray(0, cut), capacity });
+    }
+    const runs = await runDecoderBatch('../../test/fixtures/decompress/zstd/guarded-decode', 'guardedZstdDecode', jobs, TIMEOUT);
+    const outOfRange = runs.filter((run) => run.timedOut || run.status === GUARD_OUT_OF_RANGE)
+      .map((run) => `${run.reason} accesses, first at ${run.inputOffset}`);
+    expect(outOfRange).toEqual([]);
+  });
 });
+
