@@ -10,7 +10,8 @@
  * Like the CLI it refuses an empty input and bytes after the last frame that are not a frame
  * (kbuild's 4-byte size trailer must be stripped by the caller; zstdInputConsumed() tells where
  * the last complete frame ended, also after a failure). Not implemented: dictionaries (a
- * non-zero Dictionary_ID is EFI_UNSUPPORTED).
+ * non-zero Dictionary_ID is EFI_UNSUPPORTED). Stricter than zstd 1.5.4 in one place, where the
+ * RFC says "must": set reserved bits of Symbol_Compression_Modes (its encoder never sets them).
  *
  * Sizes are below 2^31: inputLength and outputCapacity are the lengths of Uint8Arrays on a 32-bit
  * heap, so the plain signed comparisons of positions below are exact.
@@ -271,7 +272,7 @@ function zstdDecodeFrame(input: Uint8Array, start: number, inputLength: number, 
       if (size > ((capacity - op) | 0)) return zstdFail(ZSTD_REASON_OUTPUT_TOO_SMALL, at);
       for (let i = 0; i < size; i++) output[(op + i) | 0] = input[(blockStart + i) | 0];
       op = (op + size) | 0;
-    } else if (size > 0) {
+    } else if (type === ZSTD_BLOCK_COMPRESSED && size > 0) {
       // ZSTD_BLOCK_COMPRESSED. One of size 0 has no literals header, but `zstd -d` (its
       // streaming decoder) skips empty blocks of any type, so an empty one is accepted here too.
       const reason = zstdDecodeCompressedBlock(input, blockStart, (blockStart + size) | 0, output, op, capacity);
