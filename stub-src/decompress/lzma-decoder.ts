@@ -440,10 +440,11 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
     }
 
     // Length: choice 0 → low[posState] (3 bits, 2..9), choice2 0 → mid[posState] (3 bits,
-    // 10..17), else high (8 bits, 18..273). `length` below is the length minus 2.
+    // 10..17), else high (8 bits, 18..273). `matchLength` below is the length minus 2 until the
+    // copy (no local is named `length`: porffor compiles `table[length]` as `table.length`).
     let treeBase = 0;
     let treeBits = 3;
-    let length = 0;
+    let matchLength = 0;
     index = (lengthCoder + LZMA_LEN_CHOICE) | 0;
     probability = probs[index];
     bound = Math.imul(range >>> 11, probability);
@@ -467,14 +468,14 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
         range = bound;
         probs[index] = (probability + ((2048 - probability) >> 5)) | 0;
         treeBase = (lengthCoder + LZMA_LEN_MID + (posState << 3)) | 0;
-        length = 8;
+        matchLength = 8;
       } else {
         range = (range - bound) | 0;
         code = (code - bound) | 0;
         probs[index] = (probability - (probability >> 5)) | 0;
         treeBase = (lengthCoder + LZMA_LEN_HIGH) | 0;
         treeBits = 8;
-        length = 16;
+        matchLength = 16;
       }
     }
     if ((range >>> 24) === 0) {
@@ -503,13 +504,13 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
         inPos = (inPos + 1) | 0;
       }
     }
-    length = (length + symbol - (1 << treeBits)) | 0;
+    matchLength = (matchLength + symbol - (1 << treeBits)) | 0;
 
     if (!isRep) {
       // Distance: a 6-bit slot (tree chosen by min(length, 3)); slots 0..3 are the distance,
       // higher slots give the top two bits and a count of lower bits, coded by a reverse tree
       // (slots 4..13) or as direct bits plus a 4-bit reverse "align" tree (slots 14..63).
-      treeBase = (LZMA_PROB_POS_SLOT + ((length < 3 ? length : 3) << 6)) | 0;
+      treeBase = (LZMA_PROB_POS_SLOT + ((matchLength < 3 ? matchLength : 3) << 6)) | 0;
       symbol = 1;
       for (let i = 0; i < 6; i++) {
         index = (treeBase + symbol) | 0;
@@ -604,13 +605,13 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
       result = LZMA_CORE_DISTANCE;
       break;
     }
-    length = (length + 2) | 0;
-    if (length > ((outLimit - outPos) | 0)) {
+    matchLength = (matchLength + 2) | 0;
+    if (matchLength > ((outLimit - outPos) | 0)) {
       result = limitIsEnd ? LZMA_CORE_PAST_END : LZMA_CORE_OUTPUT_FULL;
       break;
     }
     let from = (outPos - rep0 - 1) | 0;
-    const end = (outPos + length) | 0;
+    const end = (outPos + matchLength) | 0;
     while (outPos < end) {
       output[outPos] = output[from];
       outPos = (outPos + 1) | 0;
