@@ -153,11 +153,11 @@ function zstdHuffmanBuild(count: number): number {
   for (let s = 0; s < symbols; s++) {
     const weight = zstdHuffmanWeights[s];
     if (weight === 0) continue;
-    const length = 1 << (weight - 1);
+    const span = 1 << (weight - 1);
     const entry = (s << 4) | ((maxBits + 1 - weight) | 0);
     const first = zstdHuffmanRankStart[weight];
-    for (let i = 0; i < length; i++) zstdHuffmanTable[(first + i) | 0] = entry;
-    zstdHuffmanRankStart[weight] = (first + length) | 0;
+    for (let i = 0; i < span; i++) zstdHuffmanTable[(first + i) | 0] = entry;
+    zstdHuffmanRankStart[weight] = (first + span) | 0;
   }
   zstdHuffmanMaxBits = maxBits;
   return 0;

@@ -126,9 +126,9 @@ function zstdSequencesBits(src: Uint8Array, start: number, bitPosition: number, 
   return zstdBackwardBits(src, start, bitPosition, count);
 }
 
-/** Copies literals[from, from + length) to out[at, ...); the caller checked both ranges. */
-function zstdCopyLiterals(literals: Uint8Array, from: number, out: Uint8Array, at: number, length: number): void {
-  for (let i = 0; i < length; i++) out[(at + i) | 0] = literals[(from + i) | 0];
+/** Copies literals[from, from + count) to out[at, ...); the caller checked both ranges. */
+function zstdCopyLiterals(literals: Uint8Array, from: number, out: Uint8Array, at: number, count: number): void {
+  for (let i = 0; i < count; i++) out[(at + i) | 0] = literals[(from + i) | 0];
 }
 
 /**
@@ -261,9 +261,9 @@ export function zstdSequencesDecode(src: Uint8Array, start: number, end: number,
       }
 
       if (literalLength > ((literalsEnd - literal) | 0)) return ZSTD_REASON_SEQUENCES_LITERALS_OVERRUN;
-      const length = (literalLength + matchLength) | 0;
-      if (length > ((blockLimit - op) | 0)) return ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE;
-      if (length > ((capacity - op) | 0)) return ZSTD_REASON_OUTPUT_TOO_SMALL;
+      const produced = (literalLength + matchLength) | 0;
+      if (produced > ((blockLimit - op) | 0)) return ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE;
+      if (produced > ((capacity - op) | 0)) return ZSTD_REASON_OUTPUT_TOO_SMALL;
       for (let i = 0; i < literalLength; i++) out[(op + i) | 0] = literals[(literal + i) | 0];
       op = (op + literalLength) | 0;
       literal = (literal + literalLength) | 0;

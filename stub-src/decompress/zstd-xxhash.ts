@@ -154,11 +154,11 @@ function zstdXxhStripes(bytes: Uint8Array, p: number, lastStripe: number): numbe
  * half is then zstdXxhResultHi().
  */
 export function zstdXxh64(bytes: Uint8Array, start: number, end: number): number {
-  const length = (end - start) | 0;
+  const byteCount = (end - start) | 0;
   let p = start;
   let hashLo = 0;
   let hashHi = 0;
-  if (length >= 32) {
+  if (byteCount >= 32) {
     // Lanes start at seed + PRIME1 + PRIME2, seed + PRIME2, seed, seed - PRIME1.
     zstdXxhAdd(ZSTD_XXH_PRIME1_LO, ZSTD_XXH_PRIME1_HI, ZSTD_XXH_PRIME2_LO, ZSTD_XXH_PRIME2_HI);
     zstdXxhLanes[0] = zstdXxhLo;
@@ -202,8 +202,8 @@ export function zstdXxh64(bytes: Uint8Array, start: number, end: number): number
     hashLo = ZSTD_XXH_PRIME5_LO;
     hashHi = ZSTD_XXH_PRIME5_HI;
   }
-  // hash += length (the total length, below 2^31 here).
-  zstdXxhAdd(hashLo, hashHi, length >>> 0, 0);
+  // hash += the input's length (below 2^31 here).
+  zstdXxhAdd(hashLo, hashHi, byteCount >>> 0, 0);
   hashLo = zstdXxhLo;
   hashHi = zstdXxhHi;
   while (((end - p) | 0) >= 8) {
