@@ -156,10 +156,16 @@ const INFLATE_DISTANCE_TABLE_SIZE = 256 + 32 * 128;
 /** An entry no code reaches: symbol 0x7ff (beyond every alphabet), length 0. */
 const INFLATE_INVALID_ENTRY = 0x7ff0;
 
-const inflateFixedLiteralTable = new Int32Array(new ArrayBuffer(INFLATE_LITERAL_TABLE_SIZE * 4));
-const inflateFixedDistanceTable = new Int32Array(new ArrayBuffer(INFLATE_DISTANCE_TABLE_SIZE * 4));
-const inflateDynamicLiteralTable = new Int32Array(new ArrayBuffer(INFLATE_LITERAL_TABLE_SIZE * 4));
-const inflateDynamicDistanceTable = new Int32Array(new ArrayBuffer(INFLATE_DISTANCE_TABLE_SIZE * 4));
+/**
+ * The fixed code's table at offset 0 and the current dynamic block's at offset TABLE_SIZE, in one
+ * module-level array each: the hot loops index a module-level constant (porffor then knows its
+ * element type; a typed-array parameter costs a run-time type switch per access) at a base.
+ */
+const INFLATE_FIXED_BASE = 0;
+const INFLATE_DYNAMIC_LITERAL_BASE = INFLATE_LITERAL_TABLE_SIZE;
+const INFLATE_DYNAMIC_DISTANCE_BASE = INFLATE_DISTANCE_TABLE_SIZE;
+const inflateLiteralTables = new Int32Array(new ArrayBuffer(INFLATE_LITERAL_TABLE_SIZE * 2 * 4));
+const inflateDistanceTables = new Int32Array(new ArrayBuffer(INFLATE_DISTANCE_TABLE_SIZE * 2 * 4));
 const inflateCodeLengthTable = new Int32Array(new ArrayBuffer(128 * 4));
 /** Code lengths of a dynamic block: literal/length (up to 286) then distance (up to 30). */
 const inflateLengths = new Uint8Array(new ArrayBuffer(320));
@@ -181,11 +187,12 @@ const INFLATE_TABLE_SINGLE_CODE = 4;
 
 /**
  * Builds the decoding table of the canonical Huffman code whose lengths are
- * lengths[start..start+count) (RFC 1951 §3.2.2), into table[0..) with the given root width.
+ * lengths[start..start+count) (RFC 1951 §3.2.2), into table[tableBase..) with the given root
+ * width (sub-table links hold offsets within `table`, base included).
  * An incomplete code is built too (unused entries invalid), so the caller chooses the verdict.
  */
 function inflateBuildTable(lengths: Uint8Array, start: number, count: number, table: Int32Array,
-  rootBits: number): number {
+  tableBase: number, rootBits: number): number {
   for (let bits = 0; bits < 16; bits++) inflateLengthCount[bits] = 0;
   for (let symbol = 0; symbol < count; symbol++) {
     const bits = lengths[(start + symbol) | 0];
@@ -195,7 +202,7 @@ function inflateBuildTable(lengths: Uint8Array, start: number, count: number, ta
   while (maxLength > 0 && inflateLengthCount[maxLength] === 0) maxLength = (maxLength - 1) | 0;
   const rootSize = 1 << rootBits;
   if (maxLength === 0) {
-    for (let i = 0; i < rootSize; i++) table[i] = INFLATE_INVALID_ENTRY;
+    for (let i = 0; i < rootSize; i++) table[(tableBase + i) | 0] = INFLATE_INVALID_ENTRY;
     return INFLATE_TABLE_EMPTY;
   }
   // Kraft: the code space left after each length must stay non-negative.
@@ -205,7 +212,7 @@ function inflateBuildTable(lengths: Uint8Array, start: number, count: number, ta
     if (left < 0) return INFLATE_TABLE_OVERSUBSCRIBED;
   }
   if (left > 0) {
-    for (let i = 0; i < rootSize; i++) table[i] = INFLATE_INVALID_ENTRY;
+    for (let i = 0; i < rootSize; i++) table[(tableBase + i) | 0] = INFLATE_INVALID_ENTRY;
   }
   inflateNextOffset[1] = 0;
   for (let bits = 1; bits < 15; bits++) {
@@ -221,7 +228,7 @@ function inflateBuildTable(lengths: Uint8Array, start: number, count: number, ta
   const rootMask = (rootSize - 1) | 0;
   const subBits = maxLength > rootBits ? (maxLength - rootBits) | 0 : 0;
   const subSize = 1 << subBits;
-  let nextSubTable = rootSize;
+  let nextSubTable = (tableBase + rootSize) | 0;
   let currentPrefix = -1;
   let subTable = 0;
   let code = 0;
@@ -235,7 +242,7 @@ function inflateBuildTable(lengths: Uint8Array, start: number, count: number, ta
       const reversed = ((inflateReverseByte[code & 255] << 8) | inflateReverseByte[(code >> 8) & 255]) >> (16 - bits);
       if (bits <= rootBits) {
         const entry = (symbol << 4) | bits;
-        for (let i = reversed; i < rootSize; i = (i + (1 << bits)) | 0) table[i] = entry;
+        for (let i = reversed; i < rootSize; i = (i + (1 << bits)) | 0) table[(tableBase + i) | 0] = entry;
       } else {
         // Canonical codes of one prefix are consecutive, so one sub-table per prefix change.
         const prefix = code >> (bits - rootBits);
@@ -243,7 +250,7 @@ function inflateBuildTable(lengths: Uint8Array, start: number, count: number, ta
           currentPrefix = prefix;
           subTable = nextSubTable;
           nextSubTable = (nextSubTable + subSize) | 0;
-          table[reversed & rootMask] = (0x80000000 | (subTable << 4) | subBits) | 0;
+          table[(tableBase + (reversed & rootMask)) | 0] = (0x80000000 | (subTable << 4) | subBits) | 0;
           if (left > 0) {
             for (let i = 0; i < subSize; i++) table[(subTable + i) | 0] = INFLATE_INVALID_ENTRY;
           }
@@ -267,9 +274,9 @@ function inflateBuildFixedTables(): void {
   for (let symbol = 0; symbol < 288; symbol++) {
     inflateLengths[symbol] = symbol < 144 ? 8 : symbol < 256 ? 9 : symbol < 280 ? 7 : 8;
   }
-  inflateBuildTable(inflateLengths, 0, 288, inflateFixedLiteralTable, INFLATE_LITERAL_ROOT_BITS);
+  inflateBuildTable(inflateLengths, 0, 288, inflateLiteralTables, INFLATE_FIXED_BASE, INFLATE_LITERAL_ROOT_BITS);
   for (let symbol = 0; symbol < 32; symbol++) inflateLengths[symbol] = 5;
-  inflateBuildTable(inflateLengths, 0, 32, inflateFixedDistanceTable, INFLATE_DISTANCE_ROOT_BITS);
+  inflateBuildTable(inflateLengths, 0, 32, inflateDistanceTables, INFLATE_FIXED_BASE, INFLATE_DISTANCE_ROOT_BITS);
 }
 inflateBuildFixedTables();
 
@@ -354,7 +361,7 @@ function inflateStoredBlock(input: Uint8Array, inputLength: number, output: Uint
 
 /**
  * Reads a dynamic block's code lengths (RFC 1951 §3.2.7) and builds its two tables into
- * inflateDynamicLiteralTable / inflateDynamicDistanceTable.
+ * inflateLiteralTables / inflateDistanceTables at their dynamic bases.
  */
 function inflateDynamicHeader(input: Uint8Array, inputLength: number): number {
   const literalCountBits = inflateTakeBits(input, inputLength, 5);
@@ -373,7 +380,7 @@ function inflateDynamicHeader(input: Uint8Array, inputLength: number): number {
     if (fieldValue < 0) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_UNEXPECTED_END_OF_INPUT);
     inflateCodeLengthLengths[inflateCodeLengthOrder[i]] = fieldValue;
   }
-  let built = inflateBuildTable(inflateCodeLengthLengths, 0, 19, inflateCodeLengthTable, INFLATE_CODE_LENGTH_ROOT_BITS);
+  let built = inflateBuildTable(inflateCodeLengthLengths, 0, 19, inflateCodeLengthTable, 0, INFLATE_CODE_LENGTH_ROOT_BITS);
   if (built === INFLATE_TABLE_OVERSUBSCRIBED) {
     return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_CODE_LENGTHS_OVERSUBSCRIBED);
   }
@@ -419,15 +426,16 @@ function inflateDynamicHeader(input: Uint8Array, inputLength: number): number {
     }
   }
   if (inflateLengths[256] === 0) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_MISSING_END_OF_BLOCK);
-  built = inflateBuildTable(inflateLengths, 0, literalCount, inflateDynamicLiteralTable, INFLATE_LITERAL_ROOT_BITS);
+  built = inflateBuildTable(inflateLengths, 0, literalCount, inflateLiteralTables, INFLATE_DYNAMIC_LITERAL_BASE,
+    INFLATE_LITERAL_ROOT_BITS);
   if (built === INFLATE_TABLE_OVERSUBSCRIBED) {
     return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_LITERAL_LENGTHS_OVERSUBSCRIBED);
   }
   if (built !== INFLATE_TABLE_COMPLETE && built !== INFLATE_TABLE_SINGLE_CODE) {
     return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_LITERAL_LENGTHS_INCOMPLETE);
   }
-  built = inflateBuildTable(inflateLengths, literalCount, distanceCount, inflateDynamicDistanceTable,
-    INFLATE_DISTANCE_ROOT_BITS);
+  built = inflateBuildTable(inflateLengths, literalCount, distanceCount, inflateDistanceTables,
+    INFLATE_DYNAMIC_DISTANCE_BASE, INFLATE_DISTANCE_ROOT_BITS);
   if (built === INFLATE_TABLE_OVERSUBSCRIBED) {
     return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_DISTANCES_OVERSUBSCRIBED);
   }
@@ -448,7 +456,7 @@ const INFLATE_BLOCK_NEAR_END = 1;
  * at a margin, or an error status (already recorded).
  */
 function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint8Array, outputStart: number,
-  outputCapacity: number, literalTable: Int32Array, distanceTable: Int32Array): number {
+  outputCapacity: number, literalBase: number, distanceBase: number): number {
   let position = inflatePosition;
   let bitBuffer = inflateBitBuffer;
   let bitCount = inflateBitCount;
@@ -462,11 +470,11 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       (input[(position + 2) | 0] << 16) | (input[(position + 3) | 0] << 24)) << bitCount);
     position = (position + ((31 - bitCount) >> 3)) | 0;
     bitCount = bitCount | 24;
-    let entry = literalTable[bitBuffer & INFLATE_LITERAL_ROOT_MASK];
+    let entry = inflateLiteralTables[literalBase + (bitBuffer & INFLATE_LITERAL_ROOT_MASK)];
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_LITERAL_ROOT_BITS;
       bitCount = (bitCount - INFLATE_LITERAL_ROOT_BITS) | 0;
-      entry = literalTable[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = inflateLiteralTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
     }
     let codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -494,11 +502,11 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       (input[(position + 2) | 0] << 16) | (input[(position + 3) | 0] << 24)) << bitCount);
     position = (position + ((31 - bitCount) >> 3)) | 0;
     bitCount = bitCount | 24;
-    entry = distanceTable[bitBuffer & INFLATE_DISTANCE_ROOT_MASK];
+    entry = inflateDistanceTables[distanceBase + (bitBuffer & INFLATE_DISTANCE_ROOT_MASK)];
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_DISTANCE_ROOT_BITS;
       bitCount = (bitCount - INFLATE_DISTANCE_ROOT_BITS) | 0;
-      entry = distanceTable[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = inflateDistanceTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
     }
     codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -544,7 +552,7 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
  * extra field has used one of those bits the block fails with "unexpected end of input".
  */
 function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: Uint8Array, outputStart: number,
-  outputCapacity: number, literalTable: Int32Array, distanceTable: Int32Array): number {
+  outputCapacity: number, literalBase: number, distanceBase: number): number {
   let position = inflatePosition;
   let bitBuffer = inflateBitBuffer;
   let bitCount = inflateBitCount;
@@ -557,11 +565,11 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
       position = (position + 1) | 0;
       bitCount = (bitCount + 8) | 0;
     }
-    let entry = literalTable[bitBuffer & INFLATE_LITERAL_ROOT_MASK];
+    let entry = inflateLiteralTables[literalBase + (bitBuffer & INFLATE_LITERAL_ROOT_MASK)];
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_LITERAL_ROOT_BITS;
       bitCount = (bitCount - INFLATE_LITERAL_ROOT_BITS) | 0;
-      entry = literalTable[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = inflateLiteralTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
     }
     let codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -598,11 +606,11 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
       position = (position + 1) | 0;
       bitCount = (bitCount + 8) | 0;
     }
-    entry = distanceTable[bitBuffer & INFLATE_DISTANCE_ROOT_MASK];
+    entry = inflateDistanceTables[distanceBase + (bitBuffer & INFLATE_DISTANCE_ROOT_MASK)];
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_DISTANCE_ROOT_BITS;
       bitCount = (bitCount - INFLATE_DISTANCE_ROOT_BITS) | 0;
-      entry = distanceTable[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = inflateDistanceTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
     }
     codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -695,13 +703,13 @@ export function inflateRaw(input: Uint8Array, start: number, inputLength: number
         const status = inflateDynamicHeader(input, inputLength);
         if (status !== 0) return status;
       }
-      const literalTable = type === 1 ? inflateFixedLiteralTable : inflateDynamicLiteralTable;
-      const distanceTable = type === 1 ? inflateFixedDistanceTable : inflateDynamicDistanceTable;
-      let result = inflateHuffmanFast(input, inputLength, output, outputStart, outputCapacity, literalTable,
-        distanceTable);
+      const literalBase = type === 1 ? INFLATE_FIXED_BASE : INFLATE_DYNAMIC_LITERAL_BASE;
+      const distanceBase = type === 1 ? INFLATE_FIXED_BASE : INFLATE_DYNAMIC_DISTANCE_BASE;
+      let result = inflateHuffmanFast(input, inputLength, output, outputStart, outputCapacity, literalBase,
+        distanceBase);
       if (result === INFLATE_BLOCK_NEAR_END) {
-        result = inflateHuffmanCareful(input, inputLength, output, outputStart, outputCapacity, literalTable,
-          distanceTable);
+        result = inflateHuffmanCareful(input, inputLength, output, outputStart, outputCapacity, literalBase,
+          distanceBase);
       }
       if (result !== INFLATE_BLOCK_DONE) return result;
     }
