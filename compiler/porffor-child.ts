@@ -3,19 +3,24 @@
  *
  * porffor keeps its whole state in globals and reads its options from process.argv when first
  * imported, so each compilation gets a fresh process: options cannot leak between builds or
- * tests, and the import registry starts empty. Arguments: INPUT.js OUTPUT.wasm HOST.d.ts.
- * Prints a JSON line {ok, message?, functions?} on stdout.
+ * tests, and the import registry starts empty. Arguments: INPUT.js OUTPUT.wasm HOST.d.ts
+ * [--valtype=f64]; the optional last one builds the way the project did before it used i32
+ * (bench/run.ts measures both). Prints a JSON line {ok, message?, functions?} on stdout.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readHostImports } from './host-imports.ts';
 
-const [inputPath, outputPath, hostDtsPath] = process.argv.slice(2);
+const [inputPath, outputPath, hostDtsPath, valtypeOverride] = process.argv.slice(2);
+if (valtypeOverride !== undefined && valtypeOverride !== '--valtype=f64') {
+  throw new Error(`porffor-child: unknown option ${valtypeOverride}`);
+}
 // porffor options: an ES module whose exports become Wasm exports; every host import kept
 // even when unused, so the C runtimes always see the same import list (and the instantiate
 // signature does not change with what the stub happens to call); numbers are i32 (the stub is
 // integer code: see compiler/subset-rules.md and patches/porffor/006-i32-valtype-bridge), so
 // host imports take and return u32 bit patterns and exports take (i32 value, i32 type) pairs.
-process.argv.push('--module', '--no-treeshake-wasm-imports', '--valtype=i32');
+process.argv.push('--module', '--no-treeshake-wasm-imports');
+if (valtypeOverride === undefined) process.argv.push('--valtype=i32');
 
 const { createImport } = await import('porffor/compiler/builtins.js');
 const compile = (await import('porffor/compiler/index.js')).default;

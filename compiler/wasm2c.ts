@@ -38,7 +38,12 @@ export function dropLoadBarrier(cText: string): { text: string; removed: number 
   return { text, removed };
 }
 
-export function wasmToC(wasmPath: string, outputC: string): Diagnostic[] {
+export interface Wasm2cOptions {
+  /** Keep wasm2c's per-load asm barrier (only bench/run.ts does, to measure what dropping it gives). */
+  keepLoadBarrier?: boolean;
+}
+
+export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOptions = {}): Diagnostic[] {
   mkdirSync(dirname(outputC), { recursive: true });
   // wasm2c names the header after the output file; write both under temporary names first.
   const temporaryC = outputC.replace(/\.c$/, '.tmp.c');
@@ -58,7 +63,7 @@ export function wasmToC(wasmPath: string, outputC: string): Diagnostic[] {
   // The C file includes its header by the temporary name: point it at the final one.
   const headerName = outputH.split('/').pop()!;
   const included = readFileSync(temporaryC, 'utf8').replace(`#include "${temporaryH.split('/').pop()}"`, `#include "${headerName}"`);
-  const { text, removed } = dropLoadBarrier(included);
+  const { text, removed } = options.keepLoadBarrier ? { text: included, removed: -1 } : dropLoadBarrier(included);
   if (removed === 0) {
     rmSync(temporaryC, { force: true });
     rmSync(temporaryH, { force: true });
