@@ -27,6 +27,11 @@ uint32_t lz_copy_kernel(const uint8_t *data, uint8_t *output, uint32_t length);
 #ifdef BENCH_VALTYPE_F64
 #define NUMBER(x) (f64)(x), 1
 #define VALUE(result) ((uint32_t)(int64_t)(result).d0)
+#elif defined(BENCH_TYPED_RETURN)
+/* porffor with typed input (--parse-types --opt-types): a function whose TS return type is
+ * number returns the value alone. */
+#define NUMBER(x) (u32)(x), 1
+#define VALUE(result) (result)
 #else
 #define NUMBER(x) (u32)(x), 1
 #define VALUE(result) ((result).i0)

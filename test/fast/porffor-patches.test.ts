@@ -441,3 +441,27 @@ export function sum(n) { let a = 1; for (let i = 0; i < n; i++) a = (a + bytes[i
     expect(sumBody(wasm)).toMatch(/block \(result f64\)/);
   });
 });
+
+describe('008-typed-return-constructor', () => {
+  // TypeScript input with porffor's typed mode: parameter and return types from the annotations.
+  const source = `export function main(count: number, step: number): number {
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum = (sum + step) | 0;
+  return sum;
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types' ] };
+
+  test('a typed function returning a value validates and returns it, in both valtypes', () => {
+    for (const flags of [ options.flags!, [ ...options.flags!, '--valtype=i32' ] ]) {
+      const wasm = compileSnippetOrThrow(source, { flags });
+      expect(runWabt('wasm-validate', wasm).output).toBe('');
+      expect(callExport(instantiate(wasm), 'main', 5, 7)).toBe(35);
+      expect(callExport(instantiate(wasm), 'main', 3, 0x7fffffff)).toBe((3 * 0x7fffffff) | 0);
+    }
+  });
+
+  test('fails without the patch: local.set #return#type has no operand', () => {
+    const result = compileSnippet(source, { ...options, porfforDir: porfforWithout('008-typed-return-constructor') });
+    expect(result.ok && runWabt('wasm-validate', result.wasm).status === 0).toBe(false);
+  });
+});
