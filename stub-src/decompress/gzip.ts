@@ -19,6 +19,15 @@
  *   last member ended, so it can see the garbage (or a size trailer left unstripped).
  * FLG bit 0x20 (encrypted, from pre-release gzip) and the reserved bits 0xc0 are refused as
  * gzip refuses them; FTEXT (0x01) is only a hint and is ignored.
+ *
+ * kbuild appends no size word to a gzip payload (linux-6.1 scripts/Makefile.lib: cmd_gzip is
+ * `gzip -n -f -9` alone; the size_append of bzip2/lzma/lzo/... imitates gzip's ISIZE). The last
+ * four bytes of a gzip payload are the last member's ISIZE: pass the whole payload here, as
+ * stripping them cuts the trailer (GZIP_REASON_TRAILER_TRUNCATED).
+ *
+ * Differences from gzip 1.12, on purpose: a distance reaching before the start of the member is
+ * refused ("invalid distance too far back", as zlib), where gzip copies from its zeroed or
+ * stale window and then usually fails the CRC; incomplete codes follow zlib's rules.
  */
 import { EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_INVALID_PARAMETER, EFI_UNSUPPORTED } from '../efi/status';
 import { crc32Update } from './crc32';

@@ -23,14 +23,18 @@
  *   (only a single 1-bit code may be incomplete, RFC 1951 leaves the rest to zlib's rules) hold
  *   an out-of-range symbol with length 0, so decoding them fails without consuming input.
  * - The fast loop runs while 16 input bytes (three refills of at most 3 bytes, each reading 4)
- *   and 258 output bytes (one longest match) are available, so it checks bounds once per symbol; near either end the careful loop
- *   takes over, which refills with zero bytes past the end and reports "unexpected end of
- *   input" as soon as a decoded code reaches into them.
+ *   and 258 output bytes (one longest match) are available, so it checks bounds once per
+ *   symbol; near either end the careful loop takes over, which refills with zero bytes past the
+ *   end and reports "unexpected end of input" as soon as a decoded code reaches into them.
  * - Matches copy byte by byte from the output (overlap is the point of LZ77), after one check
  *   of the distance against the bytes produced since outputStart.
  *
  * Every loop consumes input or produces output, or stops with an error: a decoded code always
  * has a length of at least one bit or is rejected.
+ *
+ * No identifier here is named `length`: porffor 0.61.13 compiles `table[length]` as
+ * `table.length` (its `.length` hack tests the property name without looking at `computed`),
+ * which made the native build count code lengths wrong and decode garbage.
  */
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_INVALID_PARAMETER } from '../efi/status';
 import { decodeFail } from './result';
@@ -143,9 +147,10 @@ function inflateBuildReverseByte(): void {
 }
 inflateBuildReverseByte();
 
-// Table geometry. Root widths as zlib chose them for speed/size (10 would cost 1024 fills per
-// block, small against a block's symbols); a sub-table spans the longest code's remaining bits,
-// and each root prefix owns at most one, so the bound is root + symbols × 2^(15 − root).
+// Table geometry. Root widths of 10 bits (literal/length) and 8 (distance): most codes of real
+// data fit, so one lookup decodes them, and refilling 1024 + 256 root entries per dynamic block
+// is small against the block's symbols. A sub-table spans the longest code's remaining bits and
+// each root prefix owns at most one, so the size bound is root + symbols × 2^(15 − root).
 const INFLATE_LITERAL_ROOT_BITS = 10;
 const INFLATE_LITERAL_ROOT_MASK = 1023;
 const INFLATE_DISTANCE_ROOT_BITS = 8;
