@@ -27,7 +27,8 @@
  *
  * Differences from gzip 1.12, on purpose: a distance reaching before the start of the member is
  * refused ("invalid distance too far back", as zlib), where gzip copies from its zeroed or
- * stale window and then usually fails the CRC; incomplete codes follow zlib's rules.
+ * stale window (and succeeds if the CRC matches what it produced); incomplete codes follow
+ * zlib's rules.
  */
 import { EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_INVALID_PARAMETER, EFI_UNSUPPORTED } from '../efi/status';
 import { crc32Update } from './crc32';
