@@ -16,7 +16,7 @@ function option(name: string, fallback: string): string {
 }
 
 const sizeMiB = Number(option('--size-mib', '16'));
-const repetitions = Number(option('--repetitions', '5'));
+const repetitions = Number(option('--repetitions', '10'));
 const variants = option('--variants', BENCH_VARIANTS.join(',')).split(',') as BenchVariant[];
 const size = sizeMiB * 1024 * 1024;
 const megabytes = size / 1e6;

@@ -4,14 +4,16 @@
  * porffor keeps its whole state in globals and reads its options from process.argv when first
  * imported, so each compilation gets a fresh process: options cannot leak between builds or
  * tests, and the import registry starts empty. Arguments: INPUT.js OUTPUT.wasm HOST.d.ts
- * [--valtype=f64]; the optional last one builds the way the project did before it used i32
- * (bench/run.ts measures both). Prints a JSON line {ok, message?, functions?} on stdout.
+ * [--valtype=f64 | --typed]; the optional last one is for bench/build.ts only: --valtype=f64
+ * builds the way the project did before it used i32, --typed compiles TypeScript input with
+ * its annotations (i32, --parse-types --opt-types; patch 008), the measured next step.
+ * Prints a JSON line {ok, message?, functions?} on stdout.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readHostImports } from './host-imports.ts';
 
 const [inputPath, outputPath, hostDtsPath, valtypeOverride] = process.argv.slice(2);
-if (valtypeOverride !== undefined && valtypeOverride !== '--valtype=f64') {
+if (valtypeOverride !== undefined && valtypeOverride !== '--valtype=f64' && valtypeOverride !== '--typed') {
   throw new Error(`porffor-child: unknown option ${valtypeOverride}`);
 }
 // porffor options: an ES module whose exports become Wasm exports; every host import kept
@@ -20,7 +22,8 @@ if (valtypeOverride !== undefined && valtypeOverride !== '--valtype=f64') {
 // integer code: see compiler/subset-rules.md and patches/porffor/006-i32-valtype-bridge), so
 // host imports take and return u32 bit patterns and exports take (i32 value, i32 type) pairs.
 process.argv.push('--module', '--no-treeshake-wasm-imports');
-if (valtypeOverride === undefined) process.argv.push('--valtype=i32');
+if (valtypeOverride !== '--valtype=f64') process.argv.push('--valtype=i32');
+if (valtypeOverride === '--typed') process.argv.push('--parse-types', '--opt-types');
 
 const { createImport } = await import('porffor/compiler/builtins.js');
 const compile = (await import('porffor/compiler/index.js')).default;
