@@ -10,11 +10,15 @@
  * - malformed vectors (own bit-level constructions of the ideas in zlib's inflate coverage
  *   tests) end in the exact status and reason, and zlib (Node) reports the matching message;
  * - every proper prefix of a small single-member file fails as truncated, never hangs;
- * - random mutations end in an error or in the output the references agree on.
+ * - random mutations end in an error or in the output the references agree on;
+ * - every access stays in bounds (an instrumented copy of the source checks each index).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
 import { runDecoderBatch, type DecodeRun } from '../support/run-decoder.ts';
 import {
@@ -700,6 +704,89 @@ describe('inflate against zlib on mutated raw DEFLATE', () => {
     });
     console.log(`raw DEFLATE mutations: ${runs.length} cases, ${decoded} decoded like zlib, refusals by message:`,
       Object.fromEntries(reasons));
+  });
+});
+
+/**
+ * Copies of gzip.ts and inflate.ts in which every `input[i]` and `output[i]` goes through a check
+ * that throws unless 0 <= i < inputLength (resp. outputCapacity): the bounds rule of the
+ * decoders (every read inside the input, every write inside the capacity), tested on the real
+ * source rather than argued. Returns the module name for runDecoderBatch.
+ */
+function instrumentedDecoder(): string {
+  const sourceDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'stub-src');
+  const directory = mkdtempSync(join(tmpdir(), 'gzip-bounds-'));
+  // ES modules, as in the project (tsx would load .ts outside a "type": "module" tree as CommonJS).
+  writeFileSync(join(directory, 'package.json'), '{ "type": "module" }\n');
+  const wrap = (line: string, name: string, check: string): string => {
+    let out = '';
+    let i = 0;
+    const pattern = new RegExp(`(?<![\\w.])${name}\\[`, 'g');
+    for (let match = pattern.exec(line); match !== null; match = pattern.exec(line)) {
+      let j = pattern.lastIndex;
+      for (let depth = 1; depth > 0; j++) depth += line[j] === '[' ? 1 : line[j] === ']' ? -1 : 0;
+      out += `${line.slice(i, match.index)}${name}[${check}(${wrap(line.slice(pattern.lastIndex, j - 1), name, check)})]`;
+      i = j;
+      pattern.lastIndex = j;
+    }
+    return out + line.slice(i);
+  };
+  const rewrite = (file: string): string => readFileSync(join(sourceDir, 'decompress', file), 'utf8').split('\n')
+    .map((line) => (/^\s*(\*|\/\/|\/\*)/.test(line) ? line : wrap(wrap(line, 'input', 'boundsIn'), 'output', 'boundsOut')))
+    .join('\n')
+    .replace(/from '\.\/(result|crc32)'/g, (_, module) => `from '${join(sourceDir, 'decompress', module)}.ts'`)
+    .replace(/from '\.\.\/efi\/status'/g, `from '${join(sourceDir, 'efi', 'status')}.ts'`);
+  writeFileSync(join(directory, 'inflate.ts'), rewrite('inflate.ts') + `
+let boundsInputLength = 0;
+let boundsOutputCapacity = 0;
+export function boundsSet(inputLength: number, outputCapacity: number): void {
+  boundsInputLength = inputLength;
+  boundsOutputCapacity = outputCapacity;
+}
+export function boundsIn(i: number): number {
+  if (!(i >= 0 && i < boundsInputLength)) throw new Error(\`input index \${i} outside [0, \${boundsInputLength})\`);
+  return i;
+}
+export function boundsOut(i: number): number {
+  if (!(i >= 0 && i < boundsOutputCapacity)) throw new Error(\`output index \${i} outside [0, \${boundsOutputCapacity})\`);
+  return i;
+}
+`);
+  writeFileSync(join(directory, 'gzip.ts'), rewrite('gzip.ts').replace("} from './inflate';", 'boundsIn, boundsOut, boundsSet,\n} from \'./inflate\';') + `
+export function gzipDecodeChecked(input: Uint8Array, inputLength: number, output: Uint8Array, outputCapacity: number): number {
+  boundsSet(inputLength, outputCapacity);
+  return gzipDecode(input, inputLength, output, outputCapacity);
+}
+`);
+  return relative(join(sourceDir, 'decompress'), join(directory, 'gzip'));
+}
+
+describe('bounds', () => {
+  it('reads only input[0, inputLength) and touches only output[0, outputCapacity), on valid, cut, small and mutated files', async () => {
+    const module = instrumentedDecoder();
+    const next = prng(0xb0b);
+    const plains = [machineCode(6000), text(9000, 81), repetitive(40_000, 82), new Uint8Array(0), Uint8Array.from([7])];
+    const files: Uint8Array[] = [];
+    for (const plain of plains) {
+      files.push(gzipCli(plain, ['-n', '-9']), zlib.gzipSync(plain, { level: 0 }),
+        zlib.gzipSync(plain, { strategy: zlib.constants.Z_FIXED }), zlib.gzipSync(plain, { level: 1 }));
+    }
+    const jobs: { input: Uint8Array; capacity: number }[] = [];
+    for (const file of files) {
+      for (let cut = 0; cut < file.length; cut += 1 + (next() % 23)) jobs.push({ input: file.subarray(0, cut), capacity: 50_000 });
+      for (const capacity of [0, 1, 257, 3000, 39_999, 50_000]) jobs.push({ input: file, capacity });
+      for (let k = 0; k < 150; k++) {
+        const mutated = Uint8Array.from(file);
+        for (let e = 1 + (next() % 3); e > 0; e--) {
+          const offset = (next() & 1) !== 0 ? 10 + (next() % 50) : next() % mutated.length;
+          if (offset < mutated.length) mutated[offset] = next() & 255;
+        }
+        jobs.push({ input: mutated, capacity: 1 + (next() % 50_000) });
+      }
+    }
+    const runs = await runDecoderBatch(module, 'gzipDecodeChecked', jobs, TIMEOUT);
+    expect(runs.every((run) => !run.timedOut)).toBe(true);
+    console.log(`gzip bounds: ${runs.length} runs, ${runs.filter((run) => run.status === 0).length} decoded, no access out of range`);
   });
 });
 
