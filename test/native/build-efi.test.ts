@@ -5,7 +5,7 @@
  * sections a later wrap adds.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,15 +17,23 @@ import { projectRoot } from '../support/build-fixture.ts';
 const outDir = mkdtempSync(join(tmpdir(), 'efistub-build-'));
 const efistub = join(projectRoot, 'bin', 'efistub.js');
 
-function cli(args: string[]) {
-  return spawnSync(process.execPath, [efistub, ...args], { cwd: projectRoot, encoding: 'utf8' });
+/** Runs the CLI without blocking the test worker (a long synchronous child starves vitest's RPC). */
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [efistub, ...args], { cwd: projectRoot });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 let info: PeInfo;
 let image: Uint8Array;
 
-beforeAll(() => {
-  const run = cli(['build', '--out', outDir]);
+beforeAll(async () => {
+  const run = await cli(['build', '--out', outDir]);
   expect(run.stderr).toContain('efistub: build: link done');
   expect(run.status).toBe(0);
   image = readFileSync(join(outDir, 'stub.efi'));
@@ -69,7 +77,7 @@ describe('efistub build', () => {
     expect(after.sections.map((s) => s.name)).toEqual([...info.sections.map((s) => s.name), ...sections.map((s) => s.name)]);
   });
 
-  it('fails naming the stage when the source breaks the subset, and writes no image', () => {
+  it('fails naming the stage when the source breaks the subset, and writes no image', async () => {
     const sourceDir = mkdtempSync(join(tmpdir(), 'efistub-bad-'));
     copyFileSync(join(projectRoot, 'stub-src', 'host.d.ts'), join(sourceDir, 'host.d.ts'));
     writeFileSync(join(sourceDir, 'main.ts'), [
@@ -81,17 +89,17 @@ describe('efistub build', () => {
       '}',
       '',
     ].join('\n'));
-    const run = cli(['build', '--src', sourceDir, '--out', join(outDir, 'bad')]);
+    const run = await cli(['build', '--src', sourceDir, '--out', join(outDir, 'bad')]);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/main\.ts:3:\d+: error ES101: no-closure: .*\[check-subset\]/);
     expect(existsSync(join(outDir, 'bad', 'stub.efi'))).toBe(false);
   });
 
-  it('--help tells what each stage does; unknown options are usage errors', () => {
-    const help = cli(['build', '--help']);
+  it('--help tells what each stage does; unknown options are usage errors', async () => {
+    const help = await cli(['build', '--help']);
     expect(help.status).toBe(0);
     for (const stage of ['check-subset', 'bundle', 'porffor', 'validate', 'wasm2c', 'link']) expect(help.stdout).toContain(stage);
-    const bad = cli(['build', '--frobnicate']);
+    const bad = await cli(['build', '--frobnicate']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('efistub: build:');
   });
