@@ -17,7 +17,8 @@
  *   fit. Bits above the valid count are therefore always either zero or the true next input
  *   bits, so OR-ing the same bytes in again later changes nothing.
  * - Two-level Huffman tables in Int32Arrays. A root table indexed by the next ROOT bits of
- *   input; each entry packs symbol << 4 | code length. A code longer than the root width sits
+ *   input; each entry packs the decoded value (a literal, a length or distance base with its
+ *   extra-bit count: no second lookup) with the code length. A code longer than the root width sits
  *   in a sub-table; its root entry is negative: 0x80000000 | subTableOffset << 4 | subBits, and
  *   sub-table entries hold the length beyond the root. Unused entries of an incomplete code
  *   (only a single 1-bit code may be incomplete, RFC 1951 leaves the rest to zlib's rules) hold
@@ -158,8 +159,20 @@ const INFLATE_DISTANCE_ROOT_MASK = 255;
 const INFLATE_CODE_LENGTH_ROOT_BITS = 7;
 const INFLATE_LITERAL_TABLE_SIZE = 1024 + 288 * 32;
 const INFLATE_DISTANCE_TABLE_SIZE = 256 + 32 * 128;
-/** An entry no code reaches: symbol 0x7ff (beyond every alphabet), length 0. */
-const INFLATE_INVALID_ENTRY = 0x7ff0;
+// What a table entry holds besides its code length (bits 0-3): the decoded value, resolved for
+// the alphabet, so the hot loops need no second lookup. Bits 4-7: extra bits to read; bits 8+:
+// - code length code (INFLATE_KIND_PLAIN): the symbol;
+// - literal/length (INFLATE_KIND_LITERAL): a literal byte (0-255), 256 for end-of-block,
+//   INFLATE_VALUE_INVALID for 286/287 and unused entries, or INFLATE_VALUE_LENGTH + the length
+//   base (so every value >= INFLATE_VALUE_LENGTH is a match length);
+// - distance (INFLATE_KIND_DISTANCE): the distance base (1-24577), 0 for 30/31 and unused entries.
+// Unused entries have code length 0, so decoding one fails without consuming input.
+const INFLATE_KIND_PLAIN = 0;
+const INFLATE_KIND_LITERAL = 1;
+const INFLATE_KIND_DISTANCE = 2;
+const INFLATE_VALUE_END_OF_BLOCK = 256;
+const INFLATE_VALUE_INVALID = 512;
+const INFLATE_VALUE_LENGTH = 1024;
 
 /**
  * The fixed code's table at offset 0 and the current dynamic block's at offset TABLE_SIZE, in one
@@ -197,7 +210,8 @@ const INFLATE_TABLE_SINGLE_CODE = 4;
  * An incomplete code is built too (unused entries invalid), so the caller chooses the verdict.
  */
 function inflateBuildTable(lengths: Uint8Array, start: number, count: number, table: Int32Array,
-  tableBase: number, rootBits: number): number {
+  tableBase: number, rootBits: number, kind: number): number {
+  const invalidEntry = kind === INFLATE_KIND_LITERAL ? INFLATE_VALUE_INVALID << 8 : 0;
   for (let bits = 0; bits < 16; bits++) inflateLengthCount[bits] = 0;
   for (let symbol = 0; symbol < count; symbol++) {
     const bits = lengths[(start + symbol) | 0];
@@ -207,7 +221,7 @@ function inflateBuildTable(lengths: Uint8Array, start: number, count: number, ta
   while (maxLength > 0 && inflateLengthCount[maxLength] === 0) maxLength = (maxLength - 1) | 0;
   const rootSize = 1 << rootBits;
   if (maxLength === 0) {
-    for (let i = 0; i < rootSize; i++) table[(tableBase + i) | 0] = INFLATE_INVALID_ENTRY;
+    for (let i = 0; i < rootSize; i++) table[(tableBase + i) | 0] = invalidEntry;
     return INFLATE_TABLE_EMPTY;
   }
   // Kraft: the code space left after each length must stay non-negative.
@@ -217,7 +231,7 @@ function inflateBuildTable(lengths: Uint8Array, start: number, count: number, ta
     if (left < 0) return INFLATE_TABLE_OVERSUBSCRIBED;
   }
   if (left > 0) {
-    for (let i = 0; i < rootSize; i++) table[(tableBase + i) | 0] = INFLATE_INVALID_ENTRY;
+    for (let i = 0; i < rootSize; i++) table[(tableBase + i) | 0] = invalidEntry;
   }
   inflateNextOffset[1] = 0;
   for (let bits = 1; bits < 15; bits++) {
@@ -246,7 +260,7 @@ function inflateBuildTable(lengths: Uint8Array, start: number, count: number, ta
       // Codes go out most significant bit first, and the bit reader takes bit 0 first.
       const reversed = ((inflateReverseByte[code & 255] << 8) | inflateReverseByte[(code >> 8) & 255]) >> (16 - bits);
       if (bits <= rootBits) {
-        const entry = (symbol << 4) | bits;
+        const entry = inflateEntryValue(symbol, kind) | bits;
         for (let i = reversed; i < rootSize; i = (i + (1 << bits)) | 0) table[(tableBase + i) | 0] = entry;
       } else {
         // Canonical codes of one prefix are consecutive, so one sub-table per prefix change.
@@ -257,11 +271,11 @@ function inflateBuildTable(lengths: Uint8Array, start: number, count: number, ta
           nextSubTable = (nextSubTable + subSize) | 0;
           table[(tableBase + (reversed & rootMask)) | 0] = (0x80000000 | (subTable << 4) | subBits) | 0;
           if (left > 0) {
-            for (let i = 0; i < subSize; i++) table[(subTable + i) | 0] = INFLATE_INVALID_ENTRY;
+            for (let i = 0; i < subSize; i++) table[(subTable + i) | 0] = invalidEntry;
           }
         }
         const subLength = (bits - rootBits) | 0;
-        const entry = (symbol << 4) | subLength;
+        const entry = inflateEntryValue(symbol, kind) | subLength;
         for (let i = reversed >> rootBits; i < subSize; i = (i + (1 << subLength)) | 0) {
           table[(subTable + i) | 0] = entry;
         }
@@ -274,14 +288,31 @@ function inflateBuildTable(lengths: Uint8Array, start: number, count: number, ta
   return INFLATE_TABLE_COMPLETE;
 }
 
+/** The value and extra-bit count of `symbol` in a table entry (see INFLATE_KIND_*). */
+function inflateEntryValue(symbol: number, kind: number): number {
+  if (kind === INFLATE_KIND_LITERAL) {
+    if (symbol <= INFLATE_VALUE_END_OF_BLOCK) return symbol << 8;
+    if (symbol > 285) return INFLATE_VALUE_INVALID << 8;
+    const code = (symbol - 257) | 0;
+    return ((INFLATE_VALUE_LENGTH + inflateLengthBase[code]) << 8) | (inflateLengthExtra[code] << 4);
+  }
+  if (kind === INFLATE_KIND_DISTANCE) {
+    if (symbol > 29) return 0;
+    return (inflateDistanceBase[symbol] << 8) | (inflateDistanceExtra[symbol] << 4);
+  }
+  return symbol << 8;
+}
+
 function inflateBuildFixedTables(): void {
   // RFC 1951 §3.2.6.
   for (let symbol = 0; symbol < 288; symbol++) {
     inflateLengths[symbol] = symbol < 144 ? 8 : symbol < 256 ? 9 : symbol < 280 ? 7 : 8;
   }
-  inflateBuildTable(inflateLengths, 0, 288, inflateLiteralTables, INFLATE_FIXED_BASE, INFLATE_LITERAL_ROOT_BITS);
+  inflateBuildTable(inflateLengths, 0, 288, inflateLiteralTables, INFLATE_FIXED_BASE, INFLATE_LITERAL_ROOT_BITS,
+    INFLATE_KIND_LITERAL);
   for (let symbol = 0; symbol < 32; symbol++) inflateLengths[symbol] = 5;
-  inflateBuildTable(inflateLengths, 0, 32, inflateDistanceTables, INFLATE_FIXED_BASE, INFLATE_DISTANCE_ROOT_BITS);
+  inflateBuildTable(inflateLengths, 0, 32, inflateDistanceTables, INFLATE_FIXED_BASE, INFLATE_DISTANCE_ROOT_BITS,
+    INFLATE_KIND_DISTANCE);
 }
 inflateBuildFixedTables();
 
@@ -385,7 +416,8 @@ function inflateDynamicHeader(input: Uint8Array, inputLength: number): number {
     if (fieldValue < 0) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_UNEXPECTED_END_OF_INPUT);
     inflateCodeLengthLengths[inflateCodeLengthOrder[i]] = fieldValue;
   }
-  let built = inflateBuildTable(inflateCodeLengthLengths, 0, 19, inflateCodeLengthTable, 0, INFLATE_CODE_LENGTH_ROOT_BITS);
+  let built = inflateBuildTable(inflateCodeLengthLengths, 0, 19, inflateCodeLengthTable, 0, INFLATE_CODE_LENGTH_ROOT_BITS,
+    INFLATE_KIND_PLAIN);
   if (built === INFLATE_TABLE_OVERSUBSCRIBED) {
     return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_CODE_LENGTHS_OVERSUBSCRIBED);
   }
@@ -402,7 +434,7 @@ function inflateDynamicHeader(input: Uint8Array, inputLength: number): number {
     if (fieldValue > inflateBitCount) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_UNEXPECTED_END_OF_INPUT);
     inflateBitBuffer = inflateBitBuffer >>> fieldValue;
     inflateBitCount = (inflateBitCount - fieldValue) | 0;
-    const symbol = entry >>> 4;
+    const symbol = entry >> 8;
     if (symbol < 16) {
       inflateLengths[index] = symbol;
       index = (index + 1) | 0;
@@ -432,7 +464,7 @@ function inflateDynamicHeader(input: Uint8Array, inputLength: number): number {
   }
   if (inflateLengths[256] === 0) return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_MISSING_END_OF_BLOCK);
   built = inflateBuildTable(inflateLengths, 0, literalCount, inflateLiteralTables, INFLATE_DYNAMIC_LITERAL_BASE,
-    INFLATE_LITERAL_ROOT_BITS);
+    INFLATE_LITERAL_ROOT_BITS, INFLATE_KIND_LITERAL);
   if (built === INFLATE_TABLE_OVERSUBSCRIBED) {
     return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_LITERAL_LENGTHS_OVERSUBSCRIBED);
   }
@@ -440,7 +472,7 @@ function inflateDynamicHeader(input: Uint8Array, inputLength: number): number {
     return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_LITERAL_LENGTHS_INCOMPLETE);
   }
   built = inflateBuildTable(inflateLengths, literalCount, distanceCount, inflateDistanceTables,
-    INFLATE_DYNAMIC_DISTANCE_BASE, INFLATE_DISTANCE_ROOT_BITS);
+    INFLATE_DYNAMIC_DISTANCE_BASE, INFLATE_DISTANCE_ROOT_BITS, INFLATE_KIND_DISTANCE);
   if (built === INFLATE_TABLE_OVERSUBSCRIBED) {
     return inflateFail(EFI_COMPROMISED_DATA, INFLATE_REASON_DISTANCES_OVERSUBSCRIBED);
   }
@@ -484,23 +516,19 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
     let codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
     bitCount = (bitCount - codeLength) | 0;
-    let symbol = entry >> 4;
-    if (symbol < 256) {
-      output[out] = symbol;
+    let value = entry >> 8;
+    if (value < 256) {
+      output[out] = value;
       out = (out + 1) | 0;
       continue;
     }
-    if (symbol === 256) {
-      result = INFLATE_BLOCK_DONE;
+    if (value < INFLATE_VALUE_LENGTH) {
+      if (value === INFLATE_VALUE_END_OF_BLOCK) result = INFLATE_BLOCK_DONE;
+      else reason = INFLATE_REASON_INVALID_LITERAL_LENGTH_CODE;
       break;
     }
-    if (symbol > 285) {
-      reason = INFLATE_REASON_INVALID_LITERAL_LENGTH_CODE;
-      break;
-    }
-    symbol = (symbol - 257) | 0;
-    let extra = inflateLengthExtra[symbol];
-    const matchLength = (inflateLengthBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
+    let extra = (entry >> 4) & 15;
+    const matchLength = ((value - INFLATE_VALUE_LENGTH) + (bitBuffer & ((1 << extra) - 1))) | 0;
     bitBuffer = bitBuffer >>> extra;
     bitCount = (bitCount - extra) | 0;
     bitBuffer = bitBuffer | ((input[position] | (input[(position + 1) | 0] << 8) |
@@ -516,19 +544,19 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
     codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
     bitCount = (bitCount - codeLength) | 0;
-    symbol = entry >> 4;
-    if (symbol > 29) {
+    value = entry >> 8;
+    if (value === 0) {
       reason = INFLATE_REASON_INVALID_DISTANCE_CODE;
       break;
     }
-    extra = inflateDistanceExtra[symbol];
+    extra = (entry >> 4) & 15;
     if (bitCount < extra) {
       bitBuffer = bitBuffer | ((input[position] | (input[(position + 1) | 0] << 8) |
         (input[(position + 2) | 0] << 16) | (input[(position + 3) | 0] << 24)) << bitCount);
       position = (position + ((31 - bitCount) >> 3)) | 0;
       bitCount = bitCount | 24;
     }
-    const distance = (inflateDistanceBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
+    const distance = (value + (bitBuffer & ((1 << extra) - 1))) | 0;
     bitBuffer = bitBuffer >>> extra;
     bitCount = (bitCount - extra) | 0;
     if (distance > ((out - outputStart) | 0)) {
@@ -585,25 +613,24 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
       reason = INFLATE_REASON_UNEXPECTED_END_OF_INPUT;
       break;
     }
-    let symbol = entry >> 4;
-    if (symbol < 256) {
+    let value = entry >> 8;
+    if (value < 256) {
       if (out >= outputCapacity) {
         status = EFI_BUFFER_TOO_SMALL;
         reason = INFLATE_REASON_OUTPUT_TOO_SMALL;
         break;
       }
-      output[out] = symbol;
+      output[out] = value;
       out = (out + 1) | 0;
       continue;
     }
-    if (symbol === 256) break;
-    if (symbol > 285) {
+    if (value === INFLATE_VALUE_END_OF_BLOCK) break;
+    if (value < INFLATE_VALUE_LENGTH) {
       reason = INFLATE_REASON_INVALID_LITERAL_LENGTH_CODE;
       break;
     }
-    symbol = (symbol - 257) | 0;
-    let extra = inflateLengthExtra[symbol];
-    const matchLength = (inflateLengthBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
+    let extra = (entry >> 4) & 15;
+    const matchLength = ((value - INFLATE_VALUE_LENGTH) + (bitBuffer & ((1 << extra) - 1))) | 0;
     bitBuffer = bitBuffer >>> extra;
     bitCount = (bitCount - extra) | 0;
     while (bitCount < 24) {
@@ -620,8 +647,8 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
     codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
     bitCount = (bitCount - codeLength) | 0;
-    symbol = entry >> 4;
-    extra = symbol > 29 ? 0 : inflateDistanceExtra[symbol];
+    value = entry >> 8;
+    extra = (entry >> 4) & 15;
     if (bitCount < extra) {
       while (bitCount < 24) {
         if (position < inputLength) bitBuffer = bitBuffer | (input[position] << bitCount);
@@ -629,14 +656,14 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
         bitCount = (bitCount + 8) | 0;
       }
     }
-    const distance = symbol > 29 ? 0 : (inflateDistanceBase[symbol] + (bitBuffer & ((1 << extra) - 1))) | 0;
+    const distance = (value + (bitBuffer & ((1 << extra) - 1))) | 0;
     bitBuffer = bitBuffer >>> extra;
     bitCount = (bitCount - extra) | 0;
     if (position > inputLength && ((position - inputLength) << 3) > bitCount) {
       reason = INFLATE_REASON_UNEXPECTED_END_OF_INPUT;
       break;
     }
-    if (symbol > 29) {
+    if (value === 0) {
       reason = INFLATE_REASON_INVALID_DISTANCE_CODE;
       break;
     }
