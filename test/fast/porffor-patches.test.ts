@@ -465,3 +465,31 @@ describe('008-typed-return-constructor', () => {
     expect(result.ok && runWabt('wasm-validate', result.wasm).status === 0).toBe(false);
   });
 });
+
+describe('009-computed-length-index', () => {
+  // A decoder's pattern: a variable named `length` indexing a table, read and written.
+  const source = `
+export function main() {
+  const table = new Uint8Array(new ArrayBuffer(16));
+  for (let i = 0; i < 16; i++) table[i] = i * 3;
+  let length = 5;
+  table[length] = 200;
+  const read = table[length];
+  return read + table.length * 1000;
+}`;
+
+  test('a[length] is an element access; a.length is still the length', () => {
+    expect(callExport(instantiate(compileSnippetOrThrow(source)), 'main')).toBe(200 + 16 * 1000);
+  });
+
+  test('fails without the patch: a[length] reads or sets the length', () => {
+    const wasm = compileSnippetOrThrow(source, { porfforDir: porfforWithout('009-computed-length-index') });
+    let result: number | string;
+    try {
+      result = callExport(instantiate(wasm), 'main');
+    } catch (error) {
+      result = `trap: ${(error as Error).message}`;
+    }
+    expect(result).not.toBe(200 + 16 * 1000);
+  });
+});
