@@ -9,8 +9,9 @@
  * 28 b5 2f fd (RFC 8878 §3.1.1), lz4 legacy 02 21 4c 18 and lz4 frame 04 22 4d 18, bzip2 "BZh",
  * lzop 89 4c 5a 4f 00 0d 0a 1a 0a.
  */
-import { EFI_UNSUPPORTED } from '../efi/status';
-import { decodeFail } from './result';
+import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_UNSUPPORTED, statusIsError } from '../efi/status';
+import { uint32Below } from '../efi/address';
+import { decodeFail, decodeResult, DECODE_OUTPUT_LENGTH } from './result';
 import { bzip2Decode, bzip2ReasonText } from './bzip2';
 import { gzipDecode, gzipReasonText } from './gzip';
 import { lz4Decode, lz4ReasonText } from './lz4';
@@ -29,6 +30,9 @@ export const DECOMPRESS_FORMAT_BZIP2 = 6;
 export const DECOMPRESS_FORMAT_LZO = 7;
 
 export const DECOMPRESS_REASON_UNKNOWN_FORMAT = 2;
+export const DECOMPRESS_REASON_NO_SIZE_TRAILER = 3;
+export const DECOMPRESS_REASON_SIZE_MISMATCH = 4;
+export const DECOMPRESS_REASON_SIZE_TOO_LARGE = 5;
 
 function decompressMagicAt(input: Uint8Array, inputLength: number, offset: number, byte: number): boolean {
   return offset < inputLength && input[offset] === byte;
@@ -97,6 +101,9 @@ export function decompressBuffer(format: number, input: Uint8Array, inputLength:
 /** The text of any decoder's reason code (each format owns a range of a hundred, result.ts). */
 export function decompressReasonText(reason: number): string {
   if (reason === DECOMPRESS_REASON_UNKNOWN_FORMAT) return 'unknown format (no known magic number)';
+  if (reason === DECOMPRESS_REASON_NO_SIZE_TRAILER) return 'payload too short for its 4-byte size';
+  if (reason === DECOMPRESS_REASON_SIZE_MISMATCH) return 'decoded size differs from the size the payload declares';
+  if (reason === DECOMPRESS_REASON_SIZE_TOO_LARGE) return 'declared size larger than the output buffer';
   switch ((reason / 100) | 0) {
     case 1: return gzipReasonText(reason);
     case 2: return xzReasonText(reason);
@@ -107,4 +114,36 @@ export function decompressReasonText(reason: number): string {
     case 7: return lzoReasonText(reason);
   }
   return 'unknown reason';
+}
+
+/**
+ * The uncompressed size a kernel payload declares in its last 4 bytes, little-endian. kbuild
+ * appends it to every format (scripts/Makefile.lib, size_append) except gzip, whose own trailer
+ * (ISIZE, RFC 1952 §2.3.1) already ends the file with the same number.
+ */
+export function decompressKbuildSize(input: Uint8Array, inputLength: number): number {
+  const end = (inputLength - 4) | 0;
+  return (input[end] | (input[(end + 1) | 0] << 8) | (input[(end + 2) | 0] << 16) | (input[(end + 3) | 0] << 24)) >>> 0;
+}
+
+/**
+ * Decodes a kernel payload as kbuild writes it: the compressed data, then its size (for gzip,
+ * the gzip trailer itself). The decoder gets exactly that capacity, and the result must have
+ * exactly that size, so a payload whose declared size lies is refused.
+ */
+export function decompressKbuildPayload(input: Uint8Array, inputLength: number, output: Uint8Array,
+  outputCapacity: number): number {
+  if (inputLength < 4) return decodeFail(EFI_COMPROMISED_DATA, DECOMPRESS_REASON_NO_SIZE_TRAILER, 0);
+  const size = decompressKbuildSize(input, inputLength);
+  if (uint32Below(outputCapacity, size)) {
+    return decodeFail(EFI_BUFFER_TOO_SMALL, DECOMPRESS_REASON_SIZE_TOO_LARGE, (inputLength - 4) | 0);
+  }
+  const format = decompressDetectFormat(input, inputLength);
+  const compressedLength = format === DECOMPRESS_FORMAT_GZIP ? inputLength : (inputLength - 4) | 0;
+  const status = decompressBuffer(format, input, compressedLength, output, size);
+  if (statusIsError(status)) return status;
+  if (decodeResult[DECODE_OUTPUT_LENGTH] !== size) {
+    return decodeFail(EFI_COMPROMISED_DATA, DECOMPRESS_REASON_SIZE_MISMATCH, (inputLength - 4) | 0);
+  }
+  return status;
 }

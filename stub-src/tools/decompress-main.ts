@@ -9,7 +9,10 @@
  * runs on typed arrays exactly as it does in the stub.
  */
 import { decodeResult, DECODE_INPUT_OFFSET, DECODE_OUTPUT_LENGTH, DECODE_REASON } from '../decompress/result';
-import { decompressBuffer, decompressDetectFormat, decompressFormatName, decompressReasonText } from '../decompress/decompress';
+import {
+  decompressBuffer, decompressDetectFormat, decompressFormatName, decompressKbuildPayload, decompressKbuildSize,
+  decompressReasonText,
+} from '../decompress/decompress';
 
 let toolInput = new Uint8Array(new ArrayBuffer(4));
 let toolOutput = new Uint8Array(new ArrayBuffer(4));
@@ -21,16 +24,27 @@ export function toolInputBuffer(length: number): Uint8Array {
   return toolInput;
 }
 
-/** A fresh output buffer of `capacity` bytes (a retry after EFI_BUFFER_TOO_SMALL asks again). */
-export function toolOutputBuffer(capacity: number): Uint8Array {
-  toolOutput = new Uint8Array(new ArrayBuffer(capacity));
+/** The output of the last decode (its first toolOutputLength() bytes are the result). */
+export function toolOutputBuffer(): Uint8Array {
   return toolOutput;
 }
 
-/** Detects the format and decodes input[0, inputLength) into the output buffer; a status. */
+/**
+ * Detects the format and decodes input[0, inputLength) into a fresh output buffer of
+ * `outputCapacity` bytes; a status (the C side retries with more after EFI_BUFFER_TOO_SMALL).
+ */
 export function toolDecompress(inputLength: number, outputCapacity: number): number {
   toolFormatDetected = decompressDetectFormat(toolInput, inputLength);
+  toolOutput = new Uint8Array(new ArrayBuffer(outputCapacity));
   return decompressBuffer(toolFormatDetected, toolInput, inputLength, toolOutput, outputCapacity);
+}
+
+/** Decodes input[0, inputLength) as a kernel payload (decompressKbuildPayload); a status. */
+export function toolDecompressKbuild(inputLength: number): number {
+  toolFormatDetected = decompressDetectFormat(toolInput, inputLength);
+  const size = inputLength < 4 ? 0 : decompressKbuildSize(toolInput, inputLength);
+  toolOutput = new Uint8Array(new ArrayBuffer(size));
+  return decompressKbuildPayload(toolInput, inputLength, toolOutput, size);
 }
 
 export function toolOutputLength(): number {
