@@ -1,0 +1,1 @@
+/* efistub bench shim */

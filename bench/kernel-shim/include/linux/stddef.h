@@ -1,0 +1,2 @@
+/* efistub bench shim */
+#include <linux/types.h>

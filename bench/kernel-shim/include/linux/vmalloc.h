@@ -1,0 +1,2 @@
+/* efistub bench shim: nothing is allocated from the kernel heap in a preboot build. */
+#include <linux/types.h>
