@@ -5,7 +5,6 @@
  * sections a later wrap adds.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,27 +12,16 @@ import { readPeInfo, type PeInfo } from '../../compiler/pe-inspect.ts';
 import { addSectionsToImage } from '../../compiler/pe-writer.ts';
 import { UKI_SECTION_COUNT, UKI_SECTION_SBAT, ukiSectionName } from '../../stub-src/uki.ts';
 import { projectRoot } from '../support/build-fixture.ts';
+import { runCli } from '../support/cli.ts';
 
 const outDir = mkdtempSync(join(tmpdir(), 'efistub-build-'));
-const efistub = join(projectRoot, 'bin', 'efistub.js');
 
-/** Runs the CLI without blocking the test worker (a long synchronous child starves vitest's RPC). */
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [efistub, ...args], { cwd: projectRoot });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => { stdout += chunk; });
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 let info: PeInfo;
 let image: Uint8Array;
 
 beforeAll(async () => {
-  const run = await cli(['build', '--out', outDir]);
+  const run = await runCli(['build', '--out', outDir]);
   expect(run.stderr).toContain('efistub: build: link done');
   expect(run.status).toBe(0);
   image = readFileSync(join(outDir, 'stub.efi'));
@@ -89,17 +77,17 @@ describe('efistub build', () => {
       '}',
       '',
     ].join('\n'));
-    const run = await cli(['build', '--src', sourceDir, '--out', join(outDir, 'bad')]);
+    const run = await runCli(['build', '--src', sourceDir, '--out', join(outDir, 'bad')]);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/main\.ts:3:\d+: error ES101: no-closure: .*\[check-subset\]/);
     expect(existsSync(join(outDir, 'bad', 'stub.efi'))).toBe(false);
   });
 
   it('--help tells what each stage does; unknown options are usage errors', async () => {
-    const help = await cli(['build', '--help']);
+    const help = await runCli(['build', '--help']);
     expect(help.status).toBe(0);
     for (const stage of ['check-subset', 'bundle', 'porffor', 'validate', 'wasm2c', 'link']) expect(help.stdout).toContain(stage);
-    const bad = await cli(['build', '--frobnicate']);
+    const bad = await runCli(['build', '--frobnicate']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('efistub: build:');
   });

@@ -4,27 +4,16 @@
  * to the table as their decoders land in stub-src/decompress/decompress.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../support/build-fixture.ts';
+import { runCli } from '../support/cli.ts';
 import { debianKernel } from '../support/debian-kernel.ts';
 
-const efistub = join(projectRoot, 'bin', 'efistub.js');
 const work = mkdtempSync(join(tmpdir(), 'efistub-decompress-'));
 
-/** Runs the CLI without blocking the test worker (a long synchronous child starves vitest's RPC). */
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [efistub, ...args], { cwd: work });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => { stdout += chunk; });
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 /** Bytes of real programs plus text: x86 code and redundancy, as a kernel has. */
 function corpus(size: number): Buffer {
@@ -92,7 +81,7 @@ describe.each(FORMATS)('$name', ({ name, suffix, compress }) => {
   });
 
   it('decompress: byte-for-byte equal to the input of the reference compressor', async () => {
-    const run = await cli(['decompress', `data${suffix}`, '-o', 'plain.bin', '--stats']);
+    const run = await runCli(['decompress', `data${suffix}`, '-o', 'plain.bin', '--stats'], work);
     expect(run.stderr).toContain('efistub: decompress: wrote plain.bin');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^format ${name}, \\d+ → ${data.length} bytes, `));
@@ -101,11 +90,11 @@ describe.each(FORMATS)('$name', ({ name, suffix, compress }) => {
 
   it('decompress --kbuild-trailer: the size trailer is the exact output size', async () => {
     writeFileSync(join(work, 'payload.bin'), kbuildPayload(compressed, data.length, name === 'gzip'));
-    const run = await cli(['decompress', 'payload.bin', '--kbuild-trailer', '-o', 'payload.out']);
+    const run = await runCli(['decompress', 'payload.bin', '--kbuild-trailer', '-o', 'payload.out'], work);
     expect(run.status).toBe(0);
     expect(readFileSync(join(work, 'payload.out')).equals(data)).toBe(true);
     writeFileSync(join(work, 'payload-lie.bin'), kbuildPayload(compressed, data.length - 1, name === 'gzip'));
-    const lie = await cli(['decompress', 'payload-lie.bin', '--kbuild-trailer', '-o', 'payload-lie.out']);
+    const lie = await runCli(['decompress', 'payload-lie.bin', '--kbuild-trailer', '-o', 'payload-lie.out'], work);
     expect(lie.status).toBe(1);
     expect(existsSync(join(work, 'payload-lie.out'))).toBe(false);
   });
@@ -113,7 +102,7 @@ describe.each(FORMATS)('$name', ({ name, suffix, compress }) => {
   it('a truncated file fails with the format and reason, and leaves OUT as it was', async () => {
     writeFileSync(join(work, `truncated${suffix}`), compressed.subarray(0, compressed.length >> 1));
     writeFileSync(join(work, 'keep.bin'), 'previous content');
-    const run = await cli(['decompress', `truncated${suffix}`, '-o', 'keep.bin']);
+    const run = await runCli(['decompress', `truncated${suffix}`, '-o', 'keep.bin'], work);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/error ES1002: .*status 0x8000/);
     expect(readFileSync(join(work, 'keep.bin'), 'utf8')).toBe('previous content');
@@ -121,7 +110,7 @@ describe.each(FORMATS)('$name', ({ name, suffix, compress }) => {
 
   it('extract: the payload of a bzImage, decompressed', async () => {
     writeFileSync(join(work, 'bzImage'), fakeBzImage(kbuildPayload(compressed, data.length, name === 'gzip')));
-    const run = await cli(['extract', 'bzImage', '-o', 'vmlinux']);
+    const run = await runCli(['extract', 'bzImage', '-o', 'vmlinux'], work);
     expect(run.stderr).toContain('efistub: extract: wrote vmlinux');
     expect(run.status).toBe(0);
     expect(readFileSync(join(work, 'vmlinux')).equals(data)).toBe(true);
@@ -131,7 +120,7 @@ describe.each(FORMATS)('$name', ({ name, suffix, compress }) => {
 describe('extract on something that is not a bzImage', () => {
   it('refuses with the reason and writes nothing', async () => {
     writeFileSync(join(work, 'not-a-kernel'), Buffer.alloc(4096, 0x41));
-    const run = await cli(['extract', 'not-a-kernel', '-o', 'nothing']);
+    const run = await runCli(['extract', 'not-a-kernel', '-o', 'nothing'], work);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('no "HdrS" setup header magic at 0x202: not a bzImage');
     expect(existsSync(join(work, 'nothing'))).toBe(false);
@@ -146,7 +135,7 @@ describe("Debian's kernel", () => {
     const offset = (setupSectors + 1) * 512 + image.readUInt32LE(0x248);
     const length = image.readUInt32LE(0x24c);
     const reference = execFileSync('xz', ['-dc'], { input: image.subarray(offset, offset + length - 4), maxBuffer: 1 << 30 });
-    const run = await cli(['extract', kernel, '-o', 'vmlinux-debian', '--stats']);
+    const run = await runCli(['extract', kernel, '-o', 'vmlinux-debian', '--stats'], work);
     expect(run.stderr).toContain('efistub: extract: wrote vmlinux-debian');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^format xz, /);

@@ -5,7 +5,6 @@
  * - A stub that traps prints the trap reason and returns EFI_ABORTED to the firmware.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,19 +13,9 @@ import { buildStub } from '../../compiler/build.ts';
 import { formatDiagnostic } from '../../compiler/diagnostics.ts';
 import { runImage } from '../../compiler/qemu-run.ts';
 import { buildFixture, projectRoot } from '../support/build-fixture.ts';
+import { runCli } from '../support/cli.ts';
 
-const efistub = join(projectRoot, 'bin', 'efistub.js');
 
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [efistub, ...args], { cwd: projectRoot });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => { stdout += chunk; });
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe('the stub under OVMF', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'efistub-qemu-'));
@@ -39,11 +28,11 @@ describe('the stub under OVMF', () => {
   it('wrap --cmdline then run: prints the firmware, memory map, sections and the cmdline, exits 0', async () => {
     const marker = `efistub-marker-${randomBytes(6).toString('hex')}`;
     const image = join(outDir, 'hello.efi');
-    const wrapped = await cli(['wrap', '--stub', join(outDir, 'stub.efi'), '--cmdline', `some text ${marker}`, '-o', image]);
+    const wrapped = await runCli(['wrap', '--stub', join(outDir, 'stub.efi'), '--cmdline', `some text ${marker}`, '-o', image]);
     expect(wrapped.stderr).toBe('');
     expect(wrapped.status).toBe(0);
 
-    const run = await cli(['run', image, '--timeout', '180']);
+    const run = await runCli(['run', image, '--timeout', '180']);
     const console = run.stdout;
     expect(console).toMatch(/efistub: firmware: EDK II rev 0x[0-9a-f]+\n/);
     expect(console).toMatch(/efistub: memory-map: \d+ descriptors, 0x[0-9a-f]+ pages of conventional memory\n/);
