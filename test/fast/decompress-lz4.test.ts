@@ -12,62 +12,25 @@
  * xxHash32 is checked against published vectors. Every decode runs in a worker with a timeout
  * (test/support/run-decoder.ts). A missing lz4 fails the suite.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import * as L from '../../stub-src/decompress/lz4.ts';
 import { xxhash32Digest } from '../../stub-src/decompress/xxhash32.ts';
 import { decodeResult, DECODE_REASON } from '../../stub-src/decompress/result.ts';
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_UNSUPPORTED } from '../../stub-src/efi/status.ts';
-import { type DecodeRun, runDecoderBatch } from '../support/run-decoder.ts';
+import { pseudoRandom, text, xorshift32 } from '../support/corpus.ts';
+import { decoderChecks } from '../support/decoder-checks.ts';
+import { appendSize, cliDecode as referenceDecode, compressFileWith, compressWith, expectInstalled } from '../support/reference-cli.ts';
 
-const TIMEOUT = 60_000;
-const work = mkdtempSync(join(tmpdir(), 'lz4-test-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const { decodeAll, expectSuccess, expectFailure } = decoderChecks('lz4', 'lz4Decode', L.lz4ReasonText);
 
-/** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
-function pseudoRandom(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    out[i] = x & 255;
-  }
-  return out;
-}
-
-function text(length: number, seed: number): Buffer {
-  const words = ['the', 'kernel', 'boot', 'stub', 'decompress', 'payload', 'firmware', 'memory', 'map', 'a',
-    'of', 'and', 'block', 'frame', 'literal', 'match', 'offset', 'length', 'EFI', 'Linux', '\n', 'x86_64', 'page'];
-  const rnd = pseudoRandom(length + 16, seed);
-  const parts: string[] = [];
-  let size = 0;
-  for (let i = 0; size < length; i++) {
-    const w = words[rnd[i % length] % words.length] + (rnd[(i * 7) % length] % 5 === 0 ? '. ' : ' ');
-    parts.push(w);
-    size += w.length;
-  }
-  return Buffer.from(parts.join('')).subarray(0, length);
-}
-
-let fileCounter = 0;
 /** Compresses through a file (so --content-size can see the size), `lz4 <args> -c file`. */
 function compress(data: Uint8Array, args: string[]): Buffer {
-  const path = join(work, `in${fileCounter++}`);
-  writeFileSync(path, data);
-  const out = execFileSync('lz4', [...args, '-c', path], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
-  rmSync(path);
-  return out;
+  return compressFileWith('lz4', [...args, '-c'], data);
 }
 
 function cliDecode(data: Uint8Array): { ok: boolean; output: Buffer } {
-  const result = spawnSync('lz4', ['-dc'], { input: data, maxBuffer: 1 << 30 });
-  if (result.error) throw result.error;
-  return { ok: result.status === 0, output: result.stdout };
+  return referenceDecode('lz4', data);
 }
 
 function le32(value: number): Buffer {
@@ -78,27 +41,7 @@ function le32(value: number): Buffer {
 
 /** kbuild (linux scripts/Makefile.lib cmd_lz4): `lz4 -l -12 --favor-decSpeed stdin stdout`, then size_append. */
 function kbuild(data: Uint8Array): Buffer {
-  const out = execFileSync('lz4', ['-l', '-12', '--favor-decSpeed', 'stdin', 'stdout'],
-    { input: data, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
-  return Buffer.concat([out, le32(data.length)]);
-}
-
-function decodeAll(inputs: { input: Uint8Array; capacity: number }[]): Promise<DecodeRun[]> {
-  return runDecoderBatch('lz4', 'lz4Decode', inputs, TIMEOUT);
-}
-
-function expectSuccess(run: DecodeRun, expected: Uint8Array, name: string): void {
-  expect(run.timedOut, name).toBe(false);
-  expect({ name, status: run.status, reason: run.reason, text: L.lz4ReasonText(run.reason) })
-    .toEqual({ name, status: 0, reason: 0, text: L.lz4ReasonText(0) });
-  expect(run.output.length, name).toBe(expected.length);
-  expect(Buffer.from(run.output).equals(Buffer.from(expected)), name).toBe(true);
-}
-
-function expectFailure(run: DecodeRun, status: number, reason: number, name: string): void {
-  expect(run.timedOut, name).toBe(false);
-  expect({ name, status: run.status, reason: run.reason, text: L.lz4ReasonText(run.reason) })
-    .toEqual({ name, status: status >>> 0, reason, text: L.lz4ReasonText(reason) });
+  return appendSize(compressWith('lz4', ['-l', '-12', '--favor-decSpeed', 'stdin', 'stdout'], data), data.length);
 }
 
 // ---- A frame writer for hand-made streams -------------------------------------------------
@@ -178,9 +121,7 @@ function legacy(...blocks: Buffer[]): Buffer {
 
 describe('lz4 reference CLI', () => {
   it('is installed (scripts/install-deps.sh installs lz4)', () => {
-    const result = spawnSync('lz4', ['--version'], { encoding: 'utf8' });
-    expect(result.error, 'lz4 is missing: run scripts/install-deps.sh').toBeUndefined();
-    expect(result.stderr + result.stdout).toMatch(/LZ4 command line interface/);
+    expectInstalled('lz4', /LZ4 command line interface/);
   });
 });
 
@@ -432,8 +373,7 @@ describe('lz4Decode: truncation and mutation', () => {
     const data = Buffer.concat([text(3000, 11), pseudoRandom(300, 12), Buffer.alloc(500, 0x20)]);
     const sources = [compress(data, ['-l']), compress(data, ['-9', '-BX']), compress(data, ['--no-frame-crc', '-BD'])];
     const cases: Buffer[] = [];
-    let seed = 12345;
-    const next = () => { seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0; return seed; };
+    const next = xorshift32(12345);
     for (let i = 0; i < 240; i++) {
       const m = Buffer.from(sources[i % sources.length]);
       const count = 1 + (next() % 3);
