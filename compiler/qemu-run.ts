@@ -478,15 +478,20 @@ function superviseQemu(
     // split across chunks is found while a long kernel log is not rescanned from the start.
     const inspect = (newFrom: number): void => {
       if (outcome !== undefined) return;
-      const recent = output.slice(Math.max(0, newFrom - SCAN_OVERLAP));
+      const recentStart = Math.max(0, newFrom - SCAN_OVERLAP);
+      const recent = output.slice(recentStart);
       const exit = EXIT_LINE.exec(recent);
+      // When the stopOn text and the exit line arrive in one chunk (a loaded machine delivers
+      // the serial output in bursts), whichever ends first in the output decides.
+      const stopStart = Math.max(0, newFrom - STOP_ON_OVERLAP);
+      const stop = stopOn ? stopOn.exec(output.slice(stopStart)) : null;
+      if (stop && (!exit || stopStart + stop.index + stop[0].length <= recentStart + exit.index + exit[0].length)) {
+        finish('stopped');
+        return;
+      }
       if (exit) {
         exitStatusHex = exit[1];
         finish('stub-exit');
-        return;
-      }
-      if (stopOn && stopOn.test(output.slice(Math.max(0, newFrom - STOP_ON_OVERLAP)))) {
-        finish('stopped');
         return;
       }
       if (exceptionAt < 0) {
