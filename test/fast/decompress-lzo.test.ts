@@ -15,47 +15,18 @@
  * Adler-32 is checked against zlib. Every decode runs in a worker with a timeout. A missing
  * lzop fails the suite.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import * as zlib from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Z from '../../stub-src/decompress/lzo.ts';
 import { adler32Update } from '../../stub-src/decompress/adler32.ts';
 import { decodeResult, DECODE_REASON } from '../../stub-src/decompress/result.ts';
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_UNSUPPORTED } from '../../stub-src/efi/status.ts';
-import { type DecodeRun, runDecoderBatch } from '../support/run-decoder.ts';
+import { pseudoRandom, text, xorshift32 } from '../support/corpus.ts';
+import { decoderChecks } from '../support/decoder-checks.ts';
+import { appendSize, cliDecode as referenceDecode, compressFileWith, compressWith, expectInstalled } from '../support/reference-cli.ts';
 
-const TIMEOUT = 60_000;
-const work = mkdtempSync(join(tmpdir(), 'lzo-test-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function pseudoRandom(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    out[i] = x & 255;
-  }
-  return out;
-}
-
-function text(length: number, seed: number): Buffer {
-  const words = ['the', 'kernel', 'boot', 'stub', 'decompress', 'payload', 'firmware', 'memory', 'map', 'a',
-    'of', 'and', 'block', 'lzop', 'literal', 'match', 'distance', 'state', 'EFI', 'Linux', '\n', 'x86_64', 'page'];
-  const rnd = pseudoRandom(length + 16, seed);
-  const parts: string[] = [];
-  let size = 0;
-  for (let i = 0; size < length; i++) {
-    const w = words[rnd[i % length] % words.length] + (rnd[(i * 7) % length] % 5 === 0 ? '. ' : ' ');
-    parts.push(w);
-    size += w.length;
-  }
-  return Buffer.from(parts.join('')).subarray(0, length);
-}
+const { decodeAll, expectSuccess, expectFailure } = decoderChecks('lzo', 'lzoDecode', Z.lzoReasonText);
 
 /** Independent references: zlib's Adler-32 (zlib stream trailer) and CRC-32 (gzip trailer). */
 function referenceAdler32(data: Uint8Array): number {
@@ -80,44 +51,17 @@ function be16(value: number): Buffer {
 
 /** `lzop <args> -c` on stdin, or on a file (the header then carries name, mode, mtime). */
 function compress(data: Uint8Array, args: string[], fromFile = false): Buffer {
-  if (!fromFile) return execFileSync('lzop', [...args, '-c'], { input: data, maxBuffer: 1 << 30 });
-  const path = join(work, 'vmlinux.bin');
-  writeFileSync(path, data);
-  const out = execFileSync('lzop', [...args, '-c', path], { maxBuffer: 1 << 30 });
-  rmSync(path);
-  return out;
+  return fromFile ? compressFileWith('lzop', [...args, '-c'], data, 'vmlinux.bin') : compressWith('lzop', [...args, '-c'], data);
 }
 
 /** lzop exits 2 for warnings (multipart archive, trailing garbage) with the data written. */
 function cliDecode(data: Uint8Array): { ok: boolean; output: Buffer } {
-  const result = spawnSync('lzop', ['-dc'], { input: data, maxBuffer: 1 << 30 });
-  if (result.error) throw result.error;
-  return { ok: result.status === 0 || result.status === 2, output: result.stdout };
+  return referenceDecode('lzop', data, { okStatuses: [0, 2] });
 }
 
 /** kbuild (linux scripts/Makefile.lib cmd_lzo): `cat … | lzop -9`, then size_append (LE32). */
 function kbuild(data: Uint8Array): Buffer {
-  const size = Buffer.alloc(4);
-  size.writeUInt32LE(data.length);
-  return Buffer.concat([compress(data, ['-9']), size]);
-}
-
-function decodeAll(inputs: { input: Uint8Array; capacity: number }[]): Promise<DecodeRun[]> {
-  return runDecoderBatch('lzo', 'lzoDecode', inputs, TIMEOUT);
-}
-
-function expectSuccess(run: DecodeRun, expected: Uint8Array, name: string): void {
-  expect(run.timedOut, name).toBe(false);
-  expect({ name, status: run.status, reason: run.reason, text: Z.lzoReasonText(run.reason) })
-    .toEqual({ name, status: 0, reason: 0, text: Z.lzoReasonText(0) });
-  expect(run.output.length, name).toBe(expected.length);
-  expect(Buffer.from(run.output).equals(Buffer.from(expected)), name).toBe(true);
-}
-
-function expectFailure(run: DecodeRun, status: number, reason: number, name: string): void {
-  expect(run.timedOut, name).toBe(false);
-  expect({ name, status: run.status, reason: run.reason, text: Z.lzoReasonText(run.reason) })
-    .toEqual({ name, status: status >>> 0, reason, text: Z.lzoReasonText(reason) });
+  return appendSize(compress(data, ['-9']), data.length);
 }
 
 // ---- An lzop writer for hand-made files ---------------------------------------------------
@@ -208,9 +152,7 @@ const FIRST_RUN_SIZE = 6 + 33;
 
 describe('lzop reference CLI', () => {
   it('is installed (scripts/install-deps.sh installs lzop)', () => {
-    const result = spawnSync('lzop', ['--version'], { encoding: 'utf8' });
-    expect(result.error, 'lzop is missing: run scripts/install-deps.sh').toBeUndefined();
-    expect(result.stdout + result.stderr).toMatch(/lzop 1\./);
+    expectInstalled('lzop', /lzop 1\./);
   });
 });
 
@@ -433,8 +375,7 @@ describe('lzoDecode: truncation and mutation', () => {
     const sources = [compress(data, ['-9']), compress(data, ['-1', '-F']), compress(data, ['-3', '--crc32', '-C', '-C']),
       Buffer.concat([header({}), rawBlock(TOUR_SIZE, tour), END])];
     const cases: Buffer[] = [];
-    let seed = 54321;
-    const next = () => { seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0; return seed; };
+    const next = xorshift32(54321);
     for (let i = 0; i < 300; i++) {
       const m = Buffer.from(sources[i % sources.length]);
       const count = 1 + (next() % 3);
