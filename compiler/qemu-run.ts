@@ -92,6 +92,12 @@ export interface RunOptions {
    * at each chunk against the new text and up to 64 KiB before it, not the whole log.
    */
   stopOn?: RegExp;
+  /**
+   * Keep running after the stub's exit line (its status is still reported) until stopOn, the
+   * firmware shell/front page or the timeout: shows what the firmware does once the stub
+   * returned, e.g. that it went on to its next boot option.
+   */
+  continueAfterExit?: boolean;
 }
 
 export interface RunResult {
@@ -489,7 +495,9 @@ function superviseQemu(
         finish('stopped');
         return;
       }
-      if (exit) {
+      if (exit && options.continueAfterExit) {
+        exitStatusHex ??= exit[1];
+      } else if (exit) {
         exitStatusHex = exit[1];
         finish('stub-exit');
         return;
