@@ -1,0 +1,61 @@
+/**
+ * The decoder benchmark (npm run bench -- decoders, bench/decoders.ts) runs on a 66 MB kernel and
+ * stays out of the test run; this keeps its machinery from rotting: on 1 MiB of x86 code, one
+ * repetition, three formats, every column (the efistub tool, the reference CLI, the kernel's own
+ * preboot decoders built from linux-source-6.1, TypeScript and Wasm in Node) decodes kbuild's
+ * payload and its output hashes to the input. No timing is asserted.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DECODER_COLUMNS, formatHeader, formatRow, runDecoderBench, type DecoderRow } from '../../bench/decoders.ts';
+
+const FORMATS = ['gzip', 'xz', 'lz4'];
+const SIZE = 1 << 20;
+
+/** Real x86 code, as a kernel is: the start of the largest program the test machines have. */
+function machineCode(): Buffer {
+  for (const file of ['/usr/bin/qemu-system-x86_64', '/usr/bin/wasm2c', '/usr/bin/ld.lld']) {
+    if (existsSync(file)) {
+      const bytes = readFileSync(file);
+      if (bytes.length >= SIZE) return bytes.subarray(0, SIZE);
+    }
+  }
+  throw new Error('no program of 1 MiB found for the bench input');
+}
+
+describe('decoder bench harness', () => {
+  let rows: DecoderRow[];
+  const lines: string[] = [];
+  beforeAll(async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'efistub-bench-decoders-'));
+    const vmlinux = join(workDir, 'vmlinux');
+    writeFileSync(vmlinux, machineCode());
+    rows = await runDecoderBench({ vmlinux, workDir, formats: FORMATS, repetitions: 1, columns: DECODER_COLUMNS,
+      progress: (line) => lines.push(line) });
+  });
+
+  it('measures every column of every format, each decode verified against the input', () => {
+    expect(rows.map((row) => row.format)).toEqual(FORMATS);
+    for (const row of rows) {
+      expect(row.outputBytes).toBe(SIZE);
+      expect(row.compressedBytes).toBeGreaterThan(0);
+      for (const column of DECODER_COLUMNS) {
+        const measurement = row.columns[column];
+        expect(measurement?.failure, `${row.format} ${column}`).toBeUndefined();
+        expect(measurement?.seconds, `${row.format} ${column}`).toBeGreaterThan(0);
+      }
+      expect(row.catSeconds).toBeGreaterThan(0);
+    }
+  });
+
+  it('prints one table line per format with both ratios', () => {
+    const header = formatHeader(DECODER_COLUMNS);
+    expect(header[0]).toContain('efistub/CLI');
+    expect(header[0]).toContain('efistub/kernel');
+    for (const row of rows) {
+      expect(formatRow(row, DECODER_COLUMNS)).toMatch(new RegExp(`^\\| ${row.format} \\|.*\\| [0-9.]+× \\| [0-9.]+× \\|`));
+    }
+  });
+});
