@@ -11,67 +11,22 @@
  *   or in exactly what `lzma -dc` outputs.
  * Every decode runs in a worker with a timeout. A missing lzma fails the suite.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as L from '../../stub-src/decompress/lzma.ts';
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_UNSUPPORTED } from '../../stub-src/efi/status.ts';
-import { type DecodeRun, runDecoderBatch } from '../support/run-decoder.ts';
+import { pseudoRandom, text, xorshift32 } from '../support/corpus.ts';
+import { decoderChecks } from '../support/decoder-checks.ts';
+import { cliDecode as referenceDecode, compressWith, expectInstalled } from '../support/reference-cli.ts';
 
-const TIMEOUT = 60_000;
-
-function pseudoRandom(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    out[i] = x & 255;
-  }
-  return out;
-}
-
-function text(length: number, seed: number): Buffer {
-  const words = ['the', 'kernel', 'boot', 'stub', 'decompress', 'payload', 'firmware', 'memory', 'map', 'a',
-    'of', 'and', 'range', 'coder', 'literal', 'match', 'distance', 'EFI', 'Linux', '\n', 'x86_64', 'page'];
-  const rnd = pseudoRandom(length, seed);
-  const parts: string[] = [];
-  let size = 0;
-  for (let i = 0; size < length; i++) {
-    const w = words[rnd[i % length] % words.length] + (rnd[(i * 7) % length] % 5 === 0 ? '. ' : ' ');
-    parts.push(w);
-    size += w.length;
-  }
-  return Buffer.from(parts.join('')).subarray(0, length);
-}
+const { decodeAll, expectSuccess, expectFailure } = decoderChecks('lzma', 'lzmaDecode', L.lzmaReasonText);
 
 function lzma(data: Uint8Array, args: string[]): Buffer {
-  return execFileSync('lzma', ['-c', ...args], { input: data, maxBuffer: 1 << 30 });
+  return compressWith('lzma', ['-c', ...args], data);
 }
 
 function cliDecode(data: Uint8Array): { ok: boolean; output: Buffer } {
-  const result = spawnSync('lzma', ['-dc'], { input: data, maxBuffer: 1 << 30 });
-  if (result.error) throw result.error;
-  return { ok: result.status === 0, output: result.stdout };
-}
-
-function decodeAll(inputs: { input: Uint8Array; capacity: number }[]): Promise<DecodeRun[]> {
-  return runDecoderBatch('lzma', 'lzmaDecode', inputs, TIMEOUT);
-}
-
-function expectSuccess(run: DecodeRun, expected: Uint8Array, name: string): void {
-  expect(run.timedOut, name).toBe(false);
-  expect({ name, status: run.status, reason: run.reason, text: L.lzmaReasonText(run.reason) })
-    .toEqual({ name, status: 0, reason: 0, text: L.lzmaReasonText(0) });
-  expect(run.output.length, name).toBe(expected.length);
-  expect(Buffer.from(run.output).equals(Buffer.from(expected)), name).toBe(true);
-}
-
-function expectFailure(run: DecodeRun, status: number, reason: number, name: string): void {
-  expect(run.timedOut, name).toBe(false);
-  expect({ name, status: run.status, reason: run.reason, text: L.lzmaReasonText(run.reason) })
-    .toEqual({ name, status: status >>> 0, reason, text: L.lzmaReasonText(reason) });
+  return referenceDecode('lzma', data);
 }
 
 /** The header with another dictionary size. */
@@ -92,9 +47,7 @@ const x86Code = readFileSync('/usr/bin/gzip');
 
 describe('lzma reference CLI', () => {
   it('is installed (scripts/install-deps.sh installs xz-utils)', () => {
-    const result = spawnSync('lzma', ['--version'], { encoding: 'utf8' });
-    expect(result.error, 'lzma is missing: run scripts/install-deps.sh').toBeUndefined();
-    expect(result.stdout).toMatch(/XZ Utils/);
+    expectInstalled('lzma', /XZ Utils/);
   });
 });
 
@@ -162,7 +115,7 @@ describe('lzmaDecode: differential against lzma', () => {
     const data = text(50_000, 7);
     const file = lzma(data, ['-6']);
     // Without the marker: raw LZMA1 of known length from xz itself, behind a hand-made header.
-    const raw = execFileSync('xz', ['--format=raw', '--lzma1=preset=6', '-c'], { input: data });
+    const raw = compressWith('xz', ['--format=raw', '--lzma1=preset=6', '-c'], data);
     const header = Buffer.from(file.subarray(0, 13));
     const jobs: { name: string; input: Buffer }[] = [
       { name: 'size and end marker', input: withSize(file, BigInt(data.length)) },
@@ -254,8 +207,7 @@ describe('lzmaDecode: truncation and mutation', () => {
 
   it('random mutations end in an error or exactly the output lzma -dc gives', async () => {
     const jobs: { input: Buffer; capacity: number }[] = [];
-    let seed = 777;
-    const next = (): number => { seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0; return seed; };
+    const next = xorshift32(777);
     for (let i = 0; i < 300; i++) {
       const file = Buffer.from(files[i % files.length]);
       const count = 1 + (next() % 3);
