@@ -16,7 +16,6 @@
  * Every decode runs in a worker with a timeout (test/support/run-decoder.ts). A missing xz fails
  * the suite.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as XZ from '../../stub-src/decompress/xz.ts';
@@ -24,84 +23,42 @@ import * as LZMA2 from '../../stub-src/decompress/lzma2.ts';
 import { crc64High, crc64Update } from '../../stub-src/decompress/crc64.ts';
 import { bcjX86Decode, bcjX86Reset } from '../../stub-src/decompress/bcj-x86.ts';
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_UNSUPPORTED } from '../../stub-src/efi/status.ts';
-import { type DecodeRun, runDecoderBatch } from '../support/run-decoder.ts';
+import { pseudoRandom, text, xorshift32 } from '../support/corpus.ts';
+import { decoderChecks } from '../support/decoder-checks.ts';
+import { appendSize, cliDecode as referenceDecode, compressWith, expectInstalled } from '../support/reference-cli.ts';
 import {
   type BlockSpec, FILTER_LZMA2, FILTER_X86, buildStream, crc64, le32, lzma2Chunks, storedLzma2,
 } from '../fixtures/decompress/xz/xz-writer.ts';
 
-const TIMEOUT = 60_000;
 /** The reason codes and texts: lzma2.ts defines XZ_REASON_LZMA2_* / XZ_REASON_LZMA_* (250–261). */
 const X = { ...XZ, ...LZMA2 };
-
-/** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
-function pseudoRandom(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    out[i] = x & 255;
-  }
-  return out;
-}
-
-function text(length: number, seed: number): Buffer {
-  const words = ['the', 'kernel', 'boot', 'stub', 'decompress', 'payload', 'firmware', 'memory', 'map', 'a',
-    'of', 'and', 'range', 'coder', 'literal', 'match', 'distance', 'EFI', 'Linux', '\n', 'x86_64', 'page'];
-  const rnd = pseudoRandom(length, seed);
-  const parts: string[] = [];
-  let size = 0;
-  for (let i = 0; size < length; i++) {
-    const w = words[rnd[i % length] % words.length] + (rnd[(i * 7) % length] % 5 === 0 ? '. ' : ' ');
-    parts.push(w);
-    size += w.length;
-  }
-  return Buffer.from(parts.join('')).subarray(0, length);
-}
+const { decodeAll, expectSuccess, expectFailure } = decoderChecks('xz', 'xzDecode', X.xzReasonText);
 
 function xz(data: Uint8Array, args: string[]): Buffer {
-  return execFileSync('xz', ['-c', '-T1', ...args], { input: data, maxBuffer: 1 << 30 });
+  return compressWith('xz', ['-c', '-T1', ...args], data);
+}
+
+/** `xz --format=raw <args> -c`: bare LZMA2 (or filter) data, for files built field by field. */
+function xzRaw(data: Uint8Array, args: string[]): Buffer {
+  return compressWith('xz', ['--format=raw', ...args, '-c'], data);
 }
 
 function cliDecode(data: Uint8Array): { ok: boolean; output: Buffer } {
-  const result = spawnSync('xz', ['-dc'], { input: data, maxBuffer: 1 << 30 });
-  if (result.error) throw result.error;
-  return { ok: result.status === 0, output: result.stdout };
+  return referenceDecode('xz', data);
 }
 
 /** kbuild (linux scripts/xz_wrap.sh, Makefile.lib cmd_xzkern): xz --check=crc32 --x86 --lzma2=,dict=32MiB, size_append. */
 const KBUILD_ARGS = ['--check=crc32', '--x86', '--lzma2=,dict=32MiB'];
 function kbuild(data: Uint8Array): { file: Buffer; stripped: Buffer } {
   const stripped = xz(data, KBUILD_ARGS);
-  return { file: Buffer.concat([stripped, le32(data.length)]), stripped };
-}
-
-function decodeAll(inputs: { input: Uint8Array; capacity: number }[]): Promise<DecodeRun[]> {
-  return runDecoderBatch('xz', 'xzDecode', inputs, TIMEOUT);
-}
-
-function expectSuccess(run: DecodeRun, expected: Uint8Array, name: string): void {
-  expect(run.timedOut, name).toBe(false);
-  expect({ name, status: run.status, reason: run.reason, text: X.xzReasonText(run.reason) })
-    .toEqual({ name, status: 0, reason: 0, text: X.xzReasonText(0) });
-  expect(run.output.length, name).toBe(expected.length);
-  expect(Buffer.from(run.output).equals(Buffer.from(expected)), name).toBe(true);
-}
-
-function expectFailure(run: DecodeRun, status: number, reason: number, name: string): void {
-  expect(run.timedOut, name).toBe(false);
-  expect({ name, status: run.status, reason: run.reason, text: X.xzReasonText(run.reason) })
-    .toEqual({ name, status: status >>> 0, reason, text: X.xzReasonText(reason) });
+  return { file: appendSize(stripped, data.length), stripped };
 }
 
 const x86Code = readFileSync('/usr/bin/gzip');
 
 describe('xz reference CLI', () => {
   it('is installed (scripts/install-deps.sh installs xz-utils)', () => {
-    const result = spawnSync('xz', ['--version'], { encoding: 'utf8' });
-    expect(result.error, 'xz is missing: run scripts/install-deps.sh').toBeUndefined();
-    expect(result.stdout).toMatch(/xz \(XZ Utils\) 5\./);
+    expectInstalled('xz', /xz \(XZ Utils\) 5\./);
   });
 });
 
@@ -135,8 +92,8 @@ describe('bcjX86Decode', () => {
   /** BCJ-encoded bytes of `data`: xz's own x86 encoder, then LZMA2 undone by xz alone. */
   function bcjEncode(data: Buffer, startOffset: number): Buffer {
     const x86 = startOffset === 0 ? '--x86' : `--x86=start=${startOffset}`;
-    const raw = execFileSync('xz', ['--format=raw', x86, '--lzma2=preset=0', '-c'], { input: data, maxBuffer: 1 << 28 });
-    return execFileSync('xz', ['--format=raw', '--lzma2=preset=0', '-dc'], { input: raw, maxBuffer: 1 << 28 });
+    const raw = xzRaw(data, [x86, '--lzma2=preset=0']);
+    return compressWith('xz', ['--format=raw', '--lzma2=preset=0', '-dc'], raw);
   }
 
   it('undoes xz\'s encoder in one call and in pieces of every awkward size (state across calls)', () => {
@@ -321,7 +278,7 @@ describe('xzDecode: unsupported features end in EFI_UNSUPPORTED naming them', ()
 describe('xzDecode: malformed files, one per reason', () => {
   const plain = Buffer.from(text(5000, 16));
   // Raw LZMA2 from xz itself: one LZMA chunk (compressible) and stored chunks (random).
-  const lzmaData = execFileSync('xz', ['--format=raw', '--lzma2=preset=6', '-c'], { input: plain });
+  const lzmaData = xzRaw(plain, ['--lzma2=preset=6']);
   const lzmaBlock: BlockSpec = { data: lzmaData, uncompressed: plain };
   const abc = Buffer.from('abc');
   const storedBlock = (extra: Partial<BlockSpec>): BlockSpec => ({ data: storedLzma2(abc), uncompressed: abc, ...extra });
@@ -331,7 +288,7 @@ describe('xzDecode: malformed files, one per reason', () => {
   const lzmaChunk = (edit: (c: Buffer) => Buffer): BlockSpec => ({ data: Buffer.concat([edit(Buffer.from(firstChunk)), Buffer.from([0])]), uncompressed: plain });
   // Two copies of random data: the second copy is an LZMA chunk of long matches reaching into the first.
   const twice = Buffer.concat([pseudoRandom(70_000, 17), pseudoRandom(70_000, 17)]);
-  const twiceRaw = execFileSync('xz', ['--format=raw', '--lzma2=preset=6', '-c'], { input: twice });
+  const twiceRaw = xzRaw(twice, ['--lzma2=preset=6']);
   const twiceChunks = lzma2Chunks(twiceRaw);
 
   const cases: { name: string; input: Buffer; status?: number; reason: number; capacity?: number }[] = [
@@ -395,7 +352,7 @@ describe('xzDecode: malformed files, one per reason', () => {
   ];
   // The range decoder must end at code 0: a chunk that ends on a literal, its size cut by one.
   const endsInLiteral = Buffer.concat([plain, Buffer.from('Z')]);
-  const literalChunk = lzma2Chunks(execFileSync('xz', ['--format=raw', '--lzma2=preset=6', '-c'], { input: endsInLiteral }))[0];
+  const literalChunk = lzma2Chunks(xzRaw(endsInLiteral, ['--lzma2=preset=6']))[0];
   {
     const c = Buffer.from(literalChunk);
     const u = (((c[0] & 0x1f) << 16) | (c[1] << 8) | c[2]) - 1;
@@ -422,11 +379,11 @@ describe('xzDecode: malformed files, one per reason', () => {
 
   it('decodes hand-built valid files: sizes in the header, x86 start offsets, two x86 filters, empty LZMA2, stored then LZMA', async () => {
     const data = x86Code.subarray(0, 30_000);
-    const bcjRaw = execFileSync('xz', ['--format=raw', '--x86=start=16', '--lzma2=preset=1', '-c'], { input: data });
+    const bcjRaw = xzRaw(data, ['--x86=start=16', '--lzma2=preset=1']);
     const jobs: { name: string; input: Buffer; expected: Buffer }[] = [
       { name: 'sizes present', input: buildStream({ blocks: [{ ...lzmaBlock, compressedSize: 'actual', uncompressedSize: 'actual' }] }), expected: plain },
       { name: 'x86 start 16', input: buildStream({ blocks: [{ data: bcjRaw, uncompressed: data, filters: [{ id: FILTER_X86, props: le32(16) }, { id: FILTER_LZMA2, props: Buffer.from([0x10]) }] }] }), expected: data },
-      { name: 'x86, x86 start 16', input: buildStream({ blocks: [{ data: execFileSync('xz', ['--format=raw', '--x86', '--x86=start=16', '--lzma2=preset=1', '-c'], { input: data }), uncompressed: data, filters: [{ id: FILTER_X86, props: Buffer.alloc(0) }, { id: FILTER_X86, props: le32(16) }, { id: FILTER_LZMA2, props: Buffer.from([0x10]) }] }] }), expected: data },
+      { name: 'x86, x86 start 16', input: buildStream({ blocks: [{ data: xzRaw(data, ['--x86', '--x86=start=16', '--lzma2=preset=1']), uncompressed: data, filters: [{ id: FILTER_X86, props: Buffer.alloc(0) }, { id: FILTER_X86, props: le32(16) }, { id: FILTER_LZMA2, props: Buffer.from([0x10]) }] }] }), expected: data },
       { name: 'empty lzma2', input: buildStream({ blocks: [{ data: Buffer.from([0]), uncompressed: Buffer.alloc(0) }] }), expected: Buffer.alloc(0) },
       { name: 'stored then lzma with dictionary reset', input: buildStream({ blocks: [{ data: Buffer.concat([Buffer.from([1, 0, 2]), abc, firstChunk, Buffer.from([0])]), uncompressed: Buffer.concat([abc, plain]) }] }), expected: Buffer.concat([abc, plain]) },
     ];
@@ -461,8 +418,7 @@ describe('xzDecode: truncation and mutation', () => {
 
   it('random mutations end in an error or exactly the output xz -dc gives', async () => {
     const jobs: { input: Buffer; capacity: number }[] = [];
-    let seed = 12345;
-    const next = (): number => { seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0; return seed; };
+    const next = xorshift32(12345);
     for (let i = 0; i < 300; i++) {
       const file = Buffer.from(files[i % files.length]);
       const count = 1 + (next() % 3);
