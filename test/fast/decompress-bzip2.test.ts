@@ -14,44 +14,18 @@
  * Every decode runs in a worker with a timeout (test/support/run-decoder.ts). A missing bzip2
  * fails the suite.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as B from '../../stub-src/decompress/bzip2.ts';
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_UNSUPPORTED } from '../../stub-src/efi/status.ts';
-import { type DecodeRun, runDecoderBatch } from '../support/run-decoder.ts';
+import { pseudoRandom, text } from '../support/corpus.ts';
+import { decoderChecks } from '../support/decoder-checks.ts';
+import { appendSize, cliDecode as referenceDecode, compressWith, expectInstalled } from '../support/reference-cli.ts';
 import {
   type BlockSpec, bzip2Crc, plainBlock, pushRun, rle1Decode, writeStream,
 } from '../fixtures/decompress/bzip2/bzip2-writer.ts';
 
-const TIMEOUT = 60_000;
-
-/** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
-function pseudoRandom(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    out[i] = x & 255;
-  }
-  return out;
-}
-
-function text(length: number, seed: number): Buffer {
-  const words = ['the', 'kernel', 'boot', 'stub', 'decompress', 'payload', 'firmware', 'memory', 'map', 'a',
-    'of', 'and', 'block', 'sort', 'huffman', 'table', 'run', 'length', 'EFI', 'Linux', '\n', 'x86_64', 'page'];
-  const rnd = pseudoRandom(length, seed);
-  const parts: string[] = [];
-  let size = 0;
-  for (let i = 0; size < length; i++) {
-    const w = words[rnd[i % length] % words.length] + (rnd[(i * 7) % length] % 5 === 0 ? '. ' : ' ');
-    parts.push(w);
-    size += w.length;
-  }
-  return Buffer.from(parts.join('')).subarray(0, length);
-}
+const { decodeAll, expectSuccess, expectFailure } = decoderChecks('bzip2', 'bzip2Decode', B.bzip2ReasonText);
 
 /** Runs of every length 1..300 of varying bytes, each ended by a different byte (RLE1 counts 0..251 and splits). */
 function runs(): Buffer {
@@ -65,44 +39,21 @@ function runs(): Buffer {
 }
 
 function compress(data: Uint8Array, args: string[]): Buffer {
-  return execFileSync('bzip2', args, { input: data, maxBuffer: 1 << 30 });
+  return compressWith('bzip2', args, data);
 }
 
 function cliDecode(data: Uint8Array): { ok: boolean; output: Buffer } {
-  const result = spawnSync('bzip2', ['-dc'], { input: data, maxBuffer: 1 << 30 });
-  if (result.error) throw result.error;
-  return { ok: result.status === 0, output: result.stdout };
+  return referenceDecode('bzip2', data);
 }
 
 /** kbuild (linux scripts/Makefile.lib cmd_bzip2): `cat … | bzip2 -9`, then size_append (LE32). */
 function kbuild(data: Uint8Array): Buffer {
-  const size = Buffer.alloc(4);
-  size.writeUInt32LE(data.length);
-  return Buffer.concat([compress(data, ['-9']), size]);
-}
-
-function decodeAll(inputs: { input: Uint8Array; capacity: number }[]): Promise<DecodeRun[]> {
-  return runDecoderBatch('bzip2', 'bzip2Decode', inputs, TIMEOUT);
-}
-
-function expectSuccess(run: DecodeRun, expected: Uint8Array, name: string): void {
-  expect(run.timedOut, name).toBe(false);
-  expect({ name, status: run.status, reason: run.reason }).toEqual({ name, status: 0, reason: 0 });
-  expect(run.output.length, name).toBe(expected.length);
-  expect(Buffer.from(run.output).equals(Buffer.from(expected)), name).toBe(true);
-}
-
-function expectFailure(run: DecodeRun, status: number, reason: number, name: string): void {
-  expect(run.timedOut, name).toBe(false);
-  expect({ name, status: run.status, reason: run.reason, text: B.bzip2ReasonText(run.reason) })
-    .toEqual({ name, status: status >>> 0, reason, text: B.bzip2ReasonText(reason) });
+  return appendSize(compress(data, ['-9']), data.length);
 }
 
 describe('bzip2 reference CLI', () => {
   it('is installed (scripts/install-deps.sh installs bzip2)', () => {
-    const result = spawnSync('bzip2', ['--version'], { encoding: 'utf8' });
-    expect(result.error, 'bzip2 is missing: run scripts/install-deps.sh').toBeUndefined();
-    expect(result.stderr + result.stdout).toMatch(/bzip2, a block-sorting file compressor/);
+    expectInstalled('bzip2', /bzip2, a block-sorting file compressor/);
   });
 });
 
