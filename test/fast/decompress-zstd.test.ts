@@ -20,9 +20,9 @@
  * Every decode runs in a worker with a timeout (test/support/run-decoder.ts). A missing zstd
  * fails the suite.
  */
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,42 +32,19 @@ import {
   zstdXxh64, zstdXxhAdd, zstdXxhMultiply, zstdXxhResultHi, zstdXxhResultLo, zstdXxhRotateLeft,
 } from '../../stub-src/decompress/zstd-xxhash.ts';
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_UNSUPPORTED } from '../../stub-src/efi/status.ts';
-import { type DecodeRun, runDecoderBatch } from '../support/run-decoder.ts';
+import { runDecoderBatch } from '../support/run-decoder.ts';
+import { machineCode as x86, pseudoRandom, text } from '../support/corpus.ts';
+import { decoderChecks } from '../support/decoder-checks.ts';
+import { cliDecode, compressFileWith, compressWith, expectInstalled } from '../support/reference-cli.ts';
 import { GUARD_OUT_OF_RANGE } from '../fixtures/decompress/zstd/guarded-decode.ts';
 
 const TIMEOUT = 90_000;
+const { decodeAll, expectSuccess: expectRunOk } = decoderChecks('zstd', 'zstdDecode', zstdReasonText, TIMEOUT);
 const work = mkdtempSync(join(tmpdir(), 'zstd-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 // ---------------------------------------------------------------------------------------------
-// Corpora
-
-/** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
-function pseudoRandom(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    out[i] = x & 255;
-  }
-  return out;
-}
-
-function text(length: number, seed: number): Buffer {
-  const words = ['the', 'kernel', 'boot', 'stub', 'decompress', 'payload', 'firmware', 'memory', 'map', 'a',
-    'of', 'and', 'frame', 'block', 'literals', 'huffman', 'sequence', 'offset', 'EFI', 'Linux', '\n', 'x86_64'];
-  const rnd = pseudoRandom(length + 16, seed);
-  const parts: string[] = [];
-  let size = 0;
-  for (let i = 0; size < length; i++) {
-    const w = words[rnd[i % length] % words.length] + (rnd[(i * 7) % length] % 5 === 0 ? '. ' : ' ');
-    parts.push(w);
-    size += w.length;
-  }
-  return Buffer.from(parts.join('')).subarray(0, length);
-}
+// Corpora (pseudo-random, text and x86 code from test/support/corpus.ts, and these three)
 
 /** A random pattern repeated with sparse changes: long matches and repeat offsets. */
 function repeats(length: number, seed: number): Buffer {
@@ -100,22 +77,6 @@ function nibbles(length: number, seed: number): Buffer {
   return out;
 }
 
-function x86(length: number): Buffer {
-  const parts: Buffer[] = [];
-  let total = 0;
-  for (const file of ['/usr/bin/gzip', '/usr/bin/zstd', '/usr/bin/tar']) {
-    try {
-      const bytes = readFileSync(file);
-      parts.push(bytes);
-      total += bytes.length;
-    } catch { /* not installed: the others are enough */ }
-    if (total >= length) break;
-  }
-  const all = Buffer.concat(parts);
-  expect(all.length).toBeGreaterThan(1000);
-  return all.subarray(0, Math.min(length, all.length));
-}
-
 const corpora: [string, Buffer][] = [
   ['empty', Buffer.alloc(0)],
   ['one byte', Buffer.from([0x42])],
@@ -135,7 +96,7 @@ const corpora: [string, Buffer][] = [
 ];
 
 function compress(data: Buffer, args: string[]): Buffer {
-  return execFileSync('zstd', ['-c', '-q', ...args], { input: data, maxBuffer: 1 << 30 });
+  return compressWith('zstd', ['-c', '-q', ...args], data);
 }
 
 /** compress() for many inputs, two `zstd` processes at a time (-19 and -22 take seconds). */
@@ -164,15 +125,13 @@ async function compressAll(tasks: { data: Buffer; args: string[]; file: boolean 
 }
 
 function compressFile(data: Buffer, args: string[]): Buffer {
-  const path = join(work, 'input');
-  writeFileSync(path, data);
-  return execFileSync('zstd', ['-c', '-q', ...args, path], { maxBuffer: 1 << 30 });
+  return compressFileWith('zstd', ['-c', '-q', ...args], data);
 }
 
 /** `zstd -dc` of `input`: the output, or null when it refuses. */
 function cliDecompress(input: Uint8Array): Buffer | null {
-  const r = spawnSync('zstd', ['-dc', '-q'], { input, maxBuffer: 1 << 30 });
-  return r.status === 0 ? r.stdout : null;
+  const r = cliDecode('zstd', input, { args: ['-dc', '-q'] });
+  return r.ok ? r.output : null;
 }
 
 /**
@@ -226,14 +185,6 @@ function features(file: Uint8Array, found: Set<string>): void {
     }
     if (fhd & 4) at += 4;
   }
-}
-
-function expectRunOk(run: DecodeRun, expected: Uint8Array, label: string): void {
-  expect(run.timedOut, label).toBe(false);
-  expect({ status: run.status, reason: run.reason, text: zstdReasonText(run.reason) }, label)
-    .toEqual({ status: 0, reason: 0, text: zstdReasonText(0) });
-  expect(run.output.length, label).toBe(expected.length);
-  expect(Buffer.compare(Buffer.from(run.output), Buffer.from(expected)), label).toBe(0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -327,9 +278,7 @@ const LEVELS: string[][] = [
 
 describe('zstd: differential against the zstd CLI', () => {
   it('the zstd CLI is installed (scripts/install-deps.sh)', () => {
-    const r = spawnSync('zstd', ['--version']);
-    expect(r.error, 'zstd is missing: run scripts/install-deps.sh').toBeUndefined();
-    expect(r.status).toBe(0);
+    expectInstalled('zstd', /Zstandard CLI/);
   });
 
   it('decodes every corpus at every level, from stdin (as kbuild pipes it) and from a file', async () => {
@@ -354,8 +303,7 @@ describe('zstd: differential against the zstd CLI', () => {
       'rle block', 'rle literals', 'rle table', 'single segment', 'treeless literals', 'window descriptor']);
     // The CLI agrees with the corpora (so a failure below is the stub's).
     for (let i = 0; i < tasks.length; i += 9) expect(cliDecompress(compressed[i])?.equals(tasks[i].data), labels[i]).toBe(true);
-    const runs = await runDecoderBatch('zstd', 'zstdDecode',
-      compressed.map((input, i) => ({ input, capacity: tasks[i].data.length })), TIMEOUT);
+    const runs = await decodeAll(compressed.map((input, i) => ({ input, capacity: tasks[i].data.length })));
     runs.forEach((run, i) => expectRunOk(run, tasks[i].data, labels[i]));
   });
 
@@ -366,8 +314,7 @@ describe('zstd: differential against the zstd CLI', () => {
     trailer.writeUInt32LE(data.length);
     const withTrailer = Buffer.concat([compressed, trailer]);
     expect(cliDecompress(withTrailer)).toBeNull();
-    const [plain, trailed] = await runDecoderBatch('zstd', 'zstdDecode',
-      [{ input: compressed, capacity: data.length }, { input: withTrailer, capacity: data.length }], TIMEOUT);
+    const [plain, trailed] = await decodeAll([{ input: compressed, capacity: data.length }, { input: withTrailer, capacity: data.length }]);
     expectRunOk(plain, data, 'kbuild');
     expect([trailed.status, trailed.reason, trailed.inputOffset]).toEqual([EFI_COMPROMISED_DATA, R.ZSTD_REASON_BAD_MAGIC,
       compressed.length]);
@@ -392,8 +339,7 @@ describe('zstd: differential against the zstd CLI', () => {
     ];
     const expected = cases.map((input) => cliDecompress(input));
     expected.forEach((out, i) => expect(out, `CLI case ${i}`).not.toBeNull());
-    const runs = await runDecoderBatch('zstd', 'zstdDecode',
-      cases.map((input, i) => ({ input, capacity: expected[i]!.length })), TIMEOUT);
+    const runs = await decodeAll(cases.map((input, i) => ({ input, capacity: expected[i]!.length })));
     runs.forEach((run, i) => expectRunOk(run, expected[i]!, `case ${i}`));
   });
 
@@ -402,11 +348,11 @@ describe('zstd: differential against the zstd CLI', () => {
     const inputs = [compress(data, ['--long=30']), compress(data, ['--long=31', '--zstd=wlog=31'])];
     for (const input of inputs) {
       expect(cliDecompress(input)).toBeNull();
-      const r = spawnSync('zstd', ['-dc', '-q', '--memory=2048MB'], { input, maxBuffer: 1 << 30 });
+      const r = cliDecode('zstd', input, { args: ['-dc', '-q', '--memory=2048MB'] });
       expect(r.status).toBe(0);
-      expect(r.stdout.equals(data)).toBe(true);
+      expect(r.output.equals(data)).toBe(true);
     }
-    const runs = await runDecoderBatch('zstd', 'zstdDecode', inputs.map((input) => ({ input, capacity: data.length })), TIMEOUT);
+    const runs = await decodeAll(inputs.map((input) => ({ input, capacity: data.length })));
     runs.forEach((run, i) => expectRunOk(run, data, `window ${i}`));
   });
 
@@ -414,10 +360,10 @@ describe('zstd: differential against the zstd CLI', () => {
     const data = text(150000, 21);
     const streamed = compress(data, ['-19']);
     const sized = compressFile(data, ['-19']);
-    const runs = await runDecoderBatch('zstd', 'zstdDecode', [
+    const runs = await decodeAll([
       { input: streamed, capacity: data.length }, { input: streamed, capacity: data.length - 1 },
       { input: sized, capacity: data.length - 1 }, { input: compress(Buffer.alloc(5000, 1), ['-1']), capacity: 4999 },
-    ], TIMEOUT);
+    ]);
     expectRunOk(runs[0], data, 'exact');
     expect([runs[1].status, runs[1].reason]).toEqual([EFI_BUFFER_TOO_SMALL, R.ZSTD_REASON_OUTPUT_TOO_SMALL]);
     expect([runs[2].status, runs[2].reason]).toEqual([EFI_BUFFER_TOO_SMALL, R.ZSTD_REASON_CONTENT_SIZE_TOO_LARGE]);
@@ -527,8 +473,7 @@ const wellFormed: { name: string; bytes: number[]; output: number[] }[] = [
 describe('zstd: frames built field by field', () => {
   it('valid frames decode as `zstd -dc` decodes them', async () => {
     for (const v of wellFormed) expect([...(cliDecompress(Uint8Array.from(v.bytes)) ?? [])], v.name).toEqual(v.output);
-    const runs = await runDecoderBatch('zstd', 'zstdDecode',
-      wellFormed.map((v) => ({ input: Uint8Array.from(v.bytes), capacity: v.output.length })), TIMEOUT);
+    const runs = await decodeAll(wellFormed.map((v) => ({ input: Uint8Array.from(v.bytes), capacity: v.output.length })));
     runs.forEach((run, i) => expectRunOk(run, Uint8Array.from(wellFormed[i].output), wellFormed[i].name));
   });
 
@@ -536,8 +481,7 @@ describe('zstd: frames built field by field', () => {
     const covered = new Set(malformed.map((v) => v.reason));
     const all = Object.entries(R).filter(([name]) => name.startsWith('ZSTD_REASON_')).map(([, value]) => value);
     expect(all.filter((reason) => !covered.has(reason as number))).toEqual([]);
-    const runs = await runDecoderBatch('zstd', 'zstdDecode',
-      malformed.map((v) => ({ input: Uint8Array.from(v.bytes), capacity: v.capacity ?? 1 << 20 })), TIMEOUT);
+    const runs = await decodeAll(malformed.map((v) => ({ input: Uint8Array.from(v.bytes), capacity: v.capacity ?? 1 << 20 })));
     runs.forEach((run, i) => {
       const v = malformed[i];
       expect(run.timedOut, v.name).toBe(false);
@@ -561,7 +505,7 @@ describe('zstd: hostile input', () => {
     ];
     const jobs: { input: Uint8Array; capacity: number }[] = [];
     for (const file of files) for (let n = 0; n < file.length; n++) jobs.push({ input: file.subarray(0, n), capacity: 1 << 16 });
-    const runs = await runDecoderBatch('zstd', 'zstdDecode', jobs, TIMEOUT);
+    const runs = await decodeAll(jobs);
     runs.forEach((run, i) => {
       expect(run.timedOut).toBe(false);
       expect(run.status, `prefix ${jobs[i].input.length}`).not.toBe(0);
@@ -590,7 +534,7 @@ describe('zstd: hostile input', () => {
       jobs.push({ input: mutated, capacity: data.length + 64 });
       originals.push(data);
     }
-    const runs = await runDecoderBatch('zstd', 'zstdDecode', jobs, TIMEOUT);
+    const runs = await decodeAll(jobs);
     let failures = 0;
     runs.forEach((run, i) => {
       expect(run.timedOut).toBe(false);
