@@ -569,6 +569,10 @@ export async function decodersMain(argv: string[]): Promise<number> {
   const rows = await runDecoderBench({ vmlinux, workDir, formats, repetitions, columns, progress });
 
   const size = statSync(vmlinux).size;
+  // The tool is built from the working tree: say which, since other work may be uncommitted.
+  const head = await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: root });
+  const dirty = await run('git', ['status', '--porcelain', '--', 'stub-src', 'compiler', 'patches'], { cwd: root });
+  console.log(`source: git ${head.stdout.trim()}${dirty.stdout.trim() ? ' + uncommitted changes in stub-src/compiler/patches' : ''}`);
   console.log(`efistub decoder benchmark: ${input ?? 'Debian vmlinux'} (${(size / 1e6).toFixed(1)} MB), kbuild command lines, ` +
     `best of ${repetitions}; MB/s of uncompressed output; nproc ${availableParallelism()}`);
   console.log('efistub native, kernel: decode-only, in memory; CLI: whole process to /dev/null (cat floor: `cat` of the ' +
