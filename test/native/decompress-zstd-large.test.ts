@@ -7,34 +7,17 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { machineCode } from '../support/corpus.ts';
+import { expectDecoded, printThroughput } from '../support/decoder-checks.ts';
+import { expectInstalled } from '../support/reference-cli.ts';
 import { runDecoderBatch } from '../support/run-decoder.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'zstd-large-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** About `size` bytes of /usr/bin files, in name order (deterministic on one machine). */
-function binaries(size: number): Buffer {
-  const parts: Buffer[] = [];
-  let total = 0;
-  for (const name of readdirSync('/usr/bin').sort()) {
-    const path = join('/usr/bin', name);
-    try {
-      const stat = statSync(path);
-      if (!stat.isFile() || stat.size > 16 << 20) continue;
-      const bytes = readFileSync(path);
-      parts.push(bytes);
-      total += bytes.length;
-    } catch { continue; }
-    if (total >= size) break;
-  }
-  const all = Buffer.concat(parts);
-  expect(all.length).toBeGreaterThan(size >> 1);
-  return all.subarray(0, size);
-}
 
 /** Seconds `zstd -d` takes to decompress `path` to /dev/null (best of three, process start included). */
 function cliSeconds(path: string): number {
@@ -50,13 +33,11 @@ function cliSeconds(path: string): number {
 
 describe('zstd: large inputs', () => {
   it('the zstd CLI is installed (scripts/install-deps.sh)', () => {
-    const r = spawnSync('zstd', ['--version']);
-    expect(r.error, 'zstd is missing: run scripts/install-deps.sh').toBeUndefined();
-    expect(r.status).toBe(0);
+    expectInstalled('zstd', /Zstandard CLI/);
   });
 
   it('decodes ~32 MB of /usr/bin at -3, 12 MB at -19 --long=27 and 6 MB with kbuild\'s -22 --ultra', async () => {
-    const data = binaries(32 << 20);
+    const data = machineCode(32 << 20);
     const cases: [string, Buffer, string[]][] = [
       ['-3', data, ['-3']],
       ['-19 --long=27 -T2', data.subarray(0, 12 << 20), ['-19', '--long=27', '-T2']],
@@ -76,14 +57,9 @@ describe('zstd: large inputs', () => {
     const runs = await runDecoderBatch('zstd', 'zstdDecode', jobs, 300_000);
     runs.forEach((run, i) => {
       const [label, input] = cases[i];
-      expect(run.timedOut, label).toBe(false);
-      expect([run.status, run.reason], label).toEqual([0, 0]);
-      expect(Buffer.compare(Buffer.from(run.output), input), label).toBe(0);
-      const megabytes = input.length / 1e6;
-      const cli = cliSeconds(paths[i]);
-      console.log(`zstd ${label}: ${megabytes.toFixed(1)} MB from ${(jobs[i].input.length / 1e6).toFixed(1)} MB; ` +
-        `TS decoder in Node ${(megabytes / (run.milliseconds / 1000)).toFixed(1)} MB/s, ` +
-        `zstd -d ${(megabytes / cli).toFixed(1)} MB/s (ratio ${((run.milliseconds / 1000) / cli).toFixed(1)}x slower)`);
+      expectDecoded(run, input, label);
+      printThroughput(`zstd ${label}`, { bytes: input.length, compressedBytes: jobs[i].input.length,
+        decoderMilliseconds: run.milliseconds, cli: 'zstd -d', cliMilliseconds: cliSeconds(paths[i]) * 1000 });
     });
   }, 600_000);
 });
