@@ -5,11 +5,10 @@
  * byte with the input. Prints throughput next to `bzip2 -dc`'s on the same file; no assertion on
  * time. (The native wasm2c build of the decoder is to be added here by the lead.)
  */
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { machineCode, textWithRuns } from '../support/corpus.ts';
-import { expectDecoded, printThroughput } from '../support/decoder-checks.ts';
-import { compressWith, timedCliDecode } from '../support/reference-cli.ts';
-import { runDecoder } from '../support/run-decoder.ts';
+import { expectLargeDecode } from '../support/decoder-checks.ts';
+import { compressWith } from '../support/reference-cli.ts';
 
 describe('bzip2Decode on large inputs', () => {
   for (const [name, make, level] of [
@@ -19,14 +18,8 @@ describe('bzip2Decode on large inputs', () => {
   ] as [string, () => Buffer, string][]) {
     it(name, async () => {
       const data = make();
-      const compressed = compressWith('bzip2', [level], data);
-      const cli = timedCliDecode('bzip2', ['-dc'], compressed);
-      expect(cli.status).toBe(0);
-      expect(cli.output.equals(data)).toBe(true);
-      const run = await runDecoder('bzip2', 'bzip2Decode', compressed, data.length, 300_000);
-      expectDecoded(run, data, name);
-      printThroughput(`bzip2 ${name}`, { bytes: data.length, compressedBytes: compressed.length,
-        decoderMilliseconds: run.milliseconds, cli: 'bzip2 -dc', cliMilliseconds: cli.milliseconds });
+      await expectLargeDecode({ label: `bzip2 ${name}`, moduleName: 'bzip2', functionName: 'bzip2Decode',
+        compressed: compressWith('bzip2', [level], data), expected: data, cli: 'bzip2', cliArgs: ['-dc'] });
     }, 300_000);
   }
 });

@@ -1,49 +1,20 @@
 /**
- * lzoDecode on a large input (slow tier): 32 MiB of /usr/bin files, compressed with kbuild's
- * command line (`lzop -9` on stdin, 128 blocks of 256 KiB, plus the size trailer) and with
- * `lzop -1 --crc32 -C -C`, decoded by the TypeScript decoder in Node (in a worker) and compared
- * byte for byte with the input. Prints the throughput of the TypeScript decoder and of
- * `lzop -dc` (wall clock, process start-up included); no assertion on time. The native (wasm2c)
- * build of the decoder will be added here by the lead.
+ * lzoDecode on a large input (slow tier): 32 MiB of /usr/bin files (test/support/corpus.ts),
+ * compressed with kbuild's command line (`lzop -9` on stdin, 128 blocks of 256 KiB, plus the
+ * size trailer) and with `lzop -1 --crc32 -C -C`, decoded by the TypeScript decoder in Node (in
+ * a worker) and compared byte for byte with the input. Prints the throughput of the TypeScript
+ * decoder and of `lzop -dc` (wall clock, process start-up included); no assertion on time. The
+ * native (wasm2c) build of the decoder will be added here by the lead.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runDecoder } from '../support/run-decoder.ts';
+import { describe, expect, it } from 'vitest';
+import { machineCode } from '../support/corpus.ts';
+import { expectLargeDecode } from '../support/decoder-checks.ts';
+import { appendSize, compressWith } from '../support/reference-cli.ts';
 
 const SIZE = 32 << 20;
-const work = mkdtempSync(join(tmpdir(), 'lzo-large-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** The first 32 MiB of the regular files of /usr/bin in name order. */
-function corpus(): Buffer {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for (const name of readdirSync('/usr/bin').sort()) {
-    const path = join('/usr/bin', name);
-    try {
-      if (!statSync(path).isFile()) continue;
-      const bytes = readFileSync(path);
-      parts.push(bytes);
-      size += bytes.length;
-    } catch {
-      continue; // unreadable: skip
-    }
-    if (size >= SIZE) break;
-  }
-  return Buffer.concat(parts).subarray(0, SIZE);
-}
-
-function megabytesPerSecond(bytes: number, milliseconds: number): string {
-  return (bytes / (1 << 20) / (milliseconds / 1000)).toFixed(1);
-}
 
 describe('lzoDecode: 32 MiB of /usr/bin', () => {
-  const data = corpus();
-  const plain = join(work, 'corpus');
-  writeFileSync(plain, data);
+  const data = machineCode(SIZE);
 
   for (const [label, args, trailer] of [
     ['kbuild lzop -9', ['-9'], true],
@@ -51,26 +22,10 @@ describe('lzoDecode: 32 MiB of /usr/bin', () => {
   ] as [string, string[], boolean][]) {
     it(`decodes ${label} byte for byte and reports MB/s`, async () => {
       expect(data.length).toBe(SIZE);
-      let compressed = execFileSync('lzop', [...args, '-c'], { input: data, maxBuffer: 1 << 30 });
-      const file = join(work, 'corpus.lzo');
-      writeFileSync(file, compressed);
-      if (trailer) {
-        const size = Buffer.alloc(4);
-        size.writeUInt32LE(data.length);
-        compressed = Buffer.concat([compressed, size]);
-      }
-      const run = await runDecoder('lzo', 'lzoDecode', compressed, data.length, 300_000);
-      expect(run.timedOut).toBe(false);
-      expect(run.status).toBe(0);
-      expect(run.output.length).toBe(data.length);
-      expect(Buffer.from(run.output).equals(data)).toBe(true);
-      const started = performance.now();
-      const cli = spawnSync('sh', ['-c', `lzop -dc "${file}" > /dev/null`]);
-      const cliMs = performance.now() - started;
-      expect(cli.status).toBe(0);
-      console.log(`lzo ${label}: ${compressed.length} -> ${data.length} bytes; TypeScript in Node ` +
-        `${megabytesPerSecond(data.length, run.milliseconds)} MB/s (${run.milliseconds.toFixed(0)} ms), ` +
-        `lzop -dc ${megabytesPerSecond(data.length, cliMs)} MB/s (${cliMs.toFixed(0)} ms)`);
+      const stream = compressWith('lzop', [...args, '-c'], data);
+      await expectLargeDecode({ label: `lzo ${label}`, moduleName: 'lzo', functionName: 'lzoDecode',
+        compressed: trailer ? appendSize(stream, data.length) : stream, expected: data, cli: 'lzop', cliArgs: ['-dc'],
+        cliInput: stream });
     });
   }
 });

@@ -6,11 +6,10 @@
  * throughput next to `xz -dc`'s on the same file (process start included; single-threaded); no
  * assertion on time. (The native wasm2c build of the decoder is to be added here by the lead.)
  */
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { machineCode, textWithRuns } from '../support/corpus.ts';
-import { expectDecoded, printThroughput } from '../support/decoder-checks.ts';
-import { compressWith, timedCliDecode } from '../support/reference-cli.ts';
-import { runDecoder } from '../support/run-decoder.ts';
+import { expectLargeDecode } from '../support/decoder-checks.ts';
+import { compressWith } from '../support/reference-cli.ts';
 
 describe('xzDecode on large inputs', () => {
   for (const [name, make, args] of [
@@ -19,14 +18,8 @@ describe('xzDecode on large inputs', () => {
   ] as [string, () => Buffer, string[]][]) {
     it(name, async () => {
       const data = make();
-      const compressed = compressWith('xz', ['-c', '-T1', ...args], data);
-      const cli = timedCliDecode('xz', ['-dc', '-T1'], compressed);
-      expect(cli.status).toBe(0);
-      expect(cli.output.equals(data)).toBe(true);
-      const run = await runDecoder('xz', 'xzDecode', compressed, data.length, 300_000);
-      expectDecoded(run, data, name);
-      printThroughput(`xz ${name}`, { bytes: data.length, compressedBytes: compressed.length,
-        decoderMilliseconds: run.milliseconds, cli: 'xz -dc', cliMilliseconds: cli.milliseconds });
+      await expectLargeDecode({ label: `xz ${name}`, moduleName: 'xz', functionName: 'xzDecode',
+        compressed: compressWith('xz', ['-c', '-T1', ...args], data), expected: data, cli: 'xz', cliArgs: ['-dc', '-T1'] });
     }, 600_000);
   }
 });

@@ -1,13 +1,16 @@
 /**
  * @fileoverview The checks every decoder suite makes on a worker run (test/support/run-decoder.ts):
  * success with exactly the expected bytes, failure with exactly the expected status and reason
- * (compared with the reason texts, so a mismatch reads as words), and the throughput line the
- * large-input suites print.
+ * (compared with the reason texts, so a mismatch reads as words), and the large-input check
+ * with its throughput line (the stub beside the reference CLI on the same file).
  *
  *   const { decodeAll, expectSuccess, expectFailure } = decoderChecks('lz4', 'lz4Decode', lz4ReasonText);
+ *   await expectLargeDecode({ label, moduleName: 'xz', functionName: 'xzDecode', compressed, expected,
+ *     cli: 'xz', cliArgs: ['-dc', '-T1'] });
  */
 import { expect } from 'vitest';
-import { type DecodeRun, runDecoderBatch } from './run-decoder.ts';
+import { timedCliDecode } from './reference-cli.ts';
+import { type DecodeRun, runDecoder, runDecoderBatch } from './run-decoder.ts';
 
 export interface DecoderChecks {
   /** Decodes every input in one worker, which times out after `timeoutMs`. */
@@ -60,4 +63,24 @@ export function printThroughput(label: string, { bytes, compressedBytes, decoder
   console.log(`${label}: ${megabytes.toFixed(1)} MB from ${(compressedBytes / 1e6).toFixed(1)} MB; ` +
     `TS decoder in Node ${ours.toFixed(1)} MB/s (${decoderMilliseconds.toFixed(0)} ms), ` +
     `${cli} ${theirs.toFixed(1)} MB/s (${cliMilliseconds.toFixed(0)} ms, ${(ours / theirs).toFixed(2)}x)`);
+}
+
+/**
+ * The large-input check: `cli cliArgs` (e.g. `bzip2 -dc`) must turn `compressed` back into
+ * `expected`, and so must stub-src/decompress/<moduleName>.ts's `functionName` in a worker; then
+ * both throughputs are printed. `cliInput` is what the CLI reads when it differs from what the
+ * stub reads (kbuild's size trailer, which the stub's caller strips and the CLIs refuse).
+ */
+export async function expectLargeDecode({ label, moduleName, functionName, compressed, expected, cli, cliArgs,
+  cliInput = compressed, timeoutMs = 300_000 }: {
+  label: string; moduleName: string; functionName: string; compressed: Uint8Array; expected: Uint8Array;
+  cli: string; cliArgs: string[]; cliInput?: Uint8Array; timeoutMs?: number;
+}): Promise<void> {
+  const reference = timedCliDecode(cli, cliArgs, cliInput);
+  expect(reference.status, `${cli} ${cliArgs.join(' ')}`).toBe(0);
+  expect(reference.output.equals(expected), `${cli} ${cliArgs.join(' ')} output`).toBe(true);
+  const run = await runDecoder(moduleName, functionName, compressed, expected.length, timeoutMs);
+  expectDecoded(run, expected, label);
+  printThroughput(label, { bytes: expected.length, compressedBytes: compressed.length,
+    decoderMilliseconds: run.milliseconds, cli: `${cli} ${cliArgs.join(' ')}`, cliMilliseconds: reference.milliseconds });
 }
