@@ -25,6 +25,7 @@ import {
   EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_INVALID_PARAMETER, EFI_UNSUPPORTED,
 } from '../../stub-src/efi/status.ts';
 import * as gz from '../../stub-src/decompress/gzip.ts';
+import { pseudoRandom, xorshift32 } from '../support/corpus.ts';
 
 const TIMEOUT = 60_000;
 
@@ -55,23 +56,12 @@ function zlibMessage(decode: () => unknown): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Corpora (deterministic: a small xorshift generator)
+// Corpora (deterministic: test/support/corpus.ts's xorshift generator)
 
-function prng(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13; state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5; state >>>= 0;
-    return state;
-  };
-}
+const prng = xorshift32;
 
 function randomBytes(length: number, seed: number): Uint8Array {
-  const next = prng(seed);
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = next() & 255;
-  return out;
+  return new Uint8Array(pseudoRandom(length, seed));
 }
 
 function text(length: number, seed: number): Uint8Array {
