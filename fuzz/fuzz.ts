@@ -89,7 +89,8 @@ function compress(command: string[], plain: Uint8Array): Uint8Array {
 
 /** Small inputs of different kinds; deterministic for the seed. */
 function plainInputs(random: Random): [string, Uint8Array][] {
-  const program = readFileSync(['/usr/bin/wasm2c', '/usr/bin/gzip'].find((f) => existsSync(f))!);
+  // A program that is mostly code (wasm2c's binary is half zero padding).
+  const program = readFileSync(['/usr/bin/zstd', '/usr/bin/python3', '/usr/bin/gzip'].find((f) => existsSync(f))!);
   const bytes = (length: number, byte: (i: number) => number): Uint8Array => Uint8Array.from({ length }, (_, i) => byte(i));
   const words = ['the', 'kernel', 'boot', 'stub', 'firmware', 'memory', 'page', 'table', 'entry', ' ', '\n', 'efi'];
   const text = (length: number): Uint8Array => {
@@ -97,7 +98,13 @@ function plainInputs(random: Random): [string, Uint8Array][] {
     while (s.length < length) s += random.pick(words) + (random.chance(20) ? '\n' : ' ');
     return Uint8Array.from(Buffer.from(s.slice(0, length), 'latin1'));
   };
-  const codeStart = random.below(Math.max(1, program.length - 70_000));
+  // Start where the next 64 000 bytes are machine code rather than padding (few zero bytes).
+  let codeStart = random.below(Math.max(1, program.length - 70_000));
+  for (let tries = 0; tries < 64; tries++) {
+    const window = program.subarray(codeStart, codeStart + 64_000);
+    if (window.length === 64_000 && window.filter((b) => b === 0).length < 64_000 / 5) break;
+    codeStart = random.below(Math.max(1, program.length - 70_000));
+  }
   return [
     ['empty', new Uint8Array(0)],
     ['1 byte', Uint8Array.of(random.below(256))],
