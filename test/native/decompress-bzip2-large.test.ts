@@ -8,7 +8,7 @@
 import { describe, it } from 'vitest';
 import { machineCode, textWithRuns } from '../support/corpus.ts';
 import { expectLargeDecode } from '../support/decoder-checks.ts';
-import { compressWith } from '../support/reference-cli.ts';
+import { compressWithAsync } from '../support/reference-cli.ts';
 
 describe('bzip2Decode on large inputs', () => {
   for (const [name, make, level] of [
@@ -19,7 +19,7 @@ describe('bzip2Decode on large inputs', () => {
     it(name, async () => {
       const data = make();
       await expectLargeDecode({ label: `bzip2 ${name}`, moduleName: 'bzip2', functionName: 'bzip2Decode',
-        compressed: compressWith('bzip2', [level], data), expected: data, cli: 'bzip2', cliArgs: ['-dc'] });
+        compressed: await compressWithAsync('bzip2', [level], data), expected: data, cli: 'bzip2', cliArgs: ['-dc'] });
     }, 300_000);
   }
 });

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { machineCode } from '../support/corpus.ts';
 import { expectLargeDecode } from '../support/decoder-checks.ts';
-import { appendSize, compressWith } from '../support/reference-cli.ts';
+import { appendSize, compressWithAsync } from '../support/reference-cli.ts';
 
 const SIZE = 32 << 20;
 
@@ -23,7 +23,7 @@ describe('lz4Decode: 32 MiB of /usr/bin', () => {
   ] as [string, string[], boolean][]) {
     it(`decodes ${label} byte for byte and reports MB/s`, async () => {
       expect(data.length).toBe(SIZE);
-      const stream = compressWith('lz4', [...args, '-c'], data);
+      const stream = await compressWithAsync('lz4', [...args, '-c'], data);
       await expectLargeDecode({ label: `lz4 ${label}`, moduleName: 'lz4', functionName: 'lz4Decode',
         compressed: trailer ? appendSize(stream, data.length) : stream, expected: data, cli: 'lz4', cliArgs: ['-dc'],
         cliInput: stream });

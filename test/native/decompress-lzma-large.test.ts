@@ -8,12 +8,12 @@
 import { describe, it } from 'vitest';
 import { machineCode } from '../support/corpus.ts';
 import { expectLargeDecode } from '../support/decoder-checks.ts';
-import { compressWith } from '../support/reference-cli.ts';
+import { compressWithAsync } from '../support/reference-cli.ts';
 
 describe('lzmaDecode on large inputs', () => {
   it('x86 binaries 20 MB, lzma -9 (kbuild)', async () => {
     const data = machineCode(20 << 20);
     await expectLargeDecode({ label: 'lzma x86 binaries', moduleName: 'lzma', functionName: 'lzmaDecode',
-      compressed: compressWith('lzma', ['-9', '-c'], data), expected: data, cli: 'lzma', cliArgs: ['-dc'] });
+      compressed: await compressWithAsync('lzma', ['-9', '-c'], data), expected: data, cli: 'lzma', cliArgs: ['-dc'] });
   }, 600_000);
 });

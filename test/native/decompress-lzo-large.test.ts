@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { machineCode } from '../support/corpus.ts';
 import { expectLargeDecode } from '../support/decoder-checks.ts';
-import { appendSize, compressWith } from '../support/reference-cli.ts';
+import { appendSize, compressWithAsync } from '../support/reference-cli.ts';
 
 const SIZE = 32 << 20;
 
@@ -22,7 +22,7 @@ describe('lzoDecode: 32 MiB of /usr/bin', () => {
   ] as [string, string[], boolean][]) {
     it(`decodes ${label} byte for byte and reports MB/s`, async () => {
       expect(data.length).toBe(SIZE);
-      const stream = compressWith('lzop', [...args, '-c'], data);
+      const stream = await compressWithAsync('lzop', [...args, '-c'], data);
       await expectLargeDecode({ label: `lzo ${label}`, moduleName: 'lzo', functionName: 'lzoDecode',
         compressed: trailer ? appendSize(stream, data.length) : stream, expected: data, cli: 'lzop', cliArgs: ['-dc'],
         cliInput: stream });

@@ -9,7 +9,7 @@
 import { describe, it } from 'vitest';
 import { machineCode, textWithRuns } from '../support/corpus.ts';
 import { expectLargeDecode } from '../support/decoder-checks.ts';
-import { compressWith } from '../support/reference-cli.ts';
+import { compressWithAsync } from '../support/reference-cli.ts';
 
 describe('xzDecode on large inputs', () => {
   for (const [name, make, args] of [
@@ -19,7 +19,7 @@ describe('xzDecode on large inputs', () => {
     it(name, async () => {
       const data = make();
       await expectLargeDecode({ label: `xz ${name}`, moduleName: 'xz', functionName: 'xzDecode',
-        compressed: compressWith('xz', ['-c', '-T1', ...args], data), expected: data, cli: 'xz', cliArgs: ['-dc', '-T1'] });
+        compressed: await compressWithAsync('xz', ['-c', '-T1', ...args], data), expected: data, cli: 'xz', cliArgs: ['-dc', '-T1'] });
     }, 600_000);
   }
 });

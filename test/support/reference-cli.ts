@@ -11,7 +11,7 @@
  *   appendSize(compressed, data.length)                    kbuild's size_append
  *   timedCliDecode('bzip2', ['-dc'], compressed)           { milliseconds, ok, output }
  */
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,28 @@ export function compressWith(command: string, args: string[], data: Uint8Array):
     if (isMissing(error)) throw missing(command);
     throw error;
   }
+}
+
+/**
+ * compressWith without blocking the test worker, for large inputs: compressing tens of MB (xz
+ * with a 32 MiB dictionary, zstd -22) can take longer than vitest's 60 s worker RPC timeout,
+ * which fails the whole run even though the test passes.
+ */
+export function compressWithAsync(command: string, args: string[], data: Uint8Array): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.on('error', (error) => reject(isMissing(error) ? missing(command) : error));
+    child.on('close', (status) => {
+      if (status === 0) resolve(Buffer.concat(chunks));
+      else reject(new Error(`${command} ${args.join(' ')} exited ${status}: ${stderr.trim()}`));
+    });
+    child.stdin.on('error', () => { /* the close handler reports the failure */ });
+    child.stdin.end(data);
+  });
 }
 
 /**
