@@ -193,6 +193,11 @@ interface CompressedInput {
   payload: string;
 }
 
+/** What a cached compressed input was made from: the command line and the input's sha256. */
+export function compressedCacheKey(format: DecoderFormat, vmlinuxHash: string): string {
+  return `${format.compress.join(' ')}\n${vmlinuxHash}\n`;
+}
+
 /**
  * Compresses the vmlinux per format with kbuild's command line, unless workDir already holds the
  * result for this vmlinux and command line (a .key file beside it records both).
@@ -205,21 +210,22 @@ async function prepareCompressed(vmlinux: string, vmlinuxHash: string, formats: 
     const compressed = join(workDir, `vmlinux${format.suffix}`);
     const payload = join(workDir, `vmlinux.${format.name}.payload`);
     const keyFile = join(workDir, `vmlinux.${format.name}.key`);
-    const key = `${format.compress.join(' ')}\n${vmlinuxHash}\n`;
+    const key = compressedCacheKey(format, vmlinuxHash);
     if (existsSync(compressed) && existsSync(payload) && existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key) {
       return { format, compressed, payload };
     }
     progress(`efistub: bench: compressing with \`${format.compress.join(' ')}\`…`);
     const started = performance.now();
     const input = openSync(vmlinux, 'r');
-    const output = openSync(`${compressed}.partial`, 'w');
+    const partial = `${compressed}.partial-${process.pid}`;
+    const output = openSync(partial, 'w');
     try {
       await runChecked(format.compress[0], format.compress.slice(1), { stdin: input, stdout: output });
     } finally {
       closeSync(input);
       closeSync(output);
     }
-    renameSync(`${compressed}.partial`, compressed);
+    renameSync(partial, compressed);
     const bytes = readFileSync(compressed);
     const trailer = Buffer.alloc(4);
     trailer.writeUInt32LE(size >>> 0);
@@ -259,7 +265,8 @@ async function extractKernelSources(progress: (line: string) => void): Promise<s
     throw new Error(`${KERNEL_SOURCE_TARBALL} not found: install Debian's linux-source-6.1 (scripts/install-deps.sh)`);
   }
   progress(`efistub: bench: extracting the kernel's decoders from ${KERNEL_SOURCE_TARBALL}…`);
-  const staging = `${linuxDir}.partial`;
+  // Per process: a test and a bench run may extract at the same time; the last rename wins.
+  const staging = `${linuxDir}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   await runChecked('tar', ['-xJf', KERNEL_SOURCE_TARBALL, '-C', staging, '--strip-components=1',

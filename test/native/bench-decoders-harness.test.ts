@@ -3,13 +3,18 @@
  * stays out of the test run; this keeps its machinery from rotting: on 1 MiB of x86 code, one
  * repetition, three formats, every column (the efistub tool, the reference CLI, the kernel's own
  * preboot decoders built from linux-source-6.1, TypeScript and Wasm in Node) decodes kbuild's
- * payload and its output hashes to the input. No timing is asserted.
+ * payload and its output hashes to the input; and a decode of the wrong bytes is caught in every
+ * column. No timing is asserted.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DECODER_COLUMNS, formatHeader, formatRow, runDecoderBench, type DecoderRow } from '../../bench/decoders.ts';
+import {
+  compressedCacheKey, DECODER_COLUMNS, DECODER_FORMATS, formatHeader, formatRow, runDecoderBench, type DecoderRow,
+} from '../../bench/decoders.ts';
 
 const FORMATS = ['gzip', 'xz', 'lz4'];
 const SIZE = 1 << 20;
@@ -56,6 +61,31 @@ describe('decoder bench harness', () => {
     expect(header[0]).toContain('efistub/kernel');
     for (const row of rows) {
       expect(formatRow(row, DECODER_COLUMNS)).toMatch(new RegExp(`^\\| ${row.format} \\|.*\\| [0-9.]+× \\| [0-9.]+× \\|`));
+    }
+  });
+});
+
+describe('decoder bench verification', () => {
+  it('a payload that decodes to other bytes than the input is reported WRONG OUTPUT in every column', async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'efistub-bench-decoders-wrong-'));
+    const vmlinux = join(workDir, 'vmlinux');
+    const data = machineCode();
+    writeFileSync(vmlinux, data);
+    // A cached lz4 input for this vmlinux whose content is the same size of other bytes.
+    const other = Buffer.from(data.map((byte) => byte ^ 0x5a));
+    const lz4 = DECODER_FORMATS.find((format) => format.name === 'lz4')!;
+    const compressed = execFileSync(lz4.compress[0], lz4.compress.slice(1), { input: other, maxBuffer: 1 << 26 });
+    const trailer = Buffer.alloc(4);
+    trailer.writeUInt32LE(other.length);
+    writeFileSync(join(workDir, `vmlinux${lz4.suffix}`), compressed);
+    writeFileSync(join(workDir, 'vmlinux.lz4.payload'), Buffer.concat([compressed, trailer]));
+    writeFileSync(join(workDir, 'vmlinux.lz4.key'),
+      compressedCacheKey(lz4, createHash('sha256').update(data).digest('hex')));
+    const [row] = await runDecoderBench({ vmlinux, workDir, formats: ['lz4'], repetitions: 1, columns: DECODER_COLUMNS,
+      progress: () => {} });
+    for (const column of DECODER_COLUMNS) {
+      expect(row.columns[column]?.failure, column).toMatch(/^WRONG OUTPUT/);
+      expect(row.columns[column]?.seconds, column).toBeUndefined();
     }
   });
 });
