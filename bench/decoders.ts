@@ -85,6 +85,8 @@ export interface DecoderBenchOptions {
   repetitions: number;
   columns: DecoderColumn[];
   progress: (line: string) => void;
+  /** An efistub-decompress built elsewhere (its stub.wasm beside it), instead of this tree's. */
+  tool?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,7 +417,9 @@ export async function runDecoderBench(options: DecoderBenchOptions): Promise<Dec
 
   let tool: string | undefined;
   let toolFailure: string | undefined;
-  if (want('efistub') || want('wasm')) {
+  if (options.tool) {
+    tool = options.tool;
+  } else if (want('efistub') || want('wasm')) {
     progress('efistub: bench: building the efistub decompression tool (once per source change)…');
     const { ensureDecompressTool } = await import('../compiler/decompress-tool.ts');
     const { formatDiagnostic } = await import('../compiler/diagnostics.ts');
@@ -552,11 +556,13 @@ function option(argv: string[], name: string): string | undefined {
 }
 
 const DECODERS_HELP = `usage: npm run bench -- decoders [--repetitions N] [--formats gzip,xz,…] [--columns efistub,cli,kernel,ts,wasm]
-                                [--input FILE]
+                                [--input FILE] [--tool out/tools/HASH/efistub-decompress]
 
 Decodes Debian's vmlinux (or FILE), compressed with kbuild's command line per format, with the
 stub's native decoders, the reference CLI, the kernel's own boot-time decoders, and the stub's
 TypeScript and Wasm in Node; prints MB/s (uncompressed output) and efistub's ratios.
+--tool measures an efistub-decompress built before (its stub.wasm beside it), e.g. to compare
+two compiler versions; by default the tool is built from this tree.
 `;
 
 /** `npm run bench -- decoders …`; returns the exit status. */
@@ -573,13 +579,16 @@ export async function decodersMain(argv: string[]): Promise<number> {
   const input = option(argv, '--input');
   const vmlinux = input ? resolve(input) : await prepareDebianVmlinux(progress);
   const workDir = input ? join(root, 'out', 'bench', `input-${(await hashFile(vmlinux)).slice(0, 12)}`) : join(root, 'out', 'bench');
-  const rows = await runDecoderBench({ vmlinux, workDir, formats, repetitions, columns, progress });
+  const toolOption = option(argv, '--tool');
+  const rows = await runDecoderBench({ vmlinux, workDir, formats, repetitions, columns, progress,
+    tool: toolOption ? resolve(toolOption) : undefined });
 
   const size = statSync(vmlinux).size;
   // The tool is built from the working tree: say which, since other work may be uncommitted.
   const head = await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: root });
   const dirty = await run('git', ['status', '--porcelain', '--', 'stub-src', 'compiler', 'patches'], { cwd: root });
-  console.log(`source: git ${head.stdout.trim()}${dirty.stdout.trim() ? ' + uncommitted changes in stub-src/compiler/patches' : ''}`);
+  console.log(toolOption ? `tool: ${resolve(toolOption)}` :
+    `source: git ${head.stdout.trim()}${dirty.stdout.trim() ? ' + uncommitted changes in stub-src/compiler/patches' : ''}`);
   console.log(`efistub decoder benchmark: ${input ?? 'Debian vmlinux'} (${(size / 1e6).toFixed(1)} MB), kbuild command lines, ` +
     `best of ${repetitions}; MB/s of uncompressed output; nproc ${availableParallelism()}`);
   console.log('efistub native, kernel: decode-only, in memory; CLI: whole process to /dev/null (cat floor: `cat` of the ' +
