@@ -33,6 +33,8 @@ export const DECOMPRESS_REASON_UNKNOWN_FORMAT = 2;
 export const DECOMPRESS_REASON_NO_SIZE_TRAILER = 3;
 export const DECOMPRESS_REASON_SIZE_MISMATCH = 4;
 export const DECOMPRESS_REASON_SIZE_TOO_LARGE = 5;
+/** The native tool's own limit (stub-src/tools/decompress-main.ts), not the format's. */
+export const DECOMPRESS_REASON_TOOL_LIMIT = 6;
 
 function decompressMagicAt(input: Uint8Array, inputLength: number, offset: number, byte: number): boolean {
   return offset < inputLength && input[offset] === byte;
@@ -104,6 +106,7 @@ export function decompressReasonText(reason: number): string {
   if (reason === DECOMPRESS_REASON_NO_SIZE_TRAILER) return 'payload too short for its 4-byte size';
   if (reason === DECOMPRESS_REASON_SIZE_MISMATCH) return 'decoded size differs from the size the payload declares';
   if (reason === DECOMPRESS_REASON_SIZE_TOO_LARGE) return 'declared size larger than the output buffer';
+  if (reason === DECOMPRESS_REASON_TOOL_LIMIT) return 'output larger than the tool handles (768 MiB)';
   switch ((reason / 100) | 0) {
     case 1: return gzipReasonText(reason);
     case 2: return xzReasonText(reason);

@@ -8,20 +8,34 @@
  * chose, runs toolDecompress and reads the result; buffers live on the Wasm heap, so the decode
  * runs on typed arrays exactly as it does in the stub.
  */
-import { decodeResult, DECODE_INPUT_OFFSET, DECODE_OUTPUT_LENGTH, DECODE_REASON } from '../decompress/result';
+import { EFI_OUT_OF_RESOURCES } from '../efi/status';
+import { uint32AtMost, uint32Below } from '../efi/address';
+import { decodeFail, decodeResult, DECODE_INPUT_OFFSET, DECODE_OUTPUT_LENGTH, DECODE_REASON } from '../decompress/result';
 import {
   decompressBuffer, decompressDetectFormat, decompressFormatName, decompressKbuildPayload, decompressKbuildSize,
-  decompressReasonText,
+  decompressReasonText, DECOMPRESS_REASON_TOOL_LIMIT,
 } from '../decompress/decompress';
+
+/**
+ * The largest input or output the tool accepts: the Wasm heap is reserved up front (1 GiB in
+ * the Linux host runtime) and porffor's allocator traps when it cannot grow, so a size read from
+ * a hostile file (a kbuild trailer, an .lzma header) must be refused before it is allocated.
+ */
+const TOOL_MAX_BYTES = 0x30000000;
 
 let toolInput = new Uint8Array(new ArrayBuffer(4));
 let toolOutput = new Uint8Array(new ArrayBuffer(4));
 let toolFormatDetected = 0;
 
-/** A fresh input buffer of `length` bytes for the C side to fill. */
+/** A fresh input buffer of `length` bytes for the C side to fill; empty when over the limit. */
 export function toolInputBuffer(length: number): Uint8Array {
-  toolInput = new Uint8Array(new ArrayBuffer(length));
+  toolInput = new Uint8Array(new ArrayBuffer(uint32AtMost(length, TOOL_MAX_BYTES) ? length : 0));
   return toolInput;
+}
+
+/** The largest capacity toolDecompress accepts (the C side stops doubling there). */
+export function toolMaxBytes(): number {
+  return TOOL_MAX_BYTES;
 }
 
 /** The output of the last decode (its first toolOutputLength() bytes are the result). */
@@ -35,6 +49,9 @@ export function toolOutputBuffer(): Uint8Array {
  */
 export function toolDecompress(inputLength: number, outputCapacity: number): number {
   toolFormatDetected = decompressDetectFormat(toolInput, inputLength);
+  if (uint32Below(TOOL_MAX_BYTES, outputCapacity)) {
+    return decodeFail(EFI_OUT_OF_RESOURCES, DECOMPRESS_REASON_TOOL_LIMIT, 0);
+  }
   toolOutput = new Uint8Array(new ArrayBuffer(outputCapacity));
   return decompressBuffer(toolFormatDetected, toolInput, inputLength, toolOutput, outputCapacity);
 }
@@ -43,6 +60,9 @@ export function toolDecompress(inputLength: number, outputCapacity: number): num
 export function toolDecompressKbuild(inputLength: number): number {
   toolFormatDetected = decompressDetectFormat(toolInput, inputLength);
   const size = inputLength < 4 ? 0 : decompressKbuildSize(toolInput, inputLength);
+  if (uint32Below(TOOL_MAX_BYTES, size)) {
+    return decodeFail(EFI_OUT_OF_RESOURCES, DECOMPRESS_REASON_TOOL_LIMIT, (inputLength - 4) | 0);
+  }
   toolOutput = new Uint8Array(new ArrayBuffer(size));
   return decompressKbuildPayload(toolInput, inputLength, toolOutput, size);
 }
