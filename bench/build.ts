@@ -9,17 +9,17 @@
  * - 'f64':         porffor's default f64 value type, wasm2c's load barrier kept (the pipeline
  *                  before issue 5);
  * - 'i32-barrier': --valtype=i32 (patches 006/007), load barrier kept;
- * - 'i32':         the pipeline as it is: --valtype=i32, load barrier dropped;
- * - 'i32-typed':   an experiment for the next step, not yet the pipeline: as 'i32', but the
- *                  bundle keeps the TypeScript annotations and porffor runs with --parse-types
- *                  --opt-types (patch 008), so typed-array parameters need no run-time type
- *                  dispatch. bundleKeepingTypes below stands in for the bundle stage.
+ * - 'i32':         --valtype=i32, load barrier dropped, untyped (JavaScript) bundle: the
+ *                  pipeline before typed compilation;
+ * - 'i32-typed':   as 'i32' with typed compilation (compiler/bundle.ts keepTypes: the bundle
+ *                  keeps the exact TypeScript annotations, porffor runs with --parse-types
+ *                  --opt-types), so typed-array parameters need no run-time type dispatch: the
+ *                  pipeline as it is (TYPED_BY_DEFAULT).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { bundleStub } from '../compiler/bundle.ts';
 import { checkSubset } from '../compiler/check-subset.ts';
 import { formatDiagnostic, type Diagnostic } from '../compiler/diagnostics.ts';
@@ -46,31 +46,6 @@ function compileWith(override: string, input: string, outputWasm: string, hostDt
   if (child.status !== 0) throw new Error(`porffor (${override}) failed: ${child.stdout}${child.stderr}`);
 }
 
-/**
- * The kernels as one TypeScript text with their annotations: the modules (which import nothing
- * but each other's functions) in name order, main.ts last, import declarations dropped and
- * `export` kept only on main.ts's functions, as compiler/bundle.ts does for JS.
- */
-function bundleKeepingTypes(sourceDir: string, output: string): void {
-  const files = readdirSync(sourceDir).filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && file !== 'main.ts').sort();
-  const parts: string[] = [];
-  for (const file of [...files, 'main.ts']) {
-    const source = ts.createSourceFile(file, readFileSync(join(sourceDir, file), 'utf8'), ts.ScriptTarget.ES2022, true);
-    const statements = source.statements.filter((statement) => !ts.isImportDeclaration(statement)).map((statement) => {
-      if (file === 'main.ts' || !ts.canHaveModifiers(statement)) return statement;
-      const modifiers = ts.getModifiers(statement)?.filter((modifier) => modifier.kind !== ts.SyntaxKind.ExportKeyword);
-      if (ts.isFunctionDeclaration(statement)) {
-        return ts.factory.updateFunctionDeclaration(statement, modifiers, statement.asteriskToken, statement.name,
-          statement.typeParameters, statement.parameters, statement.type, statement.body);
-      }
-      if (ts.isVariableStatement(statement)) return ts.factory.updateVariableStatement(statement, modifiers, statement.declarationList);
-      return statement;
-    });
-    parts.push(ts.createPrinter({ removeComments: true }).printFile(ts.factory.updateSourceFile(source, statements)));
-  }
-  writeFileSync(output, parts.join('\n'));
-}
-
 /** Builds one variant into outDir; returns the program's path. Throws with the diagnostics. */
 export function buildBench(variant: BenchVariant, outDir: string): string {
   const sourceDir = join(outDir, 'src');
@@ -83,15 +58,9 @@ export function buildBench(variant: BenchVariant, outDir: string): string {
   const c = join(outDir, 'stub.c');
   const hostDts = join(sourceDir, 'host.d.ts');
   check(checkSubset(sourceDir));
-  if (variant === 'i32-typed') {
-    const typedBundle = join(outDir, 'stub.ts');
-    bundleKeepingTypes(sourceDir, typedBundle);
-    compileWith('--typed', typedBundle, wasm, hostDts);
-  } else {
-    check(bundleStub(sourceDir, join(sourceDir, 'main.ts'), js));
-    if (variant === 'f64') compileWith('--valtype=f64', js, wasm, hostDts);
-    else check(compileJsToWasm(js, wasm, hostDts));
-  }
+  check(bundleStub(sourceDir, join(sourceDir, 'main.ts'), js, { keepTypes: variant === 'i32-typed' }));
+  if (variant === 'f64') compileWith('--valtype=f64', js, wasm, hostDts);
+  else check(compileJsToWasm(js, wasm, hostDts)); // typed or not, as bundled
   check(validateWasm(wasm));
   check(wasmToC(wasm, c, { keepLoadBarrier: variant !== 'i32' }));
   const program = join(outDir, 'bench-native');

@@ -9,6 +9,17 @@
  *
  * This works because the subset checker guarantees what concatenation needs: named relative
  * imports without renaming, and top-level names unique across all modules.
+ *
+ * With `keepTypes` (the porffor stage's typed mode: --parse-types --opt-types) the output is
+ * TypeScript instead: the modules are printed back from their syntax trees with the same
+ * imports and exports removed, keeping exactly the annotations porffor turns into static types
+ * that are always true of the value: `number`, `boolean`, `void` and the typed-array classes,
+ * on parameters, return types and variables; a variable without an annotation gets the one
+ * TypeScript's checker infers for it when that is one of these. Every other annotation is
+ * dropped, because porffor would trust it where it is not exact: `string` (porffor's ASCII
+ * strings are a different run-time type, bytestring), unions, interfaces. Type-only syntax
+ * around expressions (`as`, `!`, `satisfies`, `<T>x`) is dropped too (porffor reads `as T` as
+ * a type), and type-only declarations are removed.
  */
 import ts from 'typescript';
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -37,9 +48,108 @@ function listSources(directory: string): string[] {
   return found;
 }
 
+function listDeclarations(directory: string): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync(directory).sort()) {
+    const path = join(directory, name);
+    if (statSync(path).isDirectory()) found.push(...listDeclarations(path));
+    else if (name.endsWith('.d.ts')) found.push(resolve(path));
+  }
+  return found;
+}
+
 function position(source: ts.SourceFile, node: ts.Node): { line: number; column: number } {
   const { line, character } = source.getLineAndCharacterOfPosition(node.getStart(source));
   return { line: line + 1, column: character + 1 };
+}
+
+/**
+ * The switch between the two compilation modes. true: the bundle is TypeScript with its exact
+ * annotations and porffor compiles it with --parse-types --opt-types (typed-array parameters
+ * and number results known statically, no run-time type dispatch on them); false: the bundle
+ * is JavaScript and every value carries its run-time type. The porffor stage compiles a bundle
+ * in the mode it was written in (TYPED_BUNDLE_MARKER), so the two cannot disagree.
+ */
+export const TYPED_BY_DEFAULT = true;
+/** First characters of a typed bundle (compiler/porffor.ts looks for them). */
+export const TYPED_BUNDLE_MARKER = '// efistub typed bundle:';
+
+/** Annotations porffor's typed mode may see (see the file overview): the rest are dropped. */
+const EXACT_TYPE_NAMES = new Set(['Uint8Array', 'Int8Array', 'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array']);
+
+function exactType(type: ts.TypeNode | undefined): ts.TypeNode | undefined {
+  if (!type) return undefined;
+  if (type.kind === ts.SyntaxKind.NumberKeyword || type.kind === ts.SyntaxKind.BooleanKeyword ||
+      type.kind === ts.SyntaxKind.VoidKeyword) return type;
+  if (ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && !type.typeArguments &&
+      EXACT_TYPE_NAMES.has(type.typeName.text)) return type;
+  return undefined;
+}
+
+/**
+ * The exact annotation for a variable TypeScript infers a type for (`let i = 0`, `const table =
+ * crcTable`): number (also a number literal or a union of them, as `const` gets), boolean, or a
+ * typed-array class; undefined for anything else. Only declarations with an initializer: a
+ * variable declared without one is `undefined` until assigned.
+ */
+function inferredExactType(checker: ts.TypeChecker, declaration: ts.VariableDeclaration): ts.TypeNode | undefined {
+  if (!declaration.initializer || !ts.isIdentifier(declaration.name)) return undefined;
+  const type = checker.getTypeAtLocation(declaration.name);
+  const members = type.isUnion() ? type.types : [type];
+  if (members.every((member) => (member.flags & ts.TypeFlags.NumberLike) !== 0 && !(member.flags & ts.TypeFlags.EnumLike))) {
+    return ts.factory.createKeywordTypeNode(ts.SyntaxKind.NumberKeyword);
+  }
+  if (members.every((member) => (member.flags & ts.TypeFlags.BooleanLike) !== 0)) {
+    return ts.factory.createKeywordTypeNode(ts.SyntaxKind.BooleanKeyword);
+  }
+  const name = type.isUnion() ? undefined : type.getSymbol()?.getName();
+  if (name && EXACT_TYPE_NAMES.has(name)) return ts.factory.createTypeReferenceNode(name);
+  return undefined;
+}
+
+/**
+ * For typed output: keeps only exact annotations, adds the exact annotation TypeScript infers
+ * for unannotated variables (so porffor knows `let sum = 0` is a number and `+` on it needs no
+ * string check), unwraps type-only expression syntax.
+ */
+function keepExactTypes(checker: ts.TypeChecker): ts.TransformerFactory<ts.SourceFile> {
+  return (context) => (file) => {
+    const f = context.factory;
+    const visit = (node: ts.Node): ts.Node | undefined => {
+      if (ts.isVariableDeclaration(node) && !node.type) {
+        const inferred = inferredExactType(checker, node);
+        const next = ts.visitEachChild(node, visit, context);
+        return f.updateVariableDeclaration(next, next.name, next.exclamationToken, inferred, next.initializer);
+      }
+      if (ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) return undefined;
+      if (ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isSatisfiesExpression(node) ||
+          ts.isTypeAssertionExpression(node)) {
+        return f.createParenthesizedExpression(ts.visitNode(node.expression, visit) as ts.Expression);
+      }
+      const next = ts.visitEachChild(node, visit, context);
+      if (ts.isParameter(next)) {
+        return f.updateParameterDeclaration(next, next.modifiers, next.dotDotDotToken, next.name, next.questionToken,
+          exactType(next.type), next.initializer);
+      }
+      if (ts.isVariableDeclaration(next)) {
+        return f.updateVariableDeclaration(next, next.name, next.exclamationToken, exactType(next.type), next.initializer);
+      }
+      if (ts.isFunctionDeclaration(next)) {
+        return f.updateFunctionDeclaration(next, next.modifiers, next.asteriskToken, next.name, undefined,
+          next.parameters, exactType(next.type), next.body);
+      }
+      if (ts.isFunctionExpression(next)) {
+        return f.updateFunctionExpression(next, next.modifiers, next.asteriskToken, next.name, undefined,
+          next.parameters, exactType(next.type), next.body);
+      }
+      if (ts.isArrowFunction(next)) {
+        return f.updateArrowFunction(next, next.modifiers, undefined, next.parameters, exactType(next.type),
+          next.equalsGreaterThanToken, next.body);
+      }
+      return next;
+    };
+    return ts.visitEachChild(file, visit, context);
+  };
 }
 
 /** Removes imports, and `export` everywhere except in the entry module. */
@@ -71,10 +181,12 @@ function stripModuleSyntax(keepExports: boolean): ts.TransformerFactory<ts.Sourc
 }
 
 /**
- * Bundles the modules reachable from `entryPath` into `outputPath`.
+ * Bundles the modules reachable from `entryPath` into `outputPath`: typed TypeScript when
+ * `keepTypes` (default TYPED_BY_DEFAULT), JavaScript otherwise.
  * Returns diagnostics; the output is written only when there are none.
  */
-export function bundleStub(sourceDir: string, entryPath: string, outputPath: string): Diagnostic[] {
+export function bundleStub(sourceDir: string, entryPath: string, outputPath: string,
+  options: { keepTypes?: boolean } = {}): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const all = new Set(listSources(sourceDir).map((p) => resolve(p)));
   const entry = resolve(entryPath);
@@ -83,11 +195,17 @@ export function bundleStub(sourceDir: string, entryPath: string, outputPath: str
       message: `entry module not found in ${sourceDir}` }];
   }
 
+  const keepTypes = options.keepTypes ?? TYPED_BY_DEFAULT;
+  // Typed output asks TypeScript's checker for the types of unannotated variables.
+  const program = keepTypes ? ts.createProgram([...all, ...listDeclarations(sourceDir)], {
+    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true, noEmit: true, skipLibCheck: true, types: [],
+  }) : undefined;
   const modules = new Map<string, Module>();
   const load = (path: string): Module => {
     const known = modules.get(path);
     if (known) return known;
-    const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.ES2022, true);
+    const source = program?.getSourceFile(path) ?? ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.ES2022, true);
     const module: Module = { path, source, dependencies: [] };
     modules.set(path, module);
     for (const statement of source.statements) {
@@ -136,8 +254,16 @@ export function bundleStub(sourceDir: string, entryPath: string, outputPath: str
   visit(entry, []);
   if (diagnostics.length) return diagnostics;
 
-  const parts: string[] = ['// Generated by efistub (compiler/bundle.ts) from ' + relative(process.cwd(), sourceDir) + '. Do not edit.'];
+  const parts: string[] = [(keepTypes ? TYPED_BUNDLE_MARKER + ' ' : '// ') + 'Generated by efistub (compiler/bundle.ts) from ' +
+    relative(process.cwd(), sourceDir) + '. Do not edit.'];
   for (const module of order) {
+    if (keepTypes) {
+      const result = ts.transform(module.source, [stripModuleSyntax(module.path === entry), keepExactTypes(program!.getTypeChecker())]);
+      const text = ts.createPrinter({ removeComments: true }).printFile(result.transformed[0]).trim();
+      result.dispose();
+      parts.push(`// --- ${relative(sourceDir, module.path)}`, text);
+      continue;
+    }
     const output = ts.transpileModule(module.source.text, {
       fileName: module.path,
       compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, removeComments: true,

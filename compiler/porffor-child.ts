@@ -4,9 +4,10 @@
  * porffor keeps its whole state in globals and reads its options from process.argv when first
  * imported, so each compilation gets a fresh process: options cannot leak between builds or
  * tests, and the import registry starts empty. Arguments: INPUT.js OUTPUT.wasm HOST.d.ts
- * [--valtype=f64 | --typed]; the optional last one is for bench/build.ts only: --valtype=f64
- * builds the way the project did before it used i32, --typed compiles TypeScript input with
- * its annotations (i32, --parse-types --opt-types; patch 008), the measured next step.
+ * [--valtype=f64 | --typed]: --typed compiles a typed bundle (compiler/bundle.ts keepTypes:
+ * TypeScript with its exact annotations) with --parse-types --opt-types (patch 008), the way
+ * porffor.ts runs a typed bundle; --valtype=f64 (bench/build.ts only) builds the way the
+ * project did before it used i32.
  * Prints a JSON line {ok, message?, functions?} on stdout.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -361,8 +361,7 @@ efi_status EFIAPI efi_main(efi_handle handle, void *table) {
     Z_stubZ_m(&stub_instance); /* module top level: tables built at load */
     /* porffor gives every function two hidden (value, type) parameter pairs, new.target and
      * this; efiMain uses neither. */
-    struct wasm_multi_ii result = Z_stubZ_efiMain(&stub_instance, 0, 0, 0, 0);
-    status = unfold_status(result.i0);
+    status = unfold_status(RT_EXPORT_VALUE(Z_stubZ_efiMain(&stub_instance, RT_NO_HIDDEN)));
   } else {
     rt_console_print("efistub: trap: ");
     rt_console_print(rt_trap_reason());

@@ -229,8 +229,7 @@ int main(void) {
     Z_stubZ_m(&stub_instance);
     /* porffor gives every function two hidden (value, type) parameter pairs, new.target and
      * this; efiMain uses neither. */
-    struct wasm_multi_ii result = Z_stubZ_efiMain(&stub_instance, 0, 0, 0, 0);
-    uint32_t folded = result.i0;
+    uint32_t folded = RT_EXPORT_VALUE(Z_stubZ_efiMain(&stub_instance, RT_NO_HIDDEN));
     status = (folded & FOLDED_ERROR_BIT) ? (EFI_ERROR_BIT | (folded & 0x7fffffffu)) : folded;
     exit_code = status == 0 ? 0 : 1;
   } else {

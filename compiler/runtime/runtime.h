@@ -42,4 +42,21 @@ void rt_console_print_hex(uint64_t value);
  * is compiled with porffor's i32 valtype, so every host argument is the u32 bit pattern. */
 uint8_t *rt_heap_bytes(uint32_t typed_array, uint32_t element_size, uint32_t offset, uint32_t length);
 
+/* --- calling the stub's exports ------------------------------------------------------------ */
+
+/* porffor passes every argument as a (value, type) pair, new.target and this first (type 1 is
+ * number; values are i32 bit patterns in the i32 valtype). */
+#define RT_NO_HIDDEN 0, 0, 0, 0
+#define RT_NUMBER(x) (uint32_t)(x), 1
+/* The 32-bit value an export returned, whichever way porffor returned it: with typed
+ * compilation (compiler/bundle.ts keepTypes, porffor --parse-types --opt-types) a function
+ * declared `: number`, `: boolean` or `: Uint8Array` returns the value alone (u32); otherwise
+ * it returns a (value, type) pair (wasm2c's struct wasm_multi_ii, value first). Reading the
+ * first four bytes of either serves both, so the hosts do not depend on the compilation mode. */
+#define RT_EXPORT_VALUE(result) __extension__({ \
+    __typeof__(result) rt_result_ = (result); \
+    uint32_t rt_value_; \
+    __builtin_memcpy(&rt_value_, &rt_result_, sizeof rt_value_); \
+    rt_value_; })
+
 #endif

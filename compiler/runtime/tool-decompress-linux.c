@@ -30,11 +30,13 @@
 
 static Z_stub_instance_t tool_instance;
 
-/* porffor's calling convention (see host-efi.c): every export has two hidden (value, type)
- * pairs first, new.target and this; number arguments have type 1. Values are i32 (the stub is
- * compiled with porffor's i32 valtype), so a number crosses as its u32 bit pattern. */
-#define NO_HIDDEN 0, 0, 0, 0
-#define NUMBER(x) (u32)(x), 1
+/* porffor's calling convention (runtime.h): every export has two hidden (value, type) pairs
+ * first, new.target and this; number arguments have type 1. Values are i32 (the stub is
+ * compiled with porffor's i32 valtype), so a number crosses as its u32 bit pattern; results are
+ * read with RT_EXPORT_VALUE (a lone value or a (value, type) pair, by compilation mode). */
+#define NO_HIDDEN RT_NO_HIDDEN
+#define NUMBER(x) RT_NUMBER(x)
+#define VALUE(result) RT_EXPORT_VALUE(result)
 
 static uint8_t *memory_at(uint64_t address, uint64_t length) {
   wasm_rt_memory_t *memory = Z_stubZ_Z24(&tool_instance);
@@ -50,15 +52,13 @@ static uint32_t word_at(uint64_t address) {
 
 /* A typed array returned by an export: its header holds the element count and the address of
  * its buffer, whose bytes follow a 4-byte length word. */
-static uint8_t *typed_array_data(struct wasm_multi_ii returned, uint32_t *count) {
-  uint32_t header = returned.i0;
+static uint8_t *typed_array_data(uint32_t header, uint32_t *count) {
   *count = word_at(header);
   return memory_at(word_at(header + 4) + 4ull, *count);
 }
 
 /* A string returned by an export: porffor's byte string, a length word then the bytes. */
-static void print_string(struct wasm_multi_ii returned) {
-  uint32_t address = returned.i0;
+static void print_string(uint32_t address) {
   uint32_t length = word_at(address);
   fwrite(memory_at(address + 4ull, length), 1, length, stdout);
 }
@@ -111,7 +111,7 @@ int main(int argc, char **argv) {
   Z_stubZ_m(&tool_instance);
 
   uint32_t count;
-  uint8_t *input = typed_array_data(Z_stubZ_toolInputBuffer(&tool_instance, NO_HIDDEN, NUMBER(input_length)), &count);
+  uint8_t *input = typed_array_data(VALUE(Z_stubZ_toolInputBuffer(&tool_instance, NO_HIDDEN, NUMBER(input_length))), &count);
   memcpy(input, file, (size_t)input_length);
   free(file);
 
@@ -124,8 +124,8 @@ int main(int argc, char **argv) {
     struct timespec start, end;
     clock_gettime(CLOCK_MONOTONIC, &start);
     status = kbuild_trailer
-                 ? Z_stubZ_toolDecompressKbuild(&tool_instance, NO_HIDDEN, NUMBER(input_length)).i0
-                 : Z_stubZ_toolDecompress(&tool_instance, NO_HIDDEN, NUMBER(input_length), NUMBER(capacity)).i0;
+                 ? VALUE(Z_stubZ_toolDecompressKbuild(&tool_instance, NO_HIDDEN, NUMBER(input_length)))
+                 : VALUE(Z_stubZ_toolDecompress(&tool_instance, NO_HIDDEN, NUMBER(input_length), NUMBER(capacity)));
     clock_gettime(CLOCK_MONOTONIC, &end);
     seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
     if (status != EFI_BUFFER_TOO_SMALL_FOLDED || kbuild_trailer || capacity >= MAX_CAPACITY) break;
@@ -134,24 +134,23 @@ int main(int argc, char **argv) {
 
   if (status != 0) {
     printf("error format=");
-    print_string(Z_stubZ_toolFormatName(&tool_instance, NO_HIDDEN));
+    print_string(VALUE(Z_stubZ_toolFormatName(&tool_instance, NO_HIDDEN)));
     printf(" status=0x%x reason=%u offset=0x%x text=", status,
-           Z_stubZ_toolReason(&tool_instance, NO_HIDDEN).i0,
-           Z_stubZ_toolInputOffset(&tool_instance, NO_HIDDEN).i0);
-    print_string(Z_stubZ_toolReasonText(&tool_instance, NO_HIDDEN));
+           VALUE(Z_stubZ_toolReason(&tool_instance, NO_HIDDEN)),
+           VALUE(Z_stubZ_toolInputOffset(&tool_instance, NO_HIDDEN)));
+    print_string(VALUE(Z_stubZ_toolReasonText(&tool_instance, NO_HIDDEN)));
     printf("\n");
     return 1;
   }
-  uint32_t output_length = Z_stubZ_toolOutputLength(&tool_instance, NO_HIDDEN).i0;
-  struct wasm_multi_ii output_array = Z_stubZ_toolOutputBuffer(&tool_instance, NO_HIDDEN);
-  uint8_t *output = typed_array_data(output_array, &count);
+  uint32_t output_length = VALUE(Z_stubZ_toolOutputLength(&tool_instance, NO_HIDDEN));
+  uint8_t *output = typed_array_data(VALUE(Z_stubZ_toolOutputBuffer(&tool_instance, NO_HIDDEN)), &count);
   FILE *out = fopen(output_path, "wb");
   if (!out || fwrite(output, 1, output_length, out) != output_length || fclose(out) != 0) {
     fprintf(stderr, "efistub-decompress: cannot write %s\n", output_path);
     return 2;
   }
   printf("ok format=");
-  print_string(Z_stubZ_toolFormatName(&tool_instance, NO_HIDDEN));
+  print_string(VALUE(Z_stubZ_toolFormatName(&tool_instance, NO_HIDDEN)));
   printf(" input=%llu output=%u seconds=%.6f\n", (unsigned long long)input_length, output_length, seconds);
   return 0;
 }

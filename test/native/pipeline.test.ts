@@ -50,8 +50,10 @@ function runProbeInNodeWasm(wasmPath: string): string {
   });
   memory = instance.exports.$ as WebAssembly.Memory;
   (instance.exports.m as () => void)();
-  // Exports take (i32 value, i32 type) pairs, new.target and this first; they return (i32, i32).
-  const [status] = (instance.exports.efiMain as (...a: number[]) => number[])(0, 0, 0, 0);
+  // Exports take (i32 value, i32 type) pairs, new.target and this first; they return the value
+  // alone (typed compilation, efiMain(): number) or a (value, type) pair.
+  const result = (instance.exports.efiMain as (...a: number[]) => number | number[])(0, 0, 0, 0);
+  const status = Array.isArray(result) ? result[0] : result;
   expect(status).toBe(0);
   return output;
 }
