@@ -110,8 +110,14 @@ int main(int argc, char **argv) {
   Z_stub_instantiate(&tool_instance, NULL);
   Z_stubZ_m(&tool_instance);
 
+  /* The tool's size limit is the TypeScript's (toolMaxBytes): it knows the heap it runs in. */
+  const uint64_t max_bytes = (uint32_t)VALUE(Z_stubZ_toolMaxBytes(&tool_instance, NO_HIDDEN));
   uint32_t count;
   uint8_t *input = typed_array_data(VALUE(Z_stubZ_toolInputBuffer(&tool_instance, NO_HIDDEN, NUMBER(input_length))), &count);
+  if (count != input_length) { /* over the tool's limit (toolMaxBytes): refused before any copy */
+    fprintf(stderr, "efistub-decompress: %s is larger than the tool handles\n", input_path);
+    return 2;
+  }
   memcpy(input, file, (size_t)input_length);
   free(file);
 
@@ -120,7 +126,7 @@ int main(int argc, char **argv) {
   uint32_t status;
   double seconds;
   for (;;) {
-    if (capacity > MAX_CAPACITY) capacity = MAX_CAPACITY;
+    if (capacity > max_bytes) capacity = max_bytes;
     struct timespec start, end;
     clock_gettime(CLOCK_MONOTONIC, &start);
     status = kbuild_trailer
@@ -128,7 +134,7 @@ int main(int argc, char **argv) {
                  : VALUE(Z_stubZ_toolDecompress(&tool_instance, NO_HIDDEN, NUMBER(input_length), NUMBER(capacity)));
     clock_gettime(CLOCK_MONOTONIC, &end);
     seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
-    if (status != EFI_BUFFER_TOO_SMALL_FOLDED || kbuild_trailer || capacity >= MAX_CAPACITY) break;
+    if (status != EFI_BUFFER_TOO_SMALL_FOLDED || kbuild_trailer || capacity >= max_bytes) break;
     capacity *= 2;
   }
 
