@@ -106,7 +106,7 @@ export function decompressReasonText(reason: number): string {
   if (reason === DECOMPRESS_REASON_NO_SIZE_TRAILER) return 'payload too short for its 4-byte size';
   if (reason === DECOMPRESS_REASON_SIZE_MISMATCH) return 'decoded size differs from the size the payload declares';
   if (reason === DECOMPRESS_REASON_SIZE_TOO_LARGE) return 'declared size larger than the output buffer';
-  if (reason === DECOMPRESS_REASON_TOOL_LIMIT) return 'output larger than the tool handles (768 MiB)';
+  if (reason === DECOMPRESS_REASON_TOOL_LIMIT) return 'output larger than the tool handles (256 MiB)';
   switch ((reason / 100) | 0) {
     case 1: return gzipReasonText(reason);
     case 2: return xzReasonText(reason);

@@ -17,11 +17,14 @@ import {
 } from '../decompress/decompress';
 
 /**
- * The largest input or output the tool accepts: the Wasm heap is reserved up front (1 GiB in
- * the Linux host runtime) and porffor's allocator traps when it cannot grow, so a size read from
- * a hostile file (a kbuild trailer, an .lzma header) must be refused before it is allocated.
+ * The largest input or output the tool accepts. The Wasm heap is reserved up front (1 GiB in the
+ * Linux host runtime), porffor's allocator never frees and traps when it cannot grow, and a
+ * retry after EFI_BUFFER_TOO_SMALL allocates a new, doubled output: with outputs doubling up to
+ * this limit (less than twice it in all) plus an input of at most this size, 256 MiB keeps
+ * everything under 1 GiB. Sizes read from a hostile file (a kbuild trailer, an .lzma header)
+ * are refused against it before anything is allocated.
  */
-const TOOL_MAX_BYTES = 0x30000000;
+const TOOL_MAX_BYTES = 0x10000000;
 
 let toolInput = new Uint8Array(new ArrayBuffer(4));
 let toolOutput = new Uint8Array(new ArrayBuffer(4));
