@@ -493,3 +493,56 @@ export function main() {
     expect(result).not.toBe(200 + 16 * 1000);
   });
 });
+
+describe('010-typed-array-data-cache', () => {
+  // Typed input: `fill`'s two typed-array parameters are never reassigned (cached); `swapped`
+  // reassigns `a` (not cached: its accesses must follow the new array).
+  const source = `
+export function fill(data: Uint8Array, out: Uint8Array, n: number): number {
+  for (let i = 0; i < n; i++) out[i] = data[i] + 1;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum = (sum + out[i]) | 0;
+  return sum;
+}
+export function swapped(a: Uint8Array, b: Uint8Array): number {
+  let x = 0;
+  x = (x + a[0]) | 0;
+  a = b;
+  x = (x + a[0] * 256) | 0;
+  return x;
+}
+export function main(): number {
+  const data = new Uint8Array(new ArrayBuffer(8));
+  const out = new Uint8Array(new ArrayBuffer(8));
+  const other = new Uint8Array(new ArrayBuffer(4));
+  for (let i = 0; i < 8; i++) data[i] = i * 3;
+  other[0] = 7;
+  return fill(data, out, 8) * 65536 + swapped(data, other);
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  const expected = (3 * 28 + 8) * 65536 + 7 * 256;
+
+  /** How many times the exported function `name` loads a header's data pointer. */
+  const headerLoads = (wasm: Uint8Array<ArrayBuffer>, name: string): number => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'porffor-wat-'));
+    scratchDirs.push(scratch);
+    writeFileSync(path.join(scratch, 'in.wasm'), wasm);
+    const wat = execFileSync('wasm2wat', [ '--enable-exceptions', path.join(scratch, 'in.wasm') ], { encoding: 'utf8' });
+    const index = new RegExp(`\\(export "${name}" \\(func (\\d+)\\)\\)`).exec(wat)![1];
+    const body = wat.split(`(func (;${index};)`)[1].split('(func ')[0];
+    return body.match(/i32\.load offset=4 /g)?.length ?? 0;
+  };
+
+  test('element accesses of unassigned typed-array parameters use the pointer loaded at entry', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    expect(callExport(instantiate(wasm), 'main')).toBe(expected);
+    expect(headerLoads(wasm, 'fill')).toBe(2);
+  });
+
+  test('fails without the patch: every element access reloads the header', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('010-typed-array-data-cache') });
+    expect(callExport(instantiate(wasm), 'main')).toBe(expected);
+    expect(headerLoads(wasm, 'fill')).toBeGreaterThan(2);
+  });
+});
