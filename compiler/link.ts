@@ -18,9 +18,9 @@ export const LINK_DOCKER_FAILED = 703;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runtimeDir = join(root, 'compiler', 'runtime');
-export const EFI_RUNTIME_SOURCES = ['wasm-rt.c', 'host-efi.c', 'libc-efi.c'];
-export const LINUX_RUNTIME_SOURCES = ['wasm-rt.c', 'host-linux.c'];
-export const DECOMPRESS_TOOL_SOURCES = ['wasm-rt.c', 'host-linux.c', 'tool-decompress-linux.c'];
+export const EFI_RUNTIME_SOURCES = ['wasm-rt.c', 'host-common.c', 'host-efi.c', 'libc-efi.c'];
+export const LINUX_RUNTIME_SOURCES = ['wasm-rt.c', 'host-common.c', 'host-linux.c'];
+export const DECOMPRESS_TOOL_SOURCES = ['wasm-rt.c', 'host-common.c', 'host-linux.c', 'tool-decompress-linux.c'];
 
 export interface LinkOptions {
   /** 'debian' (clang + lld-link from Debian, default) or 'docker' (llvm-mingw image). */

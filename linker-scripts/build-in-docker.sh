@@ -9,7 +9,7 @@ runtime=compiler/runtime
 objects=""
 build_dir="$(dirname "$output")/obj-efi-docker"
 mkdir -p "$build_dir"
-for source in "$stub_c" "$runtime/wasm-rt.c" "$runtime/host-efi.c" "$runtime/libc-efi.c"; do
+for source in "$stub_c" "$runtime/wasm-rt.c" "$runtime/host-common.c" "$runtime/host-efi.c" "$runtime/libc-efi.c"; do
   object="$build_dir/$(basename "$source" .c).obj"
   echo "efistub: link: compiling $(basename "$source") (llvm-mingw)" >&2
   clang @linker-scripts/efi-clang.rsp -I "$runtime/include-common" -I "$runtime/include-efi" \

@@ -235,57 +235,14 @@ u32 Z_hostZ_efiCall(struct Z_host_instance_t *h, u32 flo, u32 fhi, u32 halves, u
   return fold_status(status);
 }
 
-/* --- CPU */
-
-static void write_words(u32 words, uint32_t count, const uint32_t *values) {
-  memcpy(rt_heap_bytes(words, 4, 0, count * 4), values, count * 4);
-}
-
-void Z_hostZ_cpuid(struct Z_host_instance_t *h, u32 leaf, u32 subleaf, u32 registers) {
-  (void)h;
-  uint32_t r[4];
-  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"((uint32_t)leaf), "c"((uint32_t)subleaf));
-  write_words(registers, 4, r);
-}
+/* --- CPU: cpuid, rdtsc, rdrand and the console are in host-common.c; rdmsr needs ring 0 */
 
 u32 Z_hostZ_readMsr(struct Z_host_instance_t *h, u32 msr, u32 halves) {
   (void)h;
   uint32_t r[2];
   __asm__ volatile("rdmsr" : "=a"(r[0]), "=d"(r[1]) : "c"((uint32_t)msr));
-  write_words(halves, 2, r);
+  rt_write_words(halves, 2, r);
   return 0;
-}
-
-void Z_hostZ_readTsc(struct Z_host_instance_t *h, u32 halves) {
-  (void)h;
-  uint32_t r[2];
-  __asm__ volatile("rdtsc" : "=a"(r[0]), "=d"(r[1]));
-  write_words(halves, 2, r);
-}
-
-u32 Z_hostZ_readRandom(struct Z_host_instance_t *h, u32 halves) {
-  (void)h;
-  uint32_t eax, ebx, ecx, edx;
-  __asm__ volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(1), "c"(0));
-  if (!(ecx & (1u << 30))) return 0; /* no RDRAND */
-  for (int attempt = 0; attempt < 10; attempt++) {
-    uint64_t value;
-    uint8_t ok;
-    __asm__ volatile("rdrand %0; setc %1" : "=r"(value), "=qm"(ok));
-    if (ok) {
-      uint32_t r[2] = {(uint32_t)value, (uint32_t)(value >> 32)};
-      write_words(halves, 2, r);
-      return 1;
-    }
-  }
-  return 0;
-}
-
-/* --- console */
-
-void Z_hostZ_consoleWrite(struct Z_host_instance_t *h, u32 bytes, u32 offset, u32 length) {
-  (void)h;
-  platform_console_write((const char *)rt_heap_bytes(bytes, 1, offset, length), (size_t)length);
 }
 
 /* --- leaving: the kernel must not inherit the firmware's CS 0x38 (it triple-faults SEV-ES

@@ -41,6 +41,8 @@ void rt_console_print_hex(uint64_t value);
  * to porffor's array header); traps when the range leaves the array or linear memory. The stub
  * is compiled with porffor's i32 valtype, so every host argument is the u32 bit pattern. */
 uint8_t *rt_heap_bytes(uint32_t typed_array, uint32_t element_size, uint32_t offset, uint32_t length);
+/* Writes `count` 32-bit values into a Uint32Array on the stub's heap (traps when it is too short). */
+void rt_write_words(uint32_t typed_array, uint32_t count, const uint32_t *values);
 
 /* --- calling the stub's exports ------------------------------------------------------------ */
 

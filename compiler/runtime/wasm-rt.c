@@ -225,3 +225,7 @@ uint8_t *rt_heap_bytes(uint32_t typed_array, uint32_t element_size, uint32_t off
   if (data + end > memory->size) wasm_rt_trap(WASM_RT_TRAP_OOB);
   return memory->data + data + (uint64_t)offset;
 }
+
+void rt_write_words(uint32_t typed_array, uint32_t count, const uint32_t *values) {
+  memcpy(rt_heap_bytes(typed_array, 4, 0, count * 4), values, count * 4);
+}
