@@ -108,12 +108,14 @@ const DECOMPRESS_HELP = `usage: efistub decompress FILE [-o OUT] [--stats]
 
 Decompresses FILE with the stub's own decoders (gzip, xz, lzma, zstd, lz4, bzip2, lzo, by magic
 number), compiled to a native program by the stub's pipeline. The kbuild payload convention is
-understood: with --kbuild-trailer the last 4 bytes of FILE are the uncompressed size.
+understood: with --kbuild-trailer FILE is a kernel payload ending with its uncompressed size.
 OUT defaults to FILE without its compression suffix. OUT is written only on success.
 
 options:
   -o, --output OUT    where to write the decompressed bytes
-  --kbuild-trailer    FILE ends with the kernel build's 4-byte little-endian size
+  --kbuild-trailer    FILE is a kernel payload: the compressed data, then the size as 4
+                      little-endian bytes (gzip: its own trailer's size field); the output
+                      must have exactly that size
   --stats             print format, sizes and MB/s of the decode
   --help              print this text
 `;
