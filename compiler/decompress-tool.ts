@@ -104,7 +104,7 @@ export function locateBzImagePayload(image: Uint8Array, file: string): { offset:
   return { offset, length };
 }
 
-const DECOMPRESS_HELP = `usage: efistub decompress FILE [-o OUT] [--stats]
+const DECOMPRESS_HELP = `usage: efistub decompress FILE [-o OUT] [--kbuild-trailer] [--stats]
 
 Decompresses FILE with the stub's own decoders (gzip, xz, lzma, zstd, lz4, bzip2, lzo, by magic
 number), compiled to a native program by the stub's pipeline. The kbuild payload convention is
