@@ -42,8 +42,8 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
-  accessSync, constants as fsConstants, copyFileSync, existsSync, mkdirSync, mkdtempSync,
-  readFileSync, rmSync, statSync, writeFileSync,
+  accessSync, closeSync, constants as fsConstants, copyFileSync, existsSync, mkdirSync, mkdtempSync,
+  openSync, readFileSync, readSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -329,14 +329,17 @@ function prepareEsp(image: string, workDir: string, espFiles: Record<string, str
 /** The QEMU arguments of a run; exported for `--help`-style display and for tests. */
 export function qemuArguments(parts: {
   ovmfCode: string; varsCopy: string; pidFile: string; qmpSocket?: string; mode: 'esp' | 'kernel';
-  bootPath: string; extra: string[];
+  bootPath: string; serialFile: string; extra: string[];
 }): string[] {
   const boot = parts.mode === 'kernel'
     ? ['-kernel', parts.bootPath]
     : ['-drive', `format=raw,file=fat:rw:${parts.bootPath}`];
   return [
     '-machine', 'q35', '-accel', 'tcg', '-m', '512M',
-    '-nodefaults', '-display', 'none', '-serial', 'stdio', '-monitor', 'none',
+    // The serial port goes to a regular file, read as it grows: QEMU's 16550 drops a character
+    // after a few failed writes to a chardev that is not writable, and a pipe to a busy reader
+    // was seen to lose most of a line under load; a file never refuses a write.
+    '-nodefaults', '-display', 'none', '-serial', `file:${parts.serialFile}`, '-monitor', 'none',
     '-no-reboot', '-nic', 'none',
     '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${parts.ovmfCode}`,
     '-drive', `if=pflash,format=raw,unit=1,file=${parts.varsCopy}`,
@@ -374,10 +377,12 @@ export async function runImage(options: RunOptions): Promise<RunResult> {
     const bootPath = mode === 'kernel'
       ? prepareKernelImage(image, workDir)
       : prepareEsp(image, workDir, options.espFiles ?? {});
+    const serialFile = join(workDir, 'serial.log');
+    rmSync(serialFile, { force: true });
     const args = qemuArguments({
-      ovmfCode: ovmf.code, varsCopy, pidFile, qmpSocket, mode, bootPath, extra: options.extraQemuArgs ?? [],
+      ovmfCode: ovmf.code, varsCopy, pidFile, qmpSocket, mode, bootPath, serialFile, extra: options.extraQemuArgs ?? [],
     });
-    return await superviseQemu(qemu, args, pidFile, qmpSocket, options);
+    return await superviseQemu(qemu, args, pidFile, qmpSocket, serialFile, options);
   } finally {
     if (temporary) rmSync(workDir, { recursive: true, force: true });
   }
@@ -431,8 +436,12 @@ function watchShutdown(path: string, onReason: (reason: string) => void): { clos
   };
 }
 
+/** How often the serial file is read for new output. */
+const SERIAL_POLL_MS = 25;
+
 function superviseQemu(
-  qemu: string, args: string[], pidFile: string, qmpSocket: string | undefined, options: RunOptions,
+  qemu: string, args: string[], pidFile: string, qmpSocket: string | undefined, serialFile: string,
+  options: RunOptions,
 ): Promise<RunResult> {
   installExitHooks();
   // coreutils `timeout` is a watchdog for the one case the hooks cannot cover: Node killed by
@@ -524,10 +533,25 @@ function superviseQemu(
       inspect(newFrom);
     };
 
-    child.stdout!.on('data', (chunk: Buffer) => {
-      // After the run is decided, QEMU may still flush a little; keep it for the register dump.
-      take(cleaner.push(decoder.write(chunk)));
-    });
+    // Reads what QEMU appended to the serial file since the last read. After the run is decided,
+    // QEMU may still flush a little: it is kept, for the register dump.
+    let serialFd: number | undefined;
+    let serialPosition = 0;
+    const serialBuffer = Buffer.alloc(1 << 16);
+    const readSerial = (): void => {
+      if (serialFd === undefined) {
+        if (!existsSync(serialFile)) return;
+        serialFd = openSync(serialFile, 'r');
+      }
+      for (;;) {
+        const count = readSync(serialFd, serialBuffer, 0, serialBuffer.length, serialPosition);
+        if (count === 0) return;
+        serialPosition += count;
+        take(cleaner.push(decoder.write(serialBuffer.subarray(0, count))));
+      }
+    };
+    const serialPoll = setInterval(readSerial, SERIAL_POLL_MS);
+    child.stdout!.resume();
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
     });
@@ -539,6 +563,9 @@ function superviseQemu(
       shutdownWatch?.close();
       clearTimeout(timeoutTimer);
       if (exceptionTimer !== undefined) clearTimeout(exceptionTimer);
+      clearInterval(serialPoll);
+      readSerial();
+      if (serialFd !== undefined) closeSync(serialFd);
       take(cleaner.push(decoder.end()) + cleaner.flush());
       if (spawnError !== undefined) {
         rejectPromise(setupError(RUN_QEMU_SPAWN, qemu, `could not start QEMU: ${spawnError.message}`));
