@@ -251,10 +251,10 @@ export function freePool(bufferLo: number, bufferHi: number): number {
 }
 
 /**
- * HandleProtocol(Handle, *Protocol, **Interface) (UEFI 2.10 §7.3.7) with the GUID given as four
- * words (stub-src/efi/guids.ts); the interface is the result BOOT_RESULT_ADDRESS_LO/HI.
+ * The arguments HandleProtocol and OpenProtocol share: Handle, *Protocol (the GUID, copied to
+ * scratch) and **Interface (a scratch slot cleared first, read back by the caller).
  */
-export function handleProtocol(
+function bootProtocolArguments(
   handleLo: number, handleHi: number, guid0: number, guid1: number, guid2: number, guid3: number,
 ): number {
   let status = scratchWrite64(SCRATCH_OUT_0, 0, 0);
@@ -266,6 +266,20 @@ export function handleProtocol(
   }
   efiArgument(0, handleLo, handleHi);
   efiArgumentScratch(2, SCRATCH_OUT_0);
+  return 0;
+}
+
+/**
+ * HandleProtocol(Handle, *Protocol, **Interface) (UEFI 2.10 §7.3.7) with the GUID given as four
+ * words (stub-src/efi/guids.ts); the interface is the result BOOT_RESULT_ADDRESS_LO/HI.
+ */
+export function handleProtocol(
+  handleLo: number, handleHi: number, guid0: number, guid1: number, guid2: number, guid3: number,
+): number {
+  const status = bootProtocolArguments(handleLo, handleHi, guid0, guid1, guid2, guid3);
+  if (status !== 0) {
+    return status;
+  }
   const result = bootServicesCall(BOOT_SERVICES_HANDLE_PROTOCOL, 3);
   bootResultFromScratch(SCRATCH_OUT_0, BOOT_RESULT_ADDRESS_LO, BOOT_RESULT_ADDRESS_HI);
   return result;
@@ -279,15 +293,10 @@ export function handleProtocol(
 export function openProtocol(
   handleLo: number, handleHi: number, guid0: number, guid1: number, guid2: number, guid3: number, attributes: number,
 ): number {
-  let status = scratchWrite64(SCRATCH_OUT_0, 0, 0);
-  if (status === 0) {
-    status = efiArgumentGuid(1, guid0, guid1, guid2, guid3);
-  }
+  const status = bootProtocolArguments(handleLo, handleHi, guid0, guid1, guid2, guid3);
   if (status !== 0) {
     return status;
   }
-  efiArgument(0, handleLo, handleHi);
-  efiArgumentScratch(2, SCRATCH_OUT_0);
   efiArgument(3, firmwarePointers[4], firmwarePointers[5]);
   efiArgument(4, 0, 0);
   efiArgument(5, attributes, 0);
