@@ -10,7 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildStub } from './build.ts';
 import { formatDiagnostic, type Diagnostic } from './diagnostics.ts';
-import { addSections } from './pe-writer.ts';
+import { addSections, type NewSection } from './pe-writer.ts';
+import { formatSetupHeader, readSetupHeader } from './setup-header.ts';
 import { formatPeInfo, readPeInfo } from './pe-inspect.ts';
 import { cliRun } from './qemu-run.ts';
 import { cliDecompress, cliExtract } from './decompress-tool.ts';
@@ -23,7 +24,7 @@ A UEFI boot stub for x86_64 Linux written in TypeScript, and its toolchain.
 
 verbs:
   build     compile stub-src/ to out/stub.efi (TS → porffor → Wasm → wasm2c → C → PE/COFF)
-  wrap      copy the built stub and add UKI sections (.cmdline for now) to the copy
+  wrap      copy the built stub and add UKI sections (.linux kernel, .initrd, .cmdline, ...)
   run       boot an EFI image under OVMF in QEMU (TCG) and stream its serial console
   inspect   print an EFI image's PE headers and sections
   decompress  decompress a file with the stub's own decoders (native build)
@@ -52,14 +53,21 @@ options:
   --help           print this text
 `;
 
-const WRAP_HELP = `usage: efistub wrap --cmdline TEXT [-o FILE] [--stub FILE]
+const WRAP_HELP = `usage: efistub wrap [--kernel BZIMAGE] [--initrd FILE]... [--cmdline TEXT]
+                    [--osrel FILE] [--uname TEXT] [--sbat FILE] [-o FILE] [--stub FILE]
 
-Writes a copy of the built stub with a .cmdline section holding TEXT (the stub prints it at
-boot). The stub itself is never modified; on any refusal nothing is written. Kernel and initrd
-sections (.linux, .initrd) are not supported yet.
+Writes a copy of the built stub with UKI-convention sections added: .linux (the bzImage as
+shipped), .initrd (one per --initrd, concatenated in order at boot), .cmdline, .osrel, .uname
+and .sbat (merged with the stub's own). With a .linux section the stub boots that kernel; without
+one it runs its hello steps. The stub itself is never modified; on any refusal nothing is written.
 
 options:
-  --cmdline TEXT   the kernel command line to embed (required)
+  --kernel FILE    the kernel (bzImage, boot protocol >= 2.12, relocatable)
+  --initrd FILE    an initrd (cpio archive, compressed or not); may be repeated
+  --cmdline TEXT   the kernel command line (load options given at boot override it)
+  --osrel FILE     os-release text for .osrel
+  --uname TEXT     the kernel release for .uname
+  --sbat FILE      SBAT CSV lines merged into the stub's .sbat
   -o, --output F   the wrapped image (default: out/wrapped.efi)
   --stub FILE      the stub to copy (default: out/stub.efi)
   --help           print this text
@@ -68,8 +76,10 @@ options:
 const INSPECT_HELP = `usage: efistub inspect IMAGE
 
 Prints the PE/COFF headers of IMAGE (machine, subsystem, alignment, NX_COMPAT, checksum), its
-sections with their r/w/x flags, warnings (W+X sections, symbol table, missing NX_COMPAT) and
-the text of short UKI sections such as .cmdline.
+sections with their r/w/x flags, warnings (W+X sections, symbol table, missing NX_COMPAT), the
+text of short UKI sections such as .cmdline and, when IMAGE carries a kernel (.linux), the
+kernel's setup header: boot protocol, payload format and sizes, init_size, alignment,
+pref_address, relocatable, xloadflags.
 `;
 
 function printDiagnostics(diagnostics: Diagnostic[]): void {
@@ -119,19 +129,47 @@ function build(argv: string[]): number {
 
 function wrap(argv: string[]): number {
   const parsed = parse('wrap', argv, {
-    cmdline: { type: 'string' }, output: { type: 'string', short: 'o' }, stub: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
+    kernel: { type: 'string' }, initrd: { type: 'string', multiple: true }, cmdline: { type: 'string' },
+    osrel: { type: 'string' }, uname: { type: 'string' }, sbat: { type: 'string' },
+    output: { type: 'string', short: 'o' }, stub: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   });
   if (!parsed) return 2;
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
   if (values.help) { process.stdout.write(WRAP_HELP); return 0; }
-  if (typeof values.cmdline !== 'string') return usageError('wrap', '--cmdline TEXT is required');
   const stub = (values.stub as string | undefined) ?? 'out/stub.efi';
   const output = (values.output as string | undefined) ?? 'out/wrapped.efi';
   if (!existsSync(stub)) return usageError('wrap', `stub ${stub} not found (build it with 'efistub build')`);
+  const initrds = (values.initrd as string[] | undefined) ?? [];
+  const files: Array<[option: string, path: string | undefined]> = [
+    ['--kernel', values.kernel as string | undefined], ['--osrel', values.osrel as string | undefined],
+    ['--sbat', values.sbat as string | undefined], ...initrds.map((path): [string, string] => ['--initrd', path]),
+  ];
+  for (const [option, path] of files) {
+    if (path !== undefined && !(existsSync(path) && statSync(path).isFile())) {
+      return usageError('wrap', `${option} ${path}: no such file`);
+    }
+  }
+  if (values.kernel === undefined && values.cmdline === undefined && initrds.length === 0) {
+    return usageError('wrap', 'nothing to add: give --kernel, --initrd or --cmdline');
+  }
+  const sections: NewSection[] = [];
+  const text = (value: string): Uint8Array => new TextEncoder().encode(value);
+  if (typeof values.osrel === 'string') sections.push({ name: '.osrel', data: readFileSync(values.osrel) });
   // The kernel reads the command line as a NUL-terminated string (boot.rst, cmd_line_ptr).
-  const data = new TextEncoder().encode(`${values.cmdline}\0`);
-  const diagnostics = addSections(stub, [{ name: '.cmdline', data }], output);
+  if (typeof values.cmdline === 'string') sections.push({ name: '.cmdline', data: text(`${values.cmdline}\0`) });
+  if (typeof values.uname === 'string') sections.push({ name: '.uname', data: text(values.uname) });
+  if (typeof values.sbat === 'string') sections.push({ name: '.sbat', data: readFileSync(values.sbat) });
+  for (const path of initrds) sections.push({ name: '.initrd', data: readFileSync(path) });
+  if (typeof values.kernel === 'string') {
+    const kernel = readFileSync(values.kernel);
+    const header = readSetupHeader(kernel, values.kernel);
+    if (!('version' in header)) {
+      printDiagnostics(header);
+      return 1;
+    }
+    sections.push({ name: '.linux', data: kernel });
+  }
+  const diagnostics = addSections(stub, sections, output);
   if (diagnostics.length) {
     printDiagnostics(diagnostics);
     return 1;
@@ -154,6 +192,16 @@ function inspect(argv: string[]): number {
     return 1;
   }
   process.stdout.write(formatPeInfo(info, bytes.length));
+  const linux = info.sections.find((section) => section.name === '.linux');
+  if (linux) {
+    const length = Math.min(linux.virtualSize, linux.sizeOfRawData);
+    const header = readSetupHeader(bytes.subarray(linux.pointerToRawData, linux.pointerToRawData + length), `${image}(.linux)`);
+    if (!('version' in header)) {
+      printDiagnostics(header);
+      return 1;
+    }
+    process.stdout.write(formatSetupHeader(header));
+  }
   return 0;
 }
 

@@ -19,7 +19,9 @@ export type Stage =
   | 'decompress'
   | 'extract'
   | 'pe-inspect'
-  | 'setup';
+  | 'setup'
+  | 'setup-header'
+  | 'esp';
 
 export interface Diagnostic {
   stage: Stage;

@@ -78,6 +78,12 @@ declare function hostReadRandom(halves: Uint32Array): number;
 /** Writes bytes[offset .. offset+length) (ASCII, '\n' line ends) to the console and serial port. */
 declare function hostConsoleWrite(bytes: Uint8Array, offset: number, length: number): void;
 
+/**
+ * The stub called ExitBootServices successfully: the firmware's console is gone, so from now on
+ * hostConsoleWrite writes to the serial port (COM1, I/O port 0x3f8) directly.
+ */
+declare function hostBootServicesExited(): void;
+
 // --- leaving ----------------------------------------------------------------------------------
 
 /**

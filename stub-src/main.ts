@@ -1,21 +1,28 @@
 /**
  * @fileoverview efiMain: the stub's table of contents, one step per line.
  *
- * The C runtime calls efiMain() once the host is bound and prints the final exit line itself;
- * efiMain returns EFI_SUCCESS or the folded status of the first fatal step, whose module has
- * already said what failed.
- *
- * This is the first stub ("hello"): it proves the host boundary, the firmware description and
- * the path to the stub's own sections before the boot flow of DESIGN.md replaces these steps.
+ * The C runtime calls efiMain() once the host is bound and prints the final exit line itself.
+ * With a kernel in the image (.linux) the boot flow of DESIGN.md runs, one module of
+ * stub-src/boot/ per step, and efiMain returns only when a step failed (that step has said what
+ * and why; its status goes back to the firmware, which moves on to its next boot option).
+ * Without a kernel the hello steps run and return EFI_SUCCESS.
  */
 
 import { bootServicesInit } from './efi/boot-services';
-import { EFI_SUCCESS } from './efi/status';
-import { checkPages } from './hello/check-pages';
-import { reportFirmware } from './hello/report-firmware';
-import { reportMemoryMap } from './hello/report-memory-map';
-import { reportCmdline, reportSections } from './hello/report-sections';
+import { helloSteps } from './hello/hello-main';
 import { fail } from './log';
+import { bootParamsPrepare } from './boot/boot-params';
+import { cmdlineLoad } from './boot/cmdline';
+import { elfCopySegments, elfParse } from './boot/elf-load';
+import { exitBootAndEnterKernel } from './boot/exit-boot';
+import { imageHasKernel, imageSectionsFind } from './boot/image-sections';
+import { initrdLoad } from './boot/initrd';
+import { kernelDecompress } from './boot/kernel-decompress';
+import { memoryProtectKernel } from './boot/memory-protect';
+import { placementAllocate } from './boot/placement';
+import { relocateKernel } from './boot/relocate';
+import { setupHeaderRead } from './boot/setup-header';
+import { stageClockMark, stageClockStart } from './boot/stage-clock';
 
 export function efiMain(): number {
   // The system and boot services tables first: every later step calls through them.
@@ -23,26 +30,43 @@ export function efiMain(): number {
   if (status !== 0) {
     return fail(status, 'system-table', 'bad system table or boot services table');
   }
-  status = reportFirmware();
+  status = imageSectionsFind();
   if (status !== 0) {
     return status;
   }
-  // The memory map before any allocation of ours, so the count shows the firmware's own map.
-  status = reportMemoryMap();
+  if (!imageHasKernel()) {
+    return helloSteps();
+  }
+  return bootKernel();
+}
+
+function bootKernel(): number {
+  stageClockStart();
+  let status = setupHeaderRead();
+  if (status === 0) status = cmdlineLoad();
+  if (status === 0) status = placementAllocate();
   if (status !== 0) {
     return status;
   }
-  status = checkPages();
+  stageClockMark('setup');
+  status = kernelDecompress();
   if (status !== 0) {
     return status;
   }
-  status = reportSections();
+  stageClockMark('decompress');
+  status = elfParse();
+  if (status === 0) status = relocateKernel();
+  if (status === 0) status = elfCopySegments();
   if (status !== 0) {
     return status;
   }
-  status = reportCmdline();
+  stageClockMark('elf+relocate');
+  status = memoryProtectKernel();
+  if (status === 0) status = initrdLoad();
+  if (status === 0) status = bootParamsPrepare();
   if (status !== 0) {
     return status;
   }
-  return EFI_SUCCESS;
+  stageClockMark('initrd+boot-params');
+  return exitBootAndEnterKernel();
 }

@@ -43,8 +43,11 @@ typedef efi_status(EFIAPI *output_string_fn)(void *self, const uint16_t *text);
 typedef uint64_t(EFIAPI *firmware_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
                                        uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
+/* The Wasm heap holds the compressed kernel and the decompressed vmlinux with its relocations
+ * (Debian's 6.1: 8 + 66 MB) besides the decoders' tables. wasm-rt halves the request until the
+ * firmware grants it, so a small machine still runs the stub (and a kernel that fits). */
 #ifndef EFISTUB_HEAP_RESERVE_MIB
-#define EFISTUB_HEAP_RESERVE_MIB 64
+#define EFISTUB_HEAP_RESERVE_MIB 256
 #endif
 #define MAX_FIRMWARE_ARGUMENTS 12
 #define MAX_WRITE_GRANTS 64
@@ -63,7 +66,42 @@ static inline void *table_pointer(const uint8_t *table, unsigned offset) {
 
 /* --- platform hooks for wasm-rt.c */
 
+/* After ExitBootServices the firmware's console is gone: COM1 is driven directly (a 16550 at
+ * I/O port 0x3f8, the port OVMF's serial console uses; on a machine without one the writes go
+ * nowhere). The transmit-holding-register-empty bit (LSR bit 5) is polled a bounded number of
+ * times so a missing or stuck UART cannot hang the boot. */
+#define COM1_DATA 0x3f8
+#define COM1_LINE_STATUS 0x3fd
+#define LSR_TRANSMIT_EMPTY 0x20
+static int boot_services_exited;
+
+static inline uint8_t port_in8(uint16_t port) {
+  uint8_t value;
+  __asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
+  return value;
+}
+static inline void port_out8(uint16_t port, uint8_t value) { __asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port)); }
+
+static void serial_put(char c) {
+  for (int spin = 0; spin < 100000 && !(port_in8(COM1_LINE_STATUS) & LSR_TRANSMIT_EMPTY); spin++) {
+  }
+  port_out8(COM1_DATA, (uint8_t)c);
+}
+
+void Z_hostZ_bootServicesExited(struct Z_host_instance_t *h) {
+  (void)h;
+  boot_services_exited = 1;
+}
+
 void platform_console_write(const char *text, size_t length) {
+  if (boot_services_exited) {
+    for (size_t i = 0; i < length; i++) {
+      char c = text[i];
+      if (c == '\n') serial_put('\r');
+      serial_put((c >= 0x20 && c < 0x7f) || c == '\n' ? c : '?');
+    }
+    return;
+  }
   if (!console_out) return;
   output_string_fn output = (output_string_fn)table_pointer(console_out, TEXT_OUTPUT_OUTPUT_STRING);
   uint16_t buffer[130];
@@ -89,8 +127,8 @@ void *platform_allocate_pages(uint64_t bytes) {
   uint64_t address = 0;
   uint64_t pages = (bytes + 4095) / 4096;
   if (allocate(ALLOCATE_ANY_PAGES, EFI_LOADER_DATA, pages, &address) & EFI_ERROR_BIT) return NULL;
-  /* AllocatePages does not clear memory; Wasm memory starts zeroed and the stub relies on it. */
-  memset((void *)(uintptr_t)address, 0, pages * 4096);
+  /* Not cleared here (runtime.h): wasm-rt clears linear memory as it grows, which spares
+   * clearing a large reservation the stub never uses. */
   return (void *)(uintptr_t)address;
 }
 
@@ -306,6 +344,7 @@ efi_status EFIAPI efi_main(efi_handle handle, void *table) {
     rt_console_print("efistub: runtime: cannot allocate the scratch page\n");
     return finish(EFI_ABORTED);
   }
+  memset(scratch_page, 0, SCRATCH_BYTES);
   write_grants[0].start = (uint64_t)(uintptr_t)scratch_page;
   write_grants[0].end = write_grants[0].start + SCRATCH_BYTES;
   write_grant_count = 1;

@@ -14,7 +14,8 @@
 
 /* --- provided by the host --------------------------------------------------------------- */
 
-/* Returns zero-filled, page-aligned memory of at least `bytes`, or NULL. */
+/* Returns page-aligned memory of at least `bytes`, or NULL; its contents are undefined (wasm-rt
+ * clears linear memory as it grows, so a large reservation is never cleared up front). */
 void *platform_allocate_pages(uint64_t bytes);
 void platform_free_pages(void *address, uint64_t bytes);
 /* Small allocations for tables and type lists (never freed before exit). */

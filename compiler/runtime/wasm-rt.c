@@ -126,7 +126,13 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, u
   uint64_t limit = (uint64_t)max_pages * WASM_PAGE_SIZE;
   if (want > limit) want = limit;
   if (want < initial) want = initial;
+  /* The largest reservation the platform grants, halving down to the initial size: under
+   * UEFI a machine with little memory still runs the stub. */
   memory->data = platform_allocate_pages(want);
+  while (!memory->data && want / 2 >= initial && want / 2 >= WASM_PAGE_SIZE) {
+    want /= 2;
+    memory->data = platform_allocate_pages(want);
+  }
   if (!memory->data) {
     rt_console_print("efistub: runtime: cannot reserve linear memory of 0x");
     rt_console_print_hex(want);
@@ -134,6 +140,7 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, u
     wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
   }
   reserved_bytes = want;
+  memset(memory->data, 0, (size_t)initial);
   memory->pages = initial_pages;
   memory->max_pages = (uint32_t)(want / WASM_PAGE_SIZE);
   memory->size = (uint32_t)initial;
@@ -144,7 +151,8 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint32_t delta) {
   uint32_t old_pages = memory->pages;
   uint64_t new_pages = (uint64_t)old_pages + delta;
   if (new_pages > memory->max_pages) return (uint32_t)-1;
-  /* The reservation came zero-filled and shrinking is impossible: new pages are still zero. */
+  /* Wasm's new pages read as zero; the platform's pages come uncleared (runtime.h). */
+  memset(memory->data + (uint64_t)old_pages * WASM_PAGE_SIZE, 0, (size_t)delta * WASM_PAGE_SIZE);
   memory->pages = (uint32_t)new_pages;
   memory->size = (uint32_t)(new_pages * WASM_PAGE_SIZE);
   return old_pages;

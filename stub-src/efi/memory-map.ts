@@ -41,6 +41,37 @@ export function memoryMapKeyHi(): number {
 export function memoryMapDescriptorSize(): number {
   return memoryMapState[6] >>> 0;
 }
+export function memoryMapDescriptorVersion(): number {
+  return memoryMapState[7] >>> 0;
+}
+/** The buffer holding the last fetched map, and the map's size in bytes (for efi_info). */
+export function memoryMapBufferLo(): number {
+  return memoryMapState[0] >>> 0;
+}
+export function memoryMapBufferHi(): number {
+  return memoryMapState[1] >>> 0;
+}
+export function memoryMapBytes(): number {
+  return memoryMapState[3] >>> 0;
+}
+
+/**
+ * Gets the map again into the buffer of the last fetch, allocating nothing: after a failed
+ * ExitBootServices only GetMemoryMap and ExitBootServices may be called (UEFI 2.10 §7.4.6), so
+ * this neither allocates nor logs. Returns the firmware's status.
+ */
+export function memoryMapRefetch(): number {
+  const status = getMemoryMap(memoryMapState[0] >>> 0, memoryMapState[1] >>> 0, memoryMapState[2] >>> 0);
+  if (status === 0) {
+    memoryMapState[3] = bootServicesResult(BOOT_RESULT_MAP_SIZE);
+    memoryMapState[4] = bootServicesResult(BOOT_RESULT_MAP_KEY_LO);
+    memoryMapState[5] = bootServicesResult(BOOT_RESULT_MAP_KEY_HI);
+    memoryMapState[6] = bootServicesResult(BOOT_RESULT_DESCRIPTOR_SIZE);
+    memoryMapState[7] = bootServicesResult(BOOT_RESULT_DESCRIPTOR_VERSION);
+  }
+  return status;
+}
+
 /** Number of descriptors in the last fetched map; 0 when none was fetched. */
 export function memoryMapCount(): number {
   // Both were checked by memoryMapFetch: the size fits the buffer, the descriptor size >= 40.

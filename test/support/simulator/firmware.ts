@@ -739,6 +739,16 @@ export class Simulator {
     return x;
   }
 
+  /** The stub told the host that boot services are gone (hostBootServicesExited). */
+  hostToldExited = false;
+
+  bootServicesExited(): void {
+    if (!this.exitedBootServices) {
+      throw new SimulatorFault('hostBootServicesExited() before a successful ExitBootServices');
+    }
+    this.hostToldExited = true;
+  }
+
   enterKernel(entry: number, bootParams: number): number {
     this.kernelEntries.push({ entry, bootParams });
     if (this.enterKernelStatus !== undefined) return this.enterKernelStatus >>> 0;

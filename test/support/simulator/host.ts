@@ -40,6 +40,7 @@ export interface HostFunctions {
   readTsc: typeof hostReadTsc;
   readRandom: typeof hostReadRandom;
   consoleWrite: typeof hostConsoleWrite;
+  bootServicesExited: typeof hostBootServicesExited;
   enterKernel: typeof hostEnterKernel;
 }
 
@@ -149,6 +150,7 @@ export function hostFunctions(sim: Simulator): HostFunctions {
       checkHeap(bytes, offset >>> 0, length >>> 0, 'consoleWrite');
       sim.consoleWrite(Buffer.from(bytes.subarray(offset >>> 0, (offset >>> 0) + (length >>> 0))).toString('latin1'));
     },
+    bootServicesExited: () => sim.bootServicesExited(),
     enterKernel: (entryLo, entryHi, bootParamsLo, bootParamsHi) =>
       sim.enterKernel(joinAddress(entryLo, entryHi), joinAddress(bootParamsLo, bootParamsHi)),
   };

@@ -1,0 +1,80 @@
+/**
+ * @fileoverview Boot step 5: the kernel payload decompressed onto the stub's heap.
+ *
+ * The payload (format by magic: gzip, xz, lzma, zstd, lz4, bzip2, lzo) is copied from .linux to
+ * the heap and decoded with kbuild's size rule (stub-src/decompress/decompress.ts): the output
+ * must be exactly the size the payload declares, and every format's own check (CRC32, CRC64,
+ * XXH64, adler32…) is verified. The result, vmlinux's ELF image followed by the relocation
+ * table, stays on the heap: the ELF step copies its segments to the kernel's memory and the
+ * relocations are applied there before the copy, so no firmware memory is ever written by the
+ * decoder, whatever the payload holds.
+ */
+
+import { uint32Below } from '../efi/address';
+import { EFI_BAD_BUFFER_SIZE, EFI_LOAD_ERROR } from '../efi/status';
+import { fail, logAppendHex, logAppendText, logFinish, logStart } from '../log';
+import {
+  decompressDetectFormat, decompressFormatName, decompressKbuildPayload, decompressKbuildSize,
+  decompressReasonText,
+} from '../decompress/decompress';
+import { decodeResult, DECODE_INPUT_OFFSET, DECODE_REASON } from '../decompress/result';
+import { statusIsError } from '../efi/status';
+import { addressPlusHi, addressPlusLo } from '../efi/address';
+import { imageKernelHi, imageKernelLo } from './image-sections';
+import { setupValue, SETUP_PAYLOAD_FILE_OFFSET, SETUP_PAYLOAD_LENGTH } from './setup-header';
+
+/** Largest decompressed kernel accepted (Debian's 6.1 vmlinux is 66 MB). */
+export const KERNEL_MAX_DECOMPRESSED = 0x20000000;
+
+export let kernelPayload = new Uint8Array(new ArrayBuffer(4));
+export let kernelImage = new Uint8Array(new ArrayBuffer(4));
+let kernelImageLength = 0;
+
+export function kernelImageSize(): number {
+  return kernelImageLength;
+}
+
+/** Decompresses the payload of .linux into kernelImage. Fatal with the format's reason. */
+export function kernelDecompress(): number {
+  const payloadLength = setupValue(SETUP_PAYLOAD_LENGTH);
+  const payloadOffset = setupValue(SETUP_PAYLOAD_FILE_OFFSET);
+  kernelPayload = new Uint8Array(new ArrayBuffer(payloadLength));
+  const status = hostPhysToHeap(
+    kernelPayload, 0, addressPlusLo(imageKernelLo(), payloadOffset),
+    addressPlusHi(imageKernelLo(), imageKernelHi(), payloadOffset), payloadLength,
+  ) >>> 0;
+  if (status !== 0) {
+    return fail(status, 'decompress', 'failed to read the payload');
+  }
+  const format = decompressDetectFormat(kernelPayload, payloadLength);
+  const size = decompressKbuildSize(kernelPayload, payloadLength);
+  logStart('decompress');
+  logAppendText(decompressFormatName(format));
+  logAppendText(' payload ');
+  logAppendHex(payloadLength);
+  logAppendText(' bytes, declares ');
+  logAppendHex(size);
+  logFinish();
+  if (uint32Below(KERNEL_MAX_DECOMPRESSED, size) || uint32Below(size, 0x1000)) {
+    return fail(EFI_BAD_BUFFER_SIZE, 'decompress', 'the payload declares an implausible size (under 4 KiB or over 512 MiB)');
+  }
+  kernelImage = new Uint8Array(new ArrayBuffer(size));
+  const result = decompressKbuildPayload(kernelPayload, payloadLength, kernelImage, size);
+  // The compressed copy is no longer needed; its heap space cannot be reused (no free), but a
+  // one-word array drops the reference for a simulator's garbage collector.
+  kernelPayload = new Uint8Array(new ArrayBuffer(4));
+  if (statusIsError(result)) {
+    logStart('decompress');
+    logAppendText('corrupt payload: ');
+    logAppendText(decompressReasonText(decodeResult[DECODE_REASON]));
+    logAppendText(' (reason ');
+    logAppendHex(decodeResult[DECODE_REASON]);
+    logAppendText(', input offset ');
+    logAppendHex(decodeResult[DECODE_INPUT_OFFSET]);
+    logAppendText(')');
+    logFinish();
+    return fail(result === 0 ? EFI_LOAD_ERROR : result, 'decompress', 'failed to decompress the kernel');
+  }
+  kernelImageLength = size;
+  return 0;
+}
