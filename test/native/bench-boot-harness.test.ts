@@ -1,0 +1,45 @@
+/**
+ * The boot benchmark (npm run bench:boot, bench/boot.ts) boots QEMU for minutes and stays out of
+ * the test run; this keeps its non-booting parts from rotting: option parsing, the median, and
+ * the QEMU command line it prints. Importing it must not start a benchmark.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  BOOT_MARKER, DEFAULT_CMDLINE, describeQemuCommand, median, parseBootBenchArgs, shellWord,
+} from '../../bench/boot.ts';
+
+describe('bench:boot harness', () => {
+  it('parses its options, with defaults, and refuses bad ones with a message', () => {
+    expect(parseBootBenchArgs([])).toEqual({ runs: 3, timeoutSeconds: 300, cmdline: DEFAULT_CMDLINE, build: true, help: false });
+    expect(parseBootBenchArgs(['--runs', '5', '--timeout=60', '--kernel', 'k', '--cmdline', 'console=ttyS0 quiet', '--no-build']))
+      .toEqual({ runs: 5, timeoutSeconds: 60, kernel: 'k', cmdline: 'console=ttyS0 quiet', build: false, help: false });
+    expect(parseBootBenchArgs(['--help'])).toMatchObject({ help: true });
+    for (const [argv, message] of [
+      [['--runs', '0'], /--runs needs a whole number/],
+      [['--runs', '1.5'], /--runs needs a whole number/],
+      [['--runs'], /got nothing/],
+      [['--timeout', '-1'], /--timeout needs a positive number/],
+      [['--kernel'], /--kernel needs a file name/],
+      [['--cmdline', `console=ttyS0 ${BOOT_MARKER}`], /must not contain the marker/],
+      [['--frobnicate'], /unknown argument --frobnicate/],
+    ] as [string[], RegExp][]) {
+      const parsed = parseBootBenchArgs(argv);
+      expect('error' in parsed ? parsed.error : 'no error', argv.join(' ')).toMatch(message);
+    }
+  });
+
+  it('takes the median of odd and even counts', () => {
+    expect(median([9.5, 8.1, 12])).toBe(9.5);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
+  it('prints runImage\'s kernel-mode QEMU line, quoted for a shell', () => {
+    expect(shellWord('console=ttyS0 panic=-1')).toBe(`'console=ttyS0 panic=-1'`);
+    expect(shellWord("it's")).toBe(`'it'\\''s'`);
+    expect(shellWord('-m')).toBe('-m');
+    const line = describeQemuCommand(['-initrd', '/x/initramfs.cpio.gz', '-append', 'console=ttyS0 panic=-1']);
+    expect(line).toMatch(/qemu-system-x86_64 .*-machine q35 .*-kernel '<run>\/kernel\.efi' -initrd \/x\/initramfs\.cpio\.gz -append 'console=ttyS0 panic=-1'$/);
+    expect(line).toContain('-no-reboot');
+  });
+});
