@@ -23,7 +23,7 @@
 
 import { uint32Below } from '../efi/address';
 import { EFI_LOAD_ERROR } from '../efi/status';
-import { fail, logAppendDecimal, logAppendHex, logAppendText, logFinish, logStart } from '../log';
+import { fail, logAppendDecimal, logAppendHex, logAppendHex64, logAppendText, logFinish, logStart } from '../log';
 import {
   elfFileEnd, elfMemorySpan, elfRead32, elfSegmentFileOffset, elfSegmentFileSize, elfSegmentOffset, elfSegments,
   START_KERNEL_MAP_LO,
@@ -98,8 +98,8 @@ export function relocateKernel(): number {
   const delta = (virtualBase - pref) >>> 0;
   relocateState[1] = delta;
   logStart('relocate');
-  logAppendText('virtual base 0xffffffff');
-  logAppendHex(relocateVirtualBaseLo());
+  logAppendText('virtual base ');
+  logAppendHex64(relocateVirtualBaseLo(), 0xffffffff);
   if (!hasTable) {
     logAppendText(' (no relocation table: fixed)');
   }

@@ -546,3 +546,55 @@ export function main(): number {
     expect(headerLoads(wasm, 'fill')).toBeGreaterThan(2);
   });
 });
+
+describe('011-first-page-capacity', () => {
+  // 600 distinct literals of 3 to 62 characters (about 24 KiB of interned strings, the smallest
+  // taking 9 bytes with its 4-byte length and 2 bytes of NUL slack): first-fit packing fills
+  // page 0 to within 9 bytes of what the bin search believes it holds. The exported function
+  // checksums every character. `s` has no annotation, as compiler/bundle.ts drops `string`
+  // (porffor's ASCII literals are bytestrings).
+  const literals = Array.from({ length: 600 }, (_, i) =>
+    Array.from({ length: 3 + (i % 60) }, (_, j) => String.fromCharCode(0x41 + ((i * 7 + j * 13 + (i >> 5)) % 26))).join('') + i.toString(36));
+  const source = `function sum(s): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) n = (Math.imul(n, 31) + s.charCodeAt(i)) | 0;
+  return n;
+}
+export function main(): number {
+  let n = 0;
+${literals.map((text) => `  n = (n + sum(${JSON.stringify(text)})) | 0;`).join('\n')}
+  return n;
+}`;
+  const expected = literals.reduce((total, text) => {
+    let n = 0;
+    for (let i = 0; i < text.length; i++) n = (Math.imul(n, 31) + text.charCodeAt(i)) | 0;
+    return (total + n) | 0;
+  }, 0);
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+
+  /** The highest end address of the data segments that start in page 0 (below 16 KiB). */
+  const pageZeroEnd = (wasm: Uint8Array<ArrayBuffer>): number => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'porffor-data-'));
+    scratchDirs.push(scratch);
+    writeFileSync(path.join(scratch, 'in.wasm'), wasm);
+    const dump = execFileSync('wasm-objdump', [ '-x', path.join(scratch, 'in.wasm') ], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    let end = 0;
+    for (const match of dump.matchAll(/memory=0 size=(\d+) - init i32=(\d+)/g)) {
+      const start = Number(match[2]);
+      if (start < 16384) end = Math.max(end, start + Number(match[1]));
+    }
+    return end;
+  };
+
+  test('strings filling the first page stay inside it and keep their bytes', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(callExport(instantiate(wasm), 'main')).toBe(expected);
+    expect(pageZeroEnd(wasm)).toBeGreaterThan(16384 - 64);
+    expect(pageZeroEnd(wasm)).toBeLessThanOrEqual(16384);
+  });
+
+  test('fails without the patch: page 0\'s last string runs into page 1', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('011-first-page-capacity') });
+    expect(pageZeroEnd(wasm)).toBeGreaterThan(16384);
+  });
+});
