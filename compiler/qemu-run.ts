@@ -73,8 +73,14 @@ export type RunOutcome =
   | 'stopped';
 
 export interface RunOptions {
-  /** Path of the PE/COFF EFI application to boot. */
-  image: string;
+  /** Path of the PE/COFF EFI application to boot; required unless `disk` is given. */
+  image?: string;
+  /**
+   * A raw disk image to boot as it is (e.g. from `efistub esp`), instead of `image`: attached
+   * with snapshot=on, so the guest's writes go to a temporary overlay and the file is never
+   * modified. Not together with `image`, `espFiles` or mode 'kernel'.
+   */
+  disk?: string;
   /** Wall-clock limit for the whole run, QEMU start-up included. */
   timeoutSeconds: number;
   /** 'esp' (default): \EFI\BOOT\BOOTX64.EFI on a FAT disk; 'kernel': QEMU -kernel (fw_cfg). */
@@ -328,12 +334,16 @@ function prepareEsp(image: string, workDir: string, espFiles: Record<string, str
 
 /** The QEMU arguments of a run; exported for `--help`-style display and for tests. */
 export function qemuArguments(parts: {
-  ovmfCode: string; varsCopy: string; pidFile: string; qmpSocket?: string; mode: 'esp' | 'kernel';
+  ovmfCode: string; varsCopy: string; pidFile: string; qmpSocket?: string; mode: 'esp' | 'kernel' | 'disk';
   bootPath: string; serialFile: string; extra: string[];
 }): string[] {
+  // 'disk': the user's own file, so snapshot=on keeps it unmodified, and a comma in its path is
+  // doubled (QEMU's option syntax).
   const boot = parts.mode === 'kernel'
     ? ['-kernel', parts.bootPath]
-    : ['-drive', `format=raw,file=fat:rw:${parts.bootPath}`];
+    : parts.mode === 'disk'
+      ? ['-drive', `format=raw,snapshot=on,file=${parts.bootPath.replace(/,/g, ',,')}`]
+      : ['-drive', `format=raw,file=fat:rw:${parts.bootPath}`];
   return [
     '-machine', 'q35', '-accel', 'tcg', '-m', '512M',
     // The serial port goes to a regular file, read as it grows: QEMU's 16550 drops a character
@@ -351,17 +361,27 @@ export function qemuArguments(parts: {
 }
 
 /**
- * Boots `image` under OVMF in QEMU and returns how the run ended with the console text.
- * Throws StageFailed (stage 'run') only for set-up problems: QEMU, OVMF or the image missing.
+ * Boots `image` (or the ready-made `disk`) under OVMF in QEMU and returns how the run ended with
+ * the console text. Throws StageFailed (stage 'run') only for set-up problems: QEMU, OVMF or
+ * the image missing, or `disk` combined with image, espFiles or kernel mode.
  */
 export async function runImage(options: RunOptions): Promise<RunResult> {
   const qemu = findQemu();
   const ovmf = findOvmf();
-  const image = resolve(options.image);
-  if (!existsSync(image) || !statSync(image).isFile()) {
-    throw setupError(RUN_IMAGE_MISSING, options.image, 'image not found (build it with `efistub build`)');
+  // A disk is booted as it is: nothing is built from an image, so the image options conflict.
+  const imageOptions = options.image !== undefined || options.espFiles !== undefined || options.mode === 'kernel';
+  if (options.disk !== undefined && imageOptions) {
+    throw setupError(RUN_USAGE, options.disk,
+      'a disk is booted as it is: give no image, ESP files or kernel mode with it');
   }
-  const mode = options.mode ?? 'esp';
+  const source = options.disk ?? options.image;
+  if (source === undefined) throw setupError(RUN_USAGE, '<none>', 'give an image or a disk to boot');
+  const image = resolve(source);
+  if (!existsSync(image) || !statSync(image).isFile()) {
+    throw setupError(RUN_IMAGE_MISSING, source,
+      options.disk !== undefined ? 'disk image not found' : 'image not found (build it with `efistub build`)');
+  }
+  const mode = options.disk !== undefined ? 'disk' : options.mode ?? 'esp';
   const temporary = options.workDir === undefined;
   const workDir = temporary ? mkdtempSync(join(tmpdir(), 'efistub-run-')) : resolve(options.workDir!);
   mkdirSync(workDir, { recursive: true });
@@ -376,7 +396,7 @@ export async function runImage(options: RunOptions): Promise<RunResult> {
     if (qmpSocket !== undefined) rmSync(qmpSocket, { force: true });
     const bootPath = mode === 'kernel'
       ? prepareKernelImage(image, workDir)
-      : prepareEsp(image, workDir, options.espFiles ?? {});
+      : mode === 'disk' ? image : prepareEsp(image, workDir, options.espFiles ?? {});
     const serialFile = join(workDir, 'serial.log');
     rmSync(serialFile, { force: true });
     const args = qemuArguments({
@@ -595,14 +615,15 @@ function superviseQemu(
   });
 }
 
-const RUN_HELP = `usage: efistub run [IMAGE] [--timeout S] [--kernel-mode] [--help]
+const RUN_HELP = `usage: efistub run [IMAGE | --disk DISK] [--timeout S] [--kernel-mode] [--help]
 
 Boots an EFI application (default out/stub.efi) under OVMF in QEMU with TCG (no KVM) and
 streams its serial console to stdout. Progress lines go to stderr.
 
 By default the image is copied to \\EFI\\BOOT\\BOOTX64.EFI of a FAT disk that QEMU builds from
 a temporary directory, as on a flashed stick. --kernel-mode hands it to the firmware through
-QEMU's -kernel (fw_cfg) instead, which starts a little sooner.
+QEMU's -kernel (fw_cfg) instead, which starts a little sooner. --disk boots a raw disk image
+as it is (e.g. one written by 'efistub esp'), read-only: the guest's writes are discarded.
 
 The run ends when the stub prints its last line "efistub: exit: status=0x<hex>", when the
 firmware reports a CPU exception ("!!!! X64 Exception"), when the firmware falls through to
@@ -613,6 +634,7 @@ QEMU is always killed at the end.
 options:
   --timeout S     give up after S seconds (default 120)
   --kernel-mode   boot through QEMU -kernel instead of an ESP disk
+  --disk DISK     boot the raw disk image DISK instead of an IMAGE (never modified)
   --help          print this text
 
 exit status:
@@ -629,6 +651,7 @@ export async function cliRun(argv: string[]): Promise<number> {
   let imageGiven = false;
   let timeoutSeconds = 120;
   let mode: 'esp' | 'kernel' = 'esp';
+  let disk: string | undefined;
   const usage = (message: string): number => {
     process.stderr.write(`efistub: run: ${message}\n(see efistub run --help)\n`);
     return 2;
@@ -640,6 +663,9 @@ export async function cliRun(argv: string[]): Promise<number> {
       return 0;
     } else if (argument === '--kernel-mode') {
       mode = 'kernel';
+    } else if (argument === '--disk' || argument.startsWith('--disk=')) {
+      disk = argument === '--disk' ? argv[++index] : argument.slice('--disk='.length);
+      if (disk === undefined || disk === '') return usage('--disk needs a disk image file');
     } else if (argument === '--timeout' || argument.startsWith('--timeout=')) {
       const value = argument === '--timeout' ? argv[++index] : argument.slice('--timeout='.length);
       const seconds = value === undefined ? Number.NaN : Number(value);
@@ -654,16 +680,23 @@ export async function cliRun(argv: string[]): Promise<number> {
       imageGiven = true;
     }
   }
-  if (!existsSync(image) || !statSync(image).isFile()) {
-    process.stderr.write(`${formatDiagnostic({ stage: STAGE, code: RUN_IMAGE_MISSING, file: image, line: 0, column: 0,
-      message: imageGiven ? 'image not found' : 'image not found (build it with `efistub build`)' })}\n`);
+  if (disk !== undefined && (imageGiven || mode === 'kernel')) {
+    return usage('--disk boots the disk as it is: give no IMAGE or --kernel-mode with it');
+  }
+  const bootFile = disk ?? image;
+  if (!existsSync(bootFile) || !statSync(bootFile).isFile()) {
+    process.stderr.write(`${formatDiagnostic({ stage: STAGE, code: RUN_IMAGE_MISSING, file: bootFile, line: 0, column: 0,
+      message: disk !== undefined ? 'disk image not found'
+        : imageGiven ? 'image not found' : 'image not found (build it with `efistub build`)' })}\n`);
     return 2;
   }
-  process.stderr.write(`efistub: run: booting ${image} under OVMF (TCG, ${mode === 'kernel' ? 'QEMU -kernel' : 'ESP disk'})…\n`);
+  const how = disk !== undefined ? 'raw disk, read-only' : mode === 'kernel' ? 'QEMU -kernel' : 'ESP disk';
+  process.stderr.write(`efistub: run: booting ${bootFile} under OVMF (TCG, ${how})…\n`);
   let result: RunResult;
   try {
     result = await runImage({
-      image, timeoutSeconds, mode, onOutput: (chunk) => process.stdout.write(chunk),
+      ...(disk !== undefined ? { disk } : { image, mode }), timeoutSeconds,
+      onOutput: (chunk) => process.stdout.write(chunk),
     });
   } catch (error) {
     if (error instanceof StageFailed) {
