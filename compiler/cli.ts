@@ -15,6 +15,7 @@ import { formatSetupHeader, readSetupHeader } from './setup-header.ts';
 import { formatPeInfo, readPeInfo } from './pe-inspect.ts';
 import { cliRun } from './qemu-run.ts';
 import { cliDecompress, cliExtract } from './decompress-tool.ts';
+import { cliEsp } from './esp.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -26,7 +27,9 @@ verbs:
   build     compile stub-src/ to out/stub.efi (TS → porffor → Wasm → wasm2c → C → PE/COFF)
   wrap      copy the built stub and add UKI sections (.linux kernel, .initrd, .cmdline, ...)
   run       boot an EFI image under OVMF in QEMU (TCG) and stream its serial console
-  inspect   print an EFI image's PE headers and sections
+  inspect   print an EFI image's PE headers and sections (and a wrapped kernel's setup header)
+  esp       write a GPT disk image with an EFI System Partition holding the image as
+            \\EFI\\BOOT\\BOOTX64.EFI, to dd onto a USB stick (or boot with 'run --disk')
   decompress  decompress a file with the stub's own decoders (native build)
   extract   pull the vmlinux out of a bzImage with the stub's own decoders
 
@@ -214,6 +217,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'inspect': return inspect(rest);
     case 'decompress': return cliDecompress(rest);
     case 'extract': return cliExtract(rest);
+    case 'esp': return cliEsp(rest);
     case undefined:
     case 'help':
     case '--help':

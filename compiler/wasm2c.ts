@@ -38,6 +38,41 @@ export function dropLoadBarrier(cText: string): { text: string; removed: number 
   return { text, removed };
 }
 
+/**
+ * wasm2c's loads and stores take the instance's memory descriptor and read `mem->data` and
+ * `mem->size` at every access. A byte store through `mem->data` may, as far as C's aliasing
+ * rules go, overwrite the descriptor itself, so clang reloads both from the instance after
+ * each store: two extra loads per access in the decoders' hot loops, which under QEMU's TCG
+ * (every guest load a soft-MMU lookup) made the stub's xz decode about twice the kernel's.
+ *
+ * The runtime never moves linear memory (one reservation, wasm-rt.c), so the helpers here read
+ * the base and the end of the reservation through two functions declared
+ * __attribute__((const)) (compiler/runtime/runtime.h: rt_memory_base, rt_memory_bound): their
+ * results are fixed once the module is instantiated, and clang may keep them in registers.
+ * The bounds check is then against the reservation, not the current size: an access between
+ * the two reads the stub's own reserved pages instead of trapping. Nothing outside the
+ * reservation can be reached, which is the guarantee the host needs.
+ */
+const MEMCHECK_CALL = /MEMCHECK\(mem, addr, t1\);/g;
+const DATA_ADDRESS = /&mem->data\[addr\]/g;
+const FIXED_MEMORY_DECLARATIONS = `
+/* efistub (compiler/wasm2c.ts): linear memory at a fixed place, read through const functions. */
+__attribute__((const)) u8 *rt_memory_base(void);
+__attribute__((const)) u64 rt_memory_bound(void);
+#define RT_MEMCHECK_FIXED(a, t) \\
+  if (UNLIKELY((a) + (u64)sizeof(t) > rt_memory_bound())) TRAP(OOB);
+
+#if WABT_BIG_ENDIAN`;
+
+export function useFixedMemory(cText: string): { text: string; replaced: number } {
+  let replaced = 0;
+  const text = cText
+    .replace('#if WABT_BIG_ENDIAN', () => { replaced++; return FIXED_MEMORY_DECLARATIONS.slice(1); })
+    .replace(MEMCHECK_CALL, () => { replaced++; return 'RT_MEMCHECK_FIXED(addr, t1);'; })
+    .replace(DATA_ADDRESS, () => { replaced++; return '&rt_memory_base()[addr]'; });
+  return { text, replaced };
+}
+
 export interface Wasm2cOptions {
   /** Keep wasm2c's per-load asm barrier (only bench/run.ts does, to measure what dropping it gives). */
   keepLoadBarrier?: boolean;
@@ -70,7 +105,15 @@ export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOption
     return [{ stage: 'wasm2c', code: WASM2C_LOAD_BARRIER_NOT_FOUND, file: outputC, line: 0, column: 0,
       message: 'the load barrier in wasm2c\'s DEFINE_LOAD was not found: this is not the wasm2c 1.0.32 output the stage expects' }];
   }
-  writeFileSync(temporaryC, text);
+  const fixed = useFixedMemory(text);
+  // The declarations, and MEMCHECK and &mem->data[addr] in both DEFINE_LOAD and DEFINE_STORE.
+  if (fixed.replaced < 5) {
+    rmSync(temporaryC, { force: true });
+    rmSync(temporaryH, { force: true });
+    return [{ stage: 'wasm2c', code: WASM2C_LOAD_BARRIER_NOT_FOUND, file: outputC, line: 0, column: 0,
+      message: 'wasm2c\'s DEFINE_LOAD/DEFINE_STORE are not the wasm2c 1.0.32 output the stage expects' }];
+  }
+  writeFileSync(temporaryC, fixed.text);
   renameSync(temporaryH, outputH);
   renameSync(temporaryC, outputC);
   copyFileSync(WASM_RT_HEADER, join(dirname(outputC), 'wasm-rt.h'));

@@ -12,6 +12,12 @@
 #include <stddef.h>
 #include "wasm-rt.h"
 
+/* Linear memory's base and the end of its reservation: fixed from instantiation on (memory
+ * never moves), hence `const`, so the wasm2c helpers' loads and stores (compiler/wasm2c.ts) keep
+ * them in registers. Only one linear memory exists. */
+__attribute__((const)) uint8_t *rt_memory_base(void);
+__attribute__((const)) uint64_t rt_memory_bound(void);
+
 /* --- provided by the host --------------------------------------------------------------- */
 
 /* Returns page-aligned memory of at least `bytes`, or NULL; its contents are undefined (wasm-rt

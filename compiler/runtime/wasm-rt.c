@@ -119,6 +119,10 @@ void *wasm_rt_exception(void) { return exception_values; }
 /* --- linear memory */
 
 static uint64_t reserved_bytes;
+static uint8_t *memory_base;
+
+uint8_t *rt_memory_base(void) { return memory_base; }
+uint64_t rt_memory_bound(void) { return reserved_bytes; }
 
 void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, uint32_t max_pages) {
   uint64_t want = platform_heap_reserve_bytes();
@@ -140,6 +144,7 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, u
     wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
   }
   reserved_bytes = want;
+  memory_base = memory->data;
   memset(memory->data, 0, (size_t)initial);
   memory->pages = initial_pages;
   memory->max_pages = (uint32_t)(want / WASM_PAGE_SIZE);

@@ -107,17 +107,14 @@ const scenarios: Scenario[] = [
     name: 'HandleProtocol failing for the loaded image',
     setup: (sim) => sim.injectFailure('HandleProtocol', S.EFI_UNSUPPORTED),
     status: S.EFI_UNSUPPORTED,
-    lines: [FIRMWARE, MEMORY_MAP, PAGES, 'efistub: loaded-image: failed to open the loaded image protocol: EFI_UNSUPPORTED (0x80000003)'],
+    // The stub looks at its own image first: whether it carries a kernel (.linux) decides the flow.
+    lines: ['efistub: loaded-image: failed to open the loaded image protocol: EFI_UNSUPPORTED (0x80000003)'],
   },
   {
     name: 'a PE image without the PE signature is refused',
     options: { image: corruptPeSignature() },
     status: S.EFI_LOAD_ERROR,
-    lines: [
-      FIRMWARE, MEMORY_MAP, PAGES,
-      'efistub: loaded-image: base 0x400000 size 0x7000',
-      'efistub: pe-image: no PE signature at e_lfanew: EFI_LOAD_ERROR (0x80000001)',
-    ],
+    lines: ['efistub: pe-image: no PE signature at e_lfanew: EFI_LOAD_ERROR (0x80000001)'],
   },
   {
     name: 'a system table with a bad signature stops before any call',
@@ -143,8 +140,11 @@ describe('hello stub as TypeScript in Node', () => {
 
   it('calls the firmware in the documented order', async () => {
     const run = await runStubInNode();
+    // HandleProtocol first: the image's sections decide between the boot flow and the hello
+    // steps; the hello steps then open the image again to report its sections.
     expect(run.sim.calls.map((call) => call.name)).toEqual([
-      'GetMemoryMap', 'AllocatePool', 'GetMemoryMap', 'FreePool', 'AllocatePages', 'FreePages', 'HandleProtocol',
+      'HandleProtocol', 'GetMemoryMap', 'AllocatePool', 'GetMemoryMap', 'FreePool', 'AllocatePages', 'FreePages',
+      'HandleProtocol',
     ]);
     const allocatePages = run.sim.callsTo('AllocatePages')[0];
     expect(allocatePages.args.slice(0, 3)).toEqual([0n, 2n, 16n]); // AllocateAnyPages, EfiLoaderData, 16
