@@ -22,6 +22,7 @@ import { memoryProtectKernel } from './boot/memory-protect';
 import { placementAllocate } from './boot/placement';
 import { relocateKernel } from './boot/relocate';
 import { setupHeaderRead } from './boot/setup-header';
+import { sevCheck } from './boot/sev';
 import { stageClockMark, stageClockStart } from './boot/stage-clock';
 
 export function efiMain(): number {
@@ -43,6 +44,7 @@ export function efiMain(): number {
 function bootKernel(): number {
   stageClockStart();
   let status = setupHeaderRead();
+  if (status === 0) status = sevCheck();
   if (status === 0) status = cmdlineLoad();
   if (status === 0) status = placementAllocate();
   if (status !== 0) {

@@ -22,6 +22,7 @@ import { fail, logAppendHex, logAppendText, logFinish, logStart } from '../log';
 import { cmdlineBytes, cmdlineTextLength } from './cmdline';
 import { initrdAddress, initrdSize } from './initrd';
 import { placementKaslr } from './placement';
+import { sevCcBlobAddress } from './sev';
 import {
   setupHeaderBytes, setupValue, HDR_CMD_LINE_PTR, HDR_LOADFLAGS, HDR_RAMDISK_IMAGE, HDR_RAMDISK_SIZE,
   HDR_SETUP_DATA, HDR_SETUP_SECTS, HDR_TYPE_OF_LOADER, LOADFLAG_KASLR, SETUP_HEADER_END,
@@ -134,6 +135,7 @@ export function bootParamsPrepare(): number {
     bootParamsWrite32(BP_ACPI_RSDP_ADDR, configTableFoundLo());
     bootParamsWrite32((BP_ACPI_RSDP_ADDR + 4) | 0, configTableFoundHi());
   }
+  bootParamsWrite32(BP_CC_BLOB_ADDRESS, sevCcBlobAddress());
   bootParamsWrite32(BP_EFI_LOADER_SIGNATURE, EFI64_LOADER_SIGNATURE);
   bootParamsWrite32(BP_EFI_SYSTAB, systemTableLo());
   bootParamsWrite32(BP_EFI_SYSTAB_HI, systemTableHi());
