@@ -89,5 +89,13 @@ declare function hostBootServicesExited(): void;
 /**
  * Interrupts off, the stub's own GDT (__BOOT_CS 0x10, __BOOT_DS 0x18), segments reloaded, jump
  * to `entry` with RSI = `bootParams`. Does not return on success; returns a status when refused.
+ *
+ * `pagingLevels` 4 or 5 asks for that paging depth at entry (0: keep the firmware's). Changing
+ * it means leaving long mode for a moment (CR4.LA57 can only change with paging off), which
+ * runs from `trampoline`: two pages below 4 GiB the stub allocated and granted, the first for
+ * the 32-bit code, its GDT and stack, the second for the new top-level table. `entry` and
+ * `bootParams` must then lie below 4 GiB as well.
  */
-declare function hostEnterKernel(entryLo: number, entryHi: number, bootParamsLo: number, bootParamsHi: number): number;
+declare function hostEnterKernel(
+  entryLo: number, entryHi: number, bootParamsLo: number, bootParamsHi: number, pagingLevels: number, trampoline: number,
+): number;

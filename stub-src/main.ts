@@ -19,6 +19,7 @@ import { imageHasKernel, imageSectionsFind } from './boot/image-sections';
 import { initrdLoad } from './boot/initrd';
 import { kernelDecompress } from './boot/kernel-decompress';
 import { memoryProtectKernel } from './boot/memory-protect';
+import { pagingPlan } from './boot/paging';
 import { placementAllocate } from './boot/placement';
 import { relocateKernel } from './boot/relocate';
 import { setupHeaderRead } from './boot/setup-header';
@@ -66,6 +67,7 @@ function bootKernel(): number {
   status = memoryProtectKernel();
   if (status === 0) status = initrdLoad();
   if (status === 0) status = bootParamsPrepare();
+  if (status === 0) status = pagingPlan();
   if (status !== 0) {
     return status;
   }

@@ -285,19 +285,130 @@ u32 Z_hostZ_readMsr(struct Z_host_instance_t *h, u32 msr, u32 halves) {
 
 /* --- leaving: the kernel must not inherit the firmware's CS 0x38 (it triple-faults SEV-ES
  * guests, see shared/reference), so the stub loads its own GDT with the kernel's boot
- * selectors (__BOOT_CS 0x10, __BOOT_DS 0x18; Documentation/arch/x86/boot.rst, 64-bit protocol). */
+ * selectors (__BOOT_CS 0x10, __BOOT_DS 0x18; Documentation/arch/x86/boot.rst, 64-bit protocol).
+ * 0x08 is a 32-bit code segment, used only by the paging switch below (the kernel's own
+ * __KERNEL32_CS has the same value). */
 
 static const uint64_t boot_gdt[4] __attribute__((aligned(16))) = {
   0,
-  0,
+  0x00cf9a000000ffffull, /* 0x08: 32-bit code, 4 GiB */
   0x00af9a000000ffffull, /* 0x10: 64-bit code, present, DPL 0 */
   0x00cf92000000ffffull, /* 0x18: data, 4 GiB, writable */
 };
 
-u32 Z_hostZ_enterKernel(struct Z_host_instance_t *h, u32 elo, u32 ehi, u32 blo, u32 bhi) {
+#define CR4_LA57 (1ull << 12)
+#define CR4_PCIDE (1ull << 17)
+#define PAGE_TABLE_ADDRESS 0x000ffffffffff000ull
+#define TRAMPOLINE_GDT 0x800  /* offsets in the trampoline page */
+#define TRAMPOLINE_STACK_TOP 0x1000
+
+/* The paging switch's 32-bit half (AMD APM vol. 2 §5.3 and Intel SDM vol. 3 §4.1.2: CR4.LA57
+ * changes only with paging off, that is outside long mode). Copied to the trampoline page and
+ * entered in compatibility mode through CS 0x08 with ebx = the new CR3, ecx = the new CR4,
+ * edi = its own address, esi = boot_params, ebp = the kernel entry (all below 4 GiB). Paging
+ * off leaves long mode; CR4 and CR3 change; paging on re-enters long mode (EFER.LME stays
+ * set) with the new depth; a far return to CS 0x10 and the jump to the kernel follow. */
+extern const uint8_t paging_switch_start[], paging_switch_end[];
+__asm__(
+    ".text\n"
+    ".globl paging_switch_start\n"
+    ".globl paging_switch_end\n"
+    ".code32\n"
+    "paging_switch_start:\n"
+    "  movl %cr0, %eax\n"
+    "  andl $0x7fffffff, %eax\n"
+    "  movl %eax, %cr0\n"
+    "  movl %ecx, %cr4\n"
+    "  movl %ebx, %cr3\n"
+    "  orl $0x80000000, %eax\n"
+    "  movl %eax, %cr0\n"
+    "  leal (paging_switch_64 - paging_switch_start)(%edi), %eax\n"
+    "  pushl $0x10\n"
+    "  pushl %eax\n"
+    "  lretl\n"
+    ".code64\n"
+    "paging_switch_64:\n"
+    "  movl $0x18, %eax\n"
+    "  movl %eax, %ds\n"
+    "  movl %eax, %es\n"
+    "  movl %eax, %ss\n"
+    "  movl %eax, %fs\n"
+    "  movl %eax, %gs\n"
+    "  movl %esi, %esi\n" /* the upper halves are undefined after 32-bit code */
+    "  movl %ebp, %ebp\n"
+    "  jmpq *%rbp\n"
+    "paging_switch_end:\n");
+
+static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+
+/* Prepares the trampoline pages for a switch to `levels`; returns the new CR3 (0 when the
+ * switch is impossible: a page-table address above 4 GiB cannot be loaded from 32-bit code). */
+static uint64_t paging_switch_prepare(uint8_t *trampoline, unsigned levels) {
+  uint64_t cr3 = read_cr3() & PAGE_TABLE_ADDRESS;
+  uint64_t *top = (uint64_t *)(trampoline + 4096);
+  uint64_t new_cr3;
+  if (levels == 5) {
+    /* One PML5 entry covering the first 256 TiB with the firmware's PML4: the same map. */
+    memset(top, 0, 4096);
+    top[0] = cr3 | 0x3; /* present, writable */
+    new_cr3 = (uint64_t)(uintptr_t)top;
+  } else {
+    /* Down to 4 levels: the PML4 the firmware's PML5 entry 0 points at maps the same low half. */
+    new_cr3 = ((const uint64_t *)(uintptr_t)cr3)[0] & PAGE_TABLE_ADDRESS;
+  }
+  if (new_cr3 >> 32) return 0;
+  memcpy(trampoline, paging_switch_start, (size_t)(paging_switch_end - paging_switch_start));
+  memcpy(trampoline + TRAMPOLINE_GDT, boot_gdt, sizeof boot_gdt);
+  return new_cr3;
+}
+
+u32 Z_hostZ_enterKernel(struct Z_host_instance_t *h, u32 elo, u32 ehi, u32 blo, u32 bhi, u32 levels, u32 trampoline_address) {
   (void)h;
   uint64_t entry = join(elo, ehi), boot_params = join(blo, bhi);
   if (!entry || !boot_params) return fold_status(EFI_INVALID_PARAMETER);
+  int la57 = (read_cr4() & CR4_LA57) != 0;
+  int switching = (levels == 5 && !la57) || (levels == 4 && la57);
+  if (levels != 0 && levels != 4 && levels != 5) return fold_status(EFI_INVALID_PARAMETER);
+  if (switching) {
+    uint8_t *trampoline = (uint8_t *)(uintptr_t)trampoline_address;
+    if (!trampoline_address || (trampoline_address & 0xfff) || ehi || bhi || !writable(trampoline_address, 8192)) {
+      return fold_status(EFI_INVALID_PARAMETER);
+    }
+    uint64_t new_cr3 = paging_switch_prepare(trampoline, levels);
+    if (!new_cr3) return fold_status(EFI_UNSUPPORTED);
+    uint64_t new_cr4 = ((read_cr4() & ~CR4_PCIDE) & ~CR4_LA57) | (levels == 5 ? CR4_LA57 : 0);
+    struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = {
+        sizeof boot_gdt - 1, (uint64_t)(uintptr_t)(trampoline + TRAMPOLINE_GDT)};
+    uint64_t registers[5] = {new_cr3, new_cr4, trampoline_address, blo, elo};
+    __asm__ volatile(
+        "cli\n\t"
+        "cld\n\t"
+        "lgdt %0\n\t"
+        /* Flat data selectors now: the 32-bit half pushes through SS. */
+        "movl $0x18, %%eax\n\t"
+        "movl %%eax, %%ds\n\t"
+        "movl %%eax, %%es\n\t"
+        "movl %%eax, %%ss\n\t"
+        "movq %1, %%rax\n\t"
+        "movq 0(%%rax), %%rbx\n\t"
+        "movq 8(%%rax), %%rcx\n\t"
+        "movq 16(%%rax), %%rdi\n\t"
+        "movq 24(%%rax), %%rsi\n\t"
+        "movq 32(%%rax), %%rbp\n\t"
+        "leaq " "4096" "(%%rdi), %%rsp\n\t"
+        /* PCID off while still in long mode: clearing CR0.PG with CR4.PCIDE set faults. */
+        "movq %%cr4, %%rax\n\t"
+        "andq $~(1 << 17), %%rax\n\t"
+        "movq %%rax, %%cr4\n\t"
+        "pushq $0x08\n\t"
+        "pushq %%rdi\n\t"
+        "lretq\n\t"
+        :
+        : "m"(gdtr), "r"(registers)
+        : "rax", "rbx", "rcx", "rdi", "rsi", "memory");
+    __builtin_unreachable();
+  }
   struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = {sizeof boot_gdt - 1, (uint64_t)(uintptr_t)boot_gdt};
   __asm__ volatile(
       "cli\n\t"

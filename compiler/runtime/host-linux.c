@@ -164,8 +164,8 @@ void Z_hostZ_bootServicesExited(struct Z_host_instance_t *h) {
   host_boot_services_exited = 1;
 }
 
-u32 Z_hostZ_enterKernel(struct Z_host_instance_t *h, u32 elo, u32 ehi, u32 blo, u32 bhi) {
-  (void)h; (void)elo; (void)ehi; (void)blo; (void)bhi;
+u32 Z_hostZ_enterKernel(struct Z_host_instance_t *h, u32 elo, u32 ehi, u32 blo, u32 bhi, u32 levels, u32 trampoline) {
+  (void)h; (void)elo; (void)ehi; (void)blo; (void)bhi; (void)levels; (void)trampoline;
   return fold_status(EFI_UNSUPPORTED);
 }
 

@@ -23,6 +23,7 @@ import {
 } from './boot-params';
 import { e820Build, e820Entries } from './e820';
 import { elfEntryOffset } from './elf-load';
+import { pagingLevels, pagingTrampoline } from './paging';
 import { placementAddress } from './placement';
 
 /** Leaves the firmware and enters the kernel; returns only on failure. */
@@ -69,6 +70,6 @@ export function exitBootAndEnterKernel(): number {
   logAppendText(' with boot_params at ');
   logAppendHex(bootParamsAddress());
   logFinish();
-  status = hostEnterKernel(entry, 0, bootParamsAddress(), 0) >>> 0;
+  status = hostEnterKernel(entry, 0, bootParamsAddress(), 0, pagingLevels(), pagingTrampoline()) >>> 0;
   return fail(status, 'enter-kernel', 'the host refused to enter the kernel');
 }

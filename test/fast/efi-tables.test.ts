@@ -350,9 +350,9 @@ describe('boot services wrappers against the simulator', () => {
 
   it('enterKernel is refused before ExitBootServices and recorded after it', async () => {
     const { sim, bs } = await fresh();
-    expect(() => hostEnterKernel(0x1000000, 0, 0x90000, 0)).toThrow(/before ExitBootServices/);
+    expect(() => hostEnterKernel(0x1000000, 0, 0x90000, 0, 0, 0)).toThrow(/before ExitBootServices/);
     expect(bs.exitBootServices(sim.mapKey, 0)).toBe(0);
-    expect(() => hostEnterKernel(0x1000000, 0, 0x90000, 0)).toThrow(KernelEntered);
+    expect(() => hostEnterKernel(0x1000000, 0, 0x90000, 0, 0, 0)).toThrow(KernelEntered);
     expect(sim.kernelEntries.at(-1)).toEqual({ entry: 0x1000000, bootParams: 0x90000 });
   });
 

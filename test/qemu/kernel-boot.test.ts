@@ -9,6 +9,8 @@
  *   addresses and the relocations are applied for a random virtual base.
  * - The same kernel with its payload re-packed in gzip and zstd (test/support/repack-kernel.ts)
  *   boots too (xz is Debian's own).
+ * - On a CPU with LA57 (`-cpu max,la57=on`) the kernel runs with 5-level paging (its vmalloc
+ *   area is then 12.8 PiB instead of 32 TiB), and with 4 levels under `no5lvl`.
  * - A corrupted payload: the stub names the stage and the reason, returns an EFI error, and
  *   OVMF goes on to its next boot option.
  */
@@ -39,18 +41,18 @@ describe('Debian\'s kernel booted by the stub under OVMF', () => {
   });
 
   /** Wraps `kernelPath` with a fresh initramfs and boots it; resolves with the run and its marker. */
-  async function boot(name: string, kernelPath: string, cmdline: string, extraQemuArgs: string[] = []):
-    Promise<{ run: RunResult; marker: string }> {
+  async function boot(name: string, kernelPath: string, cmdline: string, extraQemuArgs: string[] = [],
+    extraScript?: string): Promise<{ run: RunResult; marker: string }> {
     const marker = `efistub-init-${randomBytes(6).toString('hex')}`;
-    const initramfs = buildInitramfs({ marker, output: join(outDir, `${name}.cpio.gz`) });
+    const initramfs = buildInitramfs({ marker, extraScript, output: join(outDir, `${name}.cpio.gz`) });
     const image = join(outDir, `${name}.efi`);
     const wrapped = await runCli(['wrap', '--stub', join(outDir, 'stub.efi'), '--kernel', kernelPath,
       '--initrd', initramfs, '--cmdline', cmdline, '-o', image]);
     expect(wrapped.stderr).toBe('');
     expect(wrapped.status).toBe(0);
-    const run = await runImage({
-      image, mode: 'kernel', timeoutSeconds: BOOT_TIMEOUT_SECONDS, extraQemuArgs, stopOn: new RegExp(marker),
-    });
+    // With an extra script, the run goes on to the line after the marker (its first output).
+    const stopOn = extraScript === undefined ? new RegExp(marker) : new RegExp(`${marker}\n[^\n]*\n`);
+    const run = await runImage({ image, mode: 'kernel', timeoutSeconds: BOOT_TIMEOUT_SECONDS, extraQemuArgs, stopOn });
     return { run, marker };
   }
 
@@ -103,6 +105,18 @@ describe('Debian\'s kernel booted by the stub under OVMF', () => {
     expect(run.output).toMatch(new RegExp(`efistub: decompress: ${format} payload 0x[0-9a-f]+ bytes`));
     expectBooted(run, marker, cmdline);
   }, BOOT_TIMEOUT_SECONDS * 1000 + 120_000);
+
+  it.each([
+    // VmallocTotal in /proc/meminfo: 32 TiB with 4-level paging, 12.5 PiB with 5 levels (x86-64 mm.rst).
+    ['5-level', 'console=ttyS0 nokaslr panic=-1', '5-level (CPU has LA57, kernel has XLF_5LEVEL)', 'VmallocTotal:   13743895347199 kB'],
+    ['4-level under no5lvl', 'console=ttyS0 nokaslr no5lvl panic=-1', '4-level: no5lvl on the command line', 'VmallocTotal:   34359738367 kB'],
+  ])('on a CPU with LA57 the kernel runs with %s paging', async (_name, cmdline, stubLine, meminfo) => {
+    const { run, marker } = await boot(`la57-${cmdline.includes('no5lvl') ? 4 : 5}`, kernel, cmdline, ['-cpu', 'max,la57=on'],
+      'grep VmallocTotal /proc/meminfo');
+    expect(run.output).toContain(`efistub: paging: ${stubLine}\n`);
+    expectBooted(run, marker, cmdline);
+    expect(run.output).toContain(`${marker}\n${meminfo}\n`);
+  }, BOOT_TIMEOUT_SECONDS * 1000);
 
   it('a corrupted payload: the stub names the stage and reason, returns an error, OVMF moves on', async () => {
     const bytes = readFileSync(kernel);

@@ -151,7 +151,7 @@ export function hostFunctions(sim: Simulator): HostFunctions {
       sim.consoleWrite(Buffer.from(bytes.subarray(offset >>> 0, (offset >>> 0) + (length >>> 0))).toString('latin1'));
     },
     bootServicesExited: () => sim.bootServicesExited(),
-    enterKernel: (entryLo, entryHi, bootParamsLo, bootParamsHi) =>
+    enterKernel: (entryLo, entryHi, bootParamsLo, bootParamsHi, _pagingLevels, _trampoline) =>
       sim.enterKernel(joinAddress(entryLo, entryHi), joinAddress(bootParamsLo, bootParamsHi)),
   };
 }
