@@ -13,6 +13,13 @@
  * a call to a non-function address, too few arguments, a boot service after ExitBootServices,
  * FreePages of something AllocatePages did not return, an out-parameter outside memory.
  *
+ * Optional firmware features, off unless a test asks (SimulatorOptions): EFI_RNG_PROTOCOL
+ * handing out chosen bytes, EFI_MEMORY_ATTRIBUTE_PROTOCOL with per-page attributes (and a mode
+ * where every fresh allocation is non-executable, as firmware with an NX memory protection
+ * policy does), raw binary load options. Tests can also reshape the memory map
+ * (setMemoryType) and make the map change under the stub at ExitBootServices
+ * (changeMapOnExitBootServices); every map GetMemoryMap returned is kept in mapsReturned.
+ *
  * Layout (defaults; 64 MiB of RAM at physical 0):
  *   0x0000000  1 MiB           EfiReservedMemoryType (legacy area, never handed out)
  *   0x0100000  512 KiB         EfiBootServicesCode   fake boot service entry points
@@ -50,6 +57,15 @@ export const LOADED_IMAGE_GUID: GuidWords = [G.LOADED_IMAGE_PROTOCOL_GUID_0, G.L
 export const SIMPLE_TEXT_OUTPUT_GUID: GuidWords = [G.SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID_0, G.SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID_1, G.SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID_2, G.SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID_3];
 export const ACPI_20_TABLE_GUID: GuidWords = [G.ACPI_20_TABLE_GUID_0, G.ACPI_20_TABLE_GUID_1, G.ACPI_20_TABLE_GUID_2, G.ACPI_20_TABLE_GUID_3];
 export const SMBIOS3_TABLE_GUID: GuidWords = [G.SMBIOS3_TABLE_GUID_0, G.SMBIOS3_TABLE_GUID_1, G.SMBIOS3_TABLE_GUID_2, G.SMBIOS3_TABLE_GUID_3];
+export const ACPI_TABLE_GUID: GuidWords = [G.ACPI_TABLE_GUID_0, G.ACPI_TABLE_GUID_1, G.ACPI_TABLE_GUID_2, G.ACPI_TABLE_GUID_3];
+export const RNG_PROTOCOL_GUID: GuidWords = [G.RNG_PROTOCOL_GUID_0, G.RNG_PROTOCOL_GUID_1, G.RNG_PROTOCOL_GUID_2, G.RNG_PROTOCOL_GUID_3];
+export const MEMORY_ATTRIBUTE_PROTOCOL_GUID: GuidWords = [
+  G.MEMORY_ATTRIBUTE_PROTOCOL_GUID_0, G.MEMORY_ATTRIBUTE_PROTOCOL_GUID_1, G.MEMORY_ATTRIBUTE_PROTOCOL_GUID_2,
+  G.MEMORY_ATTRIBUTE_PROTOCOL_GUID_3,
+];
+
+/** The attribute bits EFI_MEMORY_ATTRIBUTE_PROTOCOL manages (UEFI 2.10 §37.7). */
+export const MEMORY_ATTRIBUTE_BITS = T.EFI_MEMORY_RP | T.EFI_MEMORY_XP | T.EFI_MEMORY_RO;
 
 export interface MemoryDescriptor {
   type: number;
@@ -58,11 +74,13 @@ export interface MemoryDescriptor {
   attribute: bigint;
 }
 
-interface Allocation {
+export interface Allocation {
   start: number;
   pages: number;
   type: number;
   kind: 'pages' | 'pool';
+  /** Index in Simulator.calls of the AllocatePages/AllocatePool call that made it. */
+  callIndex: number;
 }
 
 /** A firmware function: 64-bit arguments in, folded 32-bit status out. */
@@ -85,6 +103,15 @@ export interface KernelEntry {
   bootParams: number;
 }
 
+/** A memory map GetMemoryMap handed out: where it was written, its key, its descriptors. */
+export interface ReturnedMap {
+  /** Index of the GetMemoryMap call in Simulator.calls. */
+  callIndex: number;
+  buffer: number;
+  key: number;
+  descriptors: MemoryDescriptor[];
+}
+
 /** Thrown by hostEnterKernel on success: the real one never returns. */
 export class KernelEntered extends Error {
   constructor(readonly entry: number, readonly bootParams: number) {
@@ -104,8 +131,23 @@ export interface SimulatorOptions {
   /** Or a ready image (mapped layout). */
   image?: Uint8Array;
   imageBase?: number;
-  /** UCS-2 load options of the loaded image, if any. */
-  loadOptions?: string;
+  /**
+   * Load options of the loaded image, if any: a string is written as UCS-2 with its NUL (what a
+   * boot entry or the shell passes), bytes are passed as they are (LoadOptionsSize = length),
+   * e.g. the GUID OVMF's auto-created boot options carry.
+   */
+  loadOptions?: string | Uint8Array;
+  /**
+   * Installs EFI_RNG_PROTOCOL (UEFI 2.10 §37.5): GetRNG with the default algorithm hands out
+   * these bytes in order and answers EFI_NOT_READY once they run out.
+   */
+  rng?: Uint8Array | number[];
+  /**
+   * Installs EFI_MEMORY_ATTRIBUTE_PROTOCOL (UEFI 2.10 §37.7) over per-page attributes
+   * (pageAttributes). With nxByDefault every page AllocatePages/AllocatePool hands out starts
+   * as EFI_MEMORY_XP, as on firmware with an NX memory protection policy.
+   */
+  memoryAttributes?: { nxByDefault?: boolean };
   /** GetMemoryMap's DescriptorSize; OVMF uses 48. */
   descriptorSize?: number;
   /** CPUID answers by "leaf" or "leaf:subleaf" (hex or decimal keys), [eax, ebx, ecx, edx]. */
@@ -166,6 +208,16 @@ export class Simulator {
   /** Status hostEnterKernel returns instead of entering; undefined = enter (throw KernelEntered). */
   enterKernelStatus: number | undefined;
   exitedBootServices = false;
+  /** Every map a successful GetMemoryMap wrote, in call order. */
+  readonly mapsReturned: ReturnedMap[] = [];
+  /**
+   * Attributes (RP/XP/RO bits) of pages that have any, by page number (address >> 12); pages
+   * not listed have none (readable, writable, executable).
+   */
+  readonly pageAttributes = new Map<number, number>();
+  /** The EFI_RNG_PROTOCOL and EFI_MEMORY_ATTRIBUTE_PROTOCOL interfaces, 0 when not installed. */
+  readonly rngProtocol: number = 0;
+  readonly memoryAttributeProtocol: number = 0;
   readonly image: BuiltPeImage;
   readonly imageBase: number;
   readonly imageHandle: number;
@@ -189,6 +241,8 @@ export class Simulator {
   private randomIndex = 0;
   private randomState = 0x2545f4914f6cdd1dn;
   private configurationEntries: { guid: GuidWords; table: number }[] = [];
+  private rngBytes: number[] = [];
+  private mapChangesAtExit = 0;
 
   constructor(options: SimulatorOptions = {}) {
     this.options = options;
@@ -215,6 +269,15 @@ export class Simulator {
     this.installProtocol(this.imageHandle, LOADED_IMAGE_GUID, this.loadedImage);
     this.installProtocol(this.consoleHandle, SIMPLE_TEXT_OUTPUT_GUID, this.conOut);
     this.buildAcpiAndSmbios();
+    if (options.rng !== undefined) {
+      this.rngBytes = [...options.rng];
+      this.rngProtocol = this.buildRngProtocol();
+      this.installProtocol(this.createHandle(), RNG_PROTOCOL_GUID, this.rngProtocol);
+    }
+    if (options.memoryAttributes !== undefined) {
+      this.memoryAttributeProtocol = this.buildMemoryAttributeProtocol();
+      this.installProtocol(this.createHandle(), MEMORY_ATTRIBUTE_PROTOCOL_GUID, this.memoryAttributeProtocol);
+    }
   }
 
   // --- layout -------------------------------------------------------------------------------
@@ -372,11 +435,16 @@ export class Simulator {
     const at = this.bootAlloc(LI.LOADED_IMAGE_SIZE);
     this.memory.write32(at + LI.LOADED_IMAGE_REVISION, LI.LOADED_IMAGE_PROTOCOL_REVISION);
     this.memory.write64(at + LI.LOADED_IMAGE_SYSTEM_TABLE, this.systemTable);
-    if (this.options.loadOptions !== undefined) {
-      const text = this.options.loadOptions;
-      const options = this.bootAlloc(2 * text.length + 2);
-      this.memory.writeUcs2(options, text);
-      this.memory.write32(at + LI.LOADED_IMAGE_LOAD_OPTIONS_SIZE, 2 * text.length + 2);
+    const loadOptions = this.options.loadOptions;
+    if (typeof loadOptions === 'string') {
+      const options = this.bootAlloc(2 * loadOptions.length + 2);
+      this.memory.writeUcs2(options, loadOptions);
+      this.memory.write32(at + LI.LOADED_IMAGE_LOAD_OPTIONS_SIZE, 2 * loadOptions.length + 2);
+      this.memory.write64(at + LI.LOADED_IMAGE_LOAD_OPTIONS, options);
+    } else if (loadOptions !== undefined) {
+      const options = this.bootAlloc(Math.max(loadOptions.length, 1));
+      this.memory.writeBytes(options, loadOptions);
+      this.memory.write32(at + LI.LOADED_IMAGE_LOAD_OPTIONS_SIZE, loadOptions.length);
       this.memory.write64(at + LI.LOADED_IMAGE_LOAD_OPTIONS, options);
     }
     this.memory.write64(at + LI.LOADED_IMAGE_IMAGE_BASE, this.imageBase);
@@ -403,6 +471,114 @@ export class Simulator {
     const smbios = ACPI_RECLAIM + 0x100;
     this.memory.writeBytes(smbios, Buffer.from('_SM3_', 'latin1'));
     this.addConfigurationTable(SMBIOS3_TABLE_GUID, smbios);
+  }
+
+  /** The ACPI 2.0 RSDP the configuration table points at. */
+  get acpiRsdp(): number {
+    return ACPI_RECLAIM;
+  }
+
+  // --- optional protocols ---------------------------------------------------------------------
+
+  /**
+   * EFI_RNG_PROTOCOL (UEFI 2.10 §37.5): GetInfo(This, *RNGAlgorithmListSize, RNGAlgorithmList),
+   * GetRNG(This, RNGAlgorithm, RNGValueLength, RNGValue). Only the default algorithm (a null
+   * RNGAlgorithm) is offered; GetInfo lists no explicit algorithm.
+   */
+  private buildRngProtocol(): number {
+    const protocol = this.bootAlloc(16);
+    const checkThis = (a: bigint[]) => Number(a[0]) === protocol;
+    this.memory.write64(protocol + 0, this.registerFunction('Rng.GetInfo', 3, (a) => {
+      if (!checkThis(a)) return S.EFI_INVALID_PARAMETER;
+      this.memory.write64(this.pointer(a[1], 'GetInfo RNGAlgorithmListSize'), 0);
+      return S.EFI_SUCCESS;
+    }));
+    this.memory.write64(protocol + 8, this.registerFunction('Rng.GetRNG', 4, (a) => {
+      if (!checkThis(a)) return S.EFI_INVALID_PARAMETER;
+      if (a[1] !== 0n) return S.EFI_UNSUPPORTED;
+      const length = Number(a[2]);
+      if (length === 0) return S.EFI_INVALID_PARAMETER;
+      const out = this.pointer(a[3], 'GetRNG RNGValue', length);
+      if (this.rngBytes.length < length) return S.EFI_NOT_READY;
+      this.memory.writeBytes(out, Uint8Array.from(this.rngBytes.splice(0, length)));
+      return S.EFI_SUCCESS;
+    }));
+    return protocol;
+  }
+
+  /**
+   * EFI_MEMORY_ATTRIBUTE_PROTOCOL (UEFI 2.10 §37.7): GetMemoryAttributes(This, BaseAddress,
+   * Length, *Attributes), SetMemoryAttributes(This, BaseAddress, Length, Attributes),
+   * ClearMemoryAttributes(This, BaseAddress, Length, Attributes). Ranges must be page-aligned,
+   * non-empty and inside memory; Attributes only RP, XP and RO (EFI_INVALID_PARAMETER else, as
+   * the spec says). GetMemoryAttributes of a range whose pages differ answers EFI_NO_MAPPING
+   * (the simulator's choice: the spec leaves that case to the implementation).
+   */
+  private buildMemoryAttributeProtocol(): number {
+    const protocol = this.bootAlloc(24);
+    const range = (a: bigint[]): [number, number] | undefined => {
+      const base = Number(a[1]);
+      const length = Number(a[2]);
+      if (Number(a[0]) !== protocol || length === 0 || base % PAGE_SIZE !== 0 || length % PAGE_SIZE !== 0) return undefined;
+      if (!this.memory.contains(base, length)) return undefined;
+      return [base / PAGE_SIZE, length / PAGE_SIZE];
+    };
+    const change = (a: bigint[], update: (old: number, bits: number) => number): number => {
+      const pages = range(a);
+      const bits = Number(a[3]);
+      if (!pages || bits === 0 || (a[3] & ~BigInt(MEMORY_ATTRIBUTE_BITS)) !== 0n) return S.EFI_INVALID_PARAMETER;
+      for (let page = pages[0]; page < pages[0] + pages[1]; page++) {
+        const value = update(this.pageAttributes.get(page) ?? 0, bits);
+        if (value === 0) this.pageAttributes.delete(page);
+        else this.pageAttributes.set(page, value);
+      }
+      return S.EFI_SUCCESS;
+    };
+    this.memory.write64(protocol + 0, this.registerFunction('MemoryAttribute.GetMemoryAttributes', 4, (a) => {
+      const pages = range(a);
+      if (!pages) return S.EFI_INVALID_PARAMETER;
+      const out = this.pointer(a[3], 'GetMemoryAttributes Attributes');
+      const first = this.pageAttributes.get(pages[0]) ?? 0;
+      for (let page = pages[0]; page < pages[0] + pages[1]; page++) {
+        if ((this.pageAttributes.get(page) ?? 0) !== first) return S.EFI_NO_MAPPING;
+      }
+      this.memory.write64(out, first);
+      return S.EFI_SUCCESS;
+    }));
+    this.memory.write64(protocol + 8, this.registerFunction('MemoryAttribute.SetMemoryAttributes', 4,
+      (a) => change(a, (old, bits) => old | bits)));
+    this.memory.write64(protocol + 16, this.registerFunction('MemoryAttribute.ClearMemoryAttributes', 4,
+      (a) => change(a, (old, bits) => old & ~bits)));
+    return protocol;
+  }
+
+  /** The RP/XP/RO attributes of the page holding `address`. */
+  pageAttribute(address: number): number {
+    return this.pageAttributes.get(Math.floor(address / PAGE_SIZE)) ?? 0;
+  }
+
+  // --- test set-up ----------------------------------------------------------------------------
+
+  /**
+   * Re-types [start, start + pages) in the memory map as the firmware's own memory (not an
+   * allocation the stub could free or be granted), e.g. a BootServicesData hole that splits
+   * conventional memory. Changes the map key.
+   */
+  setMemoryType(start: number, pages: number, type: number): void {
+    if (start % PAGE_SIZE !== 0 || pages <= 0 || !this.memory.contains(start, pages * PAGE_SIZE)) {
+      throw new Error(`setMemoryType: bad range ${hex(start)} + ${pages} pages`);
+    }
+    this.retype(start, pages, type);
+  }
+
+  /**
+   * Makes the next `times` ExitBootServices calls see a changed map: just before checking the
+   * key the firmware allocates one page of EfiBootServicesData for itself (as a timer event
+   * may), so a key fetched before the call is stale and the call fails with
+   * EFI_INVALID_PARAMETER (UEFI 2.10 §7.4.6).
+   */
+  changeMapOnExitBootServices(times = 1): void {
+    this.mapChangesAtExit = times;
   }
 
   /** Adds an EFI_CONFIGURATION_TABLE entry (at most 8). */
@@ -546,7 +722,10 @@ export class Simulator {
     }
     if (start === undefined) return [allocateType === T.ALLOCATE_ANY_PAGES ? S.EFI_OUT_OF_RESOURCES : S.EFI_NOT_FOUND, 0];
     this.retype(start, pages, memoryType);
-    this.allocations.push({ start, pages, type: memoryType, kind });
+    this.allocations.push({ start, pages, type: memoryType, kind, callIndex: this.calls.length });
+    if (this.options.memoryAttributes?.nxByDefault) {
+      for (let page = start / PAGE_SIZE; page < start / PAGE_SIZE + pages; page++) this.pageAttributes.set(page, T.EFI_MEMORY_XP);
+    }
     return [S.EFI_SUCCESS, start];
   }
 
@@ -555,6 +734,9 @@ export class Simulator {
     if (index < 0) return kind === 'pages' ? S.EFI_NOT_FOUND : S.EFI_INVALID_PARAMETER;
     const [allocation] = this.allocations.splice(index, 1);
     this.retype(allocation.start, allocation.pages, T.EFI_CONVENTIONAL_MEMORY);
+    for (let page = allocation.start / PAGE_SIZE; page < allocation.start / PAGE_SIZE + allocation.pages; page++) {
+      this.pageAttributes.delete(page);
+    }
     const end = allocation.start + allocation.pages * PAGE_SIZE;
     // Writes granted into freed memory are revoked: a later write there is a use after free.
     for (let i = this.grants.length - 1; i >= 0; i--) {
@@ -617,6 +799,7 @@ export class Simulator {
     this.memory.write64(sizePointer, needed);
     this.memory.write64(this.pointer(a[2], 'GetMemoryMap MapKey'), this.mapKey);
     this.memory.write32(this.pointer(a[4], 'GetMemoryMap DescriptorVersion', 4), T.EFI_MEMORY_DESCRIPTOR_VERSION);
+    this.mapsReturned.push({ callIndex: this.calls.length, buffer: map, key: this.mapKey, descriptors: this.descriptors.map((d) => ({ ...d })) });
     return S.EFI_SUCCESS;
   }
 
@@ -663,6 +846,12 @@ export class Simulator {
 
   private exitBootServicesService(a: bigint[]): number {
     if (Number(a[0]) !== this.imageHandle) return S.EFI_INVALID_PARAMETER;
+    if (this.mapChangesAtExit > 0) {
+      this.mapChangesAtExit--;
+      const page = this.findFree(1, this.memory.size);
+      if (page === undefined) throw new SimulatorFault('no free page for the map change at ExitBootServices');
+      this.retype(page, 1, T.EFI_BOOT_SERVICES_DATA);
+    }
     if (Number(a[1]) !== this.mapKey) return S.EFI_INVALID_PARAMETER;
     this.exitedBootServices = true;
     return S.EFI_SUCCESS;

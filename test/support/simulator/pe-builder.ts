@@ -57,6 +57,27 @@ export function defaultSections(cmdline: string | null = 'console=ttyS0 quiet'):
   return sections;
 }
 
+export interface UkiContents {
+  /** The bzImage, as `efistub wrap --kernel` puts it into .linux. */
+  linux: Uint8Array;
+  /** .cmdline text (written as given, e.g. with its NUL); no section when absent. */
+  cmdline?: string;
+  /** One .initrd section each, in table order. */
+  initrds?: Uint8Array[];
+}
+
+/**
+ * A unified kernel image's sections: the stub's own (defaultSections without .cmdline), then
+ * .linux, .cmdline and the .initrd sections in the UKI order of stub-src/uki.ts.
+ */
+export function ukiSections(contents: UkiContents): PeSectionSpec[] {
+  const sections = defaultSections(null);
+  sections.push({ name: '.linux', data: contents.linux, characteristics: SECTION_RODATA });
+  if (contents.cmdline !== undefined) sections.push({ name: '.cmdline', data: contents.cmdline, characteristics: SECTION_RODATA });
+  for (const initrd of contents.initrds ?? []) sections.push({ name: '.initrd', data: initrd, characteristics: SECTION_RODATA });
+  return sections;
+}
+
 export function buildPeImage(specs: PeSectionSpec[]): BuiltPeImage {
   const sections: BuiltPeSection[] = [];
   const datas: Uint8Array[] = [];

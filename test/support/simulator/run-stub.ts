@@ -2,20 +2,35 @@
  * @fileoverview Runs the stub against a fresh simulator, as TypeScript in Node or as Wasm.
  *
  * Both runners return the same shape, so one scenario table drives both (hello-stub.test.ts and
- * later boot-flow tests). The TypeScript runner re-imports stub-src/main.ts with a fresh module
+ * boot-flow.test.ts). The TypeScript runner re-imports stub-src/main.ts with a fresh module
  * registry each time: the stub keeps state in module-level typed arrays, exactly as the Wasm
  * build keeps it in a fresh instance per run.
+ *
+ * A stub that enters the kernel never returns: the simulator's enterKernel throws KernelEntered
+ * (through the Wasm frames too), and the runners turn it into `entered` with status NaN.
  */
 import { vi } from 'vitest';
 import { bindHost } from './host.ts';
-import { Simulator, type SimulatorOptions } from './firmware.ts';
+import { KernelEntered, Simulator, type SimulatorOptions } from './firmware.ts';
 import { instantiateStub } from './wasm-host.ts';
 
 export interface StubRun {
-  /** efiMain's status as an unsigned 32-bit number. */
+  /** efiMain's status as an unsigned 32-bit number; NaN when the stub entered the kernel. */
   status: number;
   lines: string[];
   sim: Simulator;
+  /** Where the stub entered the kernel, when it did. */
+  entered?: KernelEntered;
+}
+
+/** Runs efiMain; a KernelEntered exception becomes the run's `entered`. */
+function runEfiMain(efiMain: () => number): { status: number; entered?: KernelEntered } {
+  try {
+    return { status: efiMain() >>> 0 };
+  } catch (error) {
+    if (error instanceof KernelEntered) return { status: Number.NaN, entered: error };
+    throw error;
+  }
 }
 
 export type SimulatorSetup = (sim: Simulator) => void;
@@ -27,8 +42,7 @@ export async function runStubInNode(options: SimulatorOptions = {}, setup?: Simu
   const unbind = bindHost(sim);
   try {
     const { efiMain } = await import('../../../stub-src/main.ts');
-    const status = efiMain() >>> 0;
-    return { status, lines: [...sim.consoleLines], sim };
+    return { ...runEfiMain(efiMain), lines: [...sim.consoleLines], sim };
   } finally {
     unbind();
   }
@@ -38,6 +52,5 @@ export async function runStubInWasm(wasm: Uint8Array, options: SimulatorOptions 
   const sim = new Simulator(options);
   setup?.(sim);
   const stub = await instantiateStub(wasm, sim);
-  const status = stub.efiMain();
-  return { status, lines: [...sim.consoleLines], sim };
+  return { ...runEfiMain(stub.efiMain), lines: [...sim.consoleLines], sim };
 }
