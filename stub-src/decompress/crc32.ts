@@ -32,17 +32,26 @@ buildCrc32Tables();
  * returned to continue (as zlib's crc32()). Returns the finished CRC as an unsigned number.
  */
 export function crc32Update(previous: number, bytes: Uint8Array, start: number, end: number): number {
+  return crc32UpdateWith(crc32Table, previous, bytes, start, end);
+}
+
+/**
+ * crc32Update's loop, with the table as a parameter: porffor loads a parameter's data pointer
+ * once per call (patch 010) but a module-level array's before every access, and under QEMU's TCG
+ * each of those loads costs a soft-MMU lookup (four per word here).
+ */
+function crc32UpdateWith(table: Uint32Array, previous: number, bytes: Uint8Array, start: number, end: number): number {
   let crc = (previous ^ 0xffffffff) >>> 0;
   let i = start;
   const blockEnd = (end - 3) | 0;
   while (i < blockEnd) {
     crc = (crc ^ (bytes[i] | (bytes[(i + 1) | 0] << 8) | (bytes[(i + 2) | 0] << 16) | (bytes[(i + 3) | 0] << 24))) >>> 0;
-    crc = (crc32Table[768 + (crc & 255)] ^ crc32Table[512 + ((crc >>> 8) & 255)] ^
-      crc32Table[256 + ((crc >>> 16) & 255)] ^ crc32Table[crc >>> 24]) >>> 0;
+    crc = (table[768 + (crc & 255)] ^ table[512 + ((crc >>> 8) & 255)] ^
+      table[256 + ((crc >>> 16) & 255)] ^ table[crc >>> 24]) >>> 0;
     i = (i + 4) | 0;
   }
   while (i < end) {
-    crc = (crc32Table[(crc ^ bytes[i]) & 255] ^ (crc >>> 8)) >>> 0;
+    crc = (table[(crc ^ bytes[i]) & 255] ^ (crc >>> 8)) >>> 0;
     i = (i + 1) | 0;
   }
   return (crc ^ 0xffffffff) >>> 0;

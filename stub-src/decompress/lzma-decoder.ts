@@ -190,7 +190,18 @@ export function lzmaCoreOutputPosition(): number {
  */
 export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, output: Uint8Array, outPos: number,
   outLimit: number, dictStart: number, dictLimit: number, limitIsEnd: boolean, allowEndMarker: boolean): number {
-  const probs = lzmaProbabilities;
+  return lzmaCoreDecode(lzmaProbabilities, input, inPos, inEnd, output, outPos, outLimit, dictStart, dictLimit,
+    limitIsEnd, allowEndMarker);
+}
+
+/**
+ * lzmaCoreRun's loop. The probabilities come in as a parameter, not from the module-level
+ * array: porffor loads a parameter's data pointer once per call (patch 010) but a module-level
+ * array's at every access, and the range decoder touches them at every bit.
+ */
+function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, inEnd: number, output: Uint8Array,
+  outPos: number, outLimit: number, dictStart: number, dictLimit: number, limitIsEnd: boolean,
+  allowEndMarker: boolean): number {
   let range = lzmaCoderState[LZMA_STATE_RANGE];
   let code = lzmaCoderState[LZMA_STATE_CODE];
   let state = lzmaCoderState[LZMA_STATE_STATE];
