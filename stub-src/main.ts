@@ -14,7 +14,9 @@ import { fail } from './log';
 import { bootParamsPrepare } from './boot/boot-params';
 import { cmdlineLoad } from './boot/cmdline';
 import { elfCopySegments, elfParse } from './boot/elf-load';
-import { exitBootAndEnterKernel } from './boot/exit-boot';
+import { exitBootAndEnterKernel, exitBootServicesDone } from './boot/exit-boot';
+import { bootAllocationsRelease } from './boot/allocations';
+import { memoryMapRelease } from './efi/memory-map';
 import { imageHasKernel, imageSectionsFind } from './boot/image-sections';
 import { initrdLoad } from './boot/initrd';
 import { kernelDecompress } from './boot/kernel-decompress';
@@ -42,7 +44,17 @@ export function efiMain(): number {
   return bootKernel();
 }
 
+/** The boot flow; on a failure while the firmware still runs, its allocations are given back. */
 function bootKernel(): number {
+  const status = bootKernelSteps();
+  if (status !== 0 && !exitBootServicesDone()) {
+    bootAllocationsRelease();
+    memoryMapRelease();
+  }
+  return status;
+}
+
+function bootKernelSteps(): number {
   stageClockStart();
   let status = setupHeaderRead();
   if (status === 0) status = sevCheck();

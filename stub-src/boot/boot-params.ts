@@ -11,7 +11,8 @@
  * after ExitBootServices).
  */
 
-import { allocatePages, bootServicesResult, systemTableHi, systemTableLo, BOOT_RESULT_ADDRESS_LO } from '../efi/boot-services';
+import { bootAllocatePages } from './allocations';
+import { bootServicesResult, systemTableHi, systemTableLo, BOOT_RESULT_ADDRESS_LO } from '../efi/boot-services';
 import { configTableFind, configTableFoundHi, configTableFoundLo } from '../efi/config-table';
 import {
   ACPI_20_TABLE_GUID_0, ACPI_20_TABLE_GUID_1, ACPI_20_TABLE_GUID_2, ACPI_20_TABLE_GUID_3, ACPI_TABLE_GUID_0,
@@ -79,7 +80,7 @@ export function bootParamsWrite32(offset: number, value: number): void {
 
 /** Allocates `pages` pages below 4 GiB (EfiLoaderData) and grants writes; 0 on failure. */
 function bootParamsPages(pages: number): number {
-  if (allocatePages(ALLOCATE_MAX_ADDRESS, EFI_LOADER_DATA, pages, 0xffffffff, 0) !== 0) {
+  if (bootAllocatePages(ALLOCATE_MAX_ADDRESS, EFI_LOADER_DATA, pages, 0xffffffff, 0) !== 0) {
     return 0;
   }
   const address = bootServicesResult(BOOT_RESULT_ADDRESS_LO);

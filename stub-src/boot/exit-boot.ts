@@ -26,6 +26,13 @@ import { elfEntryOffset } from './elf-load';
 import { pagingLevels, pagingTrampoline } from './paging';
 import { placementAddress } from './placement';
 
+let exitBootServicesSucceeded = false;
+
+/** True once ExitBootServices succeeded: no boot service may be called any more. */
+export function exitBootServicesDone(): boolean {
+  return exitBootServicesSucceeded;
+}
+
 /** Leaves the firmware and enters the kernel; returns only on failure. */
 export function exitBootAndEnterKernel(): number {
   let status = memoryMapFetch();
@@ -44,6 +51,7 @@ export function exitBootAndEnterKernel(): number {
   if (status !== 0) {
     return fail(status, 'exit-boot-services', 'the firmware refused ExitBootServices twice');
   }
+  exitBootServicesSucceeded = true;
   hostBootServicesExited();
   bootParamsWrite32(BP_EFI_MEMMAP, memoryMapBufferLo());
   bootParamsWrite32(BP_EFI_MEMMAP_HI, memoryMapBufferHi());

@@ -4,7 +4,8 @@
  * cpio archives in turn, which is how microcode and a main initramfs travel together).
  */
 
-import { bootServicesResult, allocatePages, BOOT_RESULT_ADDRESS_LO } from '../efi/boot-services';
+import { bootAllocatePages } from './allocations';
+import { bootServicesResult, BOOT_RESULT_ADDRESS_LO } from '../efi/boot-services';
 import { uint32Below } from '../efi/address';
 import { EFI_BAD_BUFFER_SIZE } from '../efi/status';
 import { ALLOCATE_MAX_ADDRESS, EFI_LOADER_DATA, EFI_PAGE_SHIFT } from '../efi/tables';
@@ -42,7 +43,7 @@ export function initrdLoad(): number {
     return 0;
   }
   const pages = ((total + 0xfff) >>> EFI_PAGE_SHIFT) >>> 0;
-  let status = allocatePages(ALLOCATE_MAX_ADDRESS, EFI_LOADER_DATA, pages, setupValue(SETUP_INITRD_ADDR_MAX), 0);
+  let status = bootAllocatePages(ALLOCATE_MAX_ADDRESS, EFI_LOADER_DATA, pages, setupValue(SETUP_INITRD_ADDR_MAX), 0);
   if (status !== 0) {
     return fail(status, 'initrd', 'failed to allocate the initrd below initrd_addr_max');
   }

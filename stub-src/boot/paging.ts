@@ -11,7 +11,8 @@
  * On a CPU without LA57 the firmware's mode is kept: it can only be 4 levels.
  */
 
-import { allocatePages, bootServicesResult, BOOT_RESULT_ADDRESS_LO } from '../efi/boot-services';
+import { bootAllocatePages } from './allocations';
+import { bootServicesResult, BOOT_RESULT_ADDRESS_LO } from '../efi/boot-services';
 import { ALLOCATE_MAX_ADDRESS, EFI_LOADER_CODE } from '../efi/tables';
 import { fail, logText } from '../log';
 import { cmdlineHasOption } from './cmdline';
@@ -61,7 +62,7 @@ export function pagingPlan(): number {
   } else {
     logText('paging', '5-level (CPU has LA57, kernel has XLF_5LEVEL)');
   }
-  let status = allocatePages(ALLOCATE_MAX_ADDRESS, EFI_LOADER_CODE, PAGING_TRAMPOLINE_PAGES, 0xffffffff, 0);
+  let status = bootAllocatePages(ALLOCATE_MAX_ADDRESS, EFI_LOADER_CODE, PAGING_TRAMPOLINE_PAGES, 0xffffffff, 0);
   if (status !== 0) {
     return fail(status, 'paging', 'failed to allocate the paging trampoline below 4 GiB');
   }

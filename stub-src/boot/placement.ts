@@ -17,9 +17,10 @@
  * RDRAND; with neither, KASLR is off and the log says so.
  */
 
+import { bootAllocatePages } from './allocations';
 import { uint32AtMost, uint32Below } from '../efi/address';
 import {
-  allocatePages, bootServicesResult, efiArgument, efiArgumentScratch, efiCallPointer, locateProtocol,
+  bootServicesResult, efiArgument, efiArgumentScratch, efiCallPointer, locateProtocol,
   scratchRead32, BOOT_RESULT_ADDRESS_HI, BOOT_RESULT_ADDRESS_LO, SCRATCH_OUT_1,
 } from '../efi/boot-services';
 import { readField32 } from '../efi/address';
@@ -186,7 +187,7 @@ export function placementAllocate(): number {
     chosenPage = preferredPage;
   }
   const address = (chosenPage << EFI_PAGE_SHIFT) >>> 0;
-  status = allocatePages(ALLOCATE_ADDRESS, EFI_LOADER_CODE, pages, address, 0);
+  status = bootAllocatePages(ALLOCATE_ADDRESS, EFI_LOADER_CODE, pages, address, 0);
   if (status !== 0) {
     return fail(status, 'placement', 'failed to allocate the kernel\'s memory');
   }

@@ -378,6 +378,8 @@ function expectRefused(run: StubRun, lastLines: string[], status: number): void 
   expect(run.sim.callsTo('ExitBootServices')).toEqual([]);
   expect(run.sim.exitedBootServices).toBe(false);
   expect(run.sim.kernelEntries).toEqual([]);
+  // Everything the boot flow allocated went back to the firmware (stub-src/boot/allocations.ts).
+  expect(run.sim.allocations.map((a) => `${a.kind} ${a.start.toString(16)} ${a.pages}`)).toEqual([]);
 }
 
 function le32Bytes(value: number): number[] {
@@ -685,6 +687,7 @@ function bootFlowScenarios(runner: () => Runner): void {
       expect(run.sim.callsTo('ExitBootServices').map((c) => c.status)).toEqual([S.EFI_INVALID_PARAMETER, S.EFI_INVALID_PARAMETER]);
       expect(run.sim.kernelEntries).toEqual([]);
       expect(run.sim.refusals).toEqual([]);
+      expect(run.sim.allocations).toEqual([]);
     });
   });
 }
