@@ -27,6 +27,7 @@ import { relocateKernel } from './boot/relocate';
 import { setupHeaderRead } from './boot/setup-header';
 import { sevCheck } from './boot/sev';
 import { stageClockMark, stageClockStart } from './boot/stage-clock';
+import { unacceptedMemoryPlan, unacceptedMemoryRelease } from './boot/unaccepted-memory';
 
 export function efiMain(): number {
   // The system and boot services tables first: every later step calls through them.
@@ -48,6 +49,7 @@ export function efiMain(): number {
 function bootKernel(): number {
   const status = bootKernelSteps();
   if (status !== 0 && !exitBootServicesDone()) {
+    unacceptedMemoryRelease();
     bootAllocationsRelease();
     memoryMapRelease();
   }
@@ -80,6 +82,7 @@ function bootKernelSteps(): number {
   if (status === 0) status = initrdLoad();
   if (status === 0) status = bootParamsPrepare();
   if (status === 0) status = pagingPlan();
+  if (status === 0) status = unacceptedMemoryPlan();
   if (status !== 0) {
     return status;
   }

@@ -4,8 +4,8 @@
  * Types follow what the Linux stub does (drivers/firmware/efi/libstub/x86-stub.c, setup_e820):
  * memory the OS owns after ExitBootServices (loader and boot-services code/data, conventional)
  * is RAM; ACPI reclaim is ACPI; ACPI NVS is NVS; unusable is UNUSABLE; persistent memory is
- * PMEM; unaccepted memory is RAM (the unaccepted-memory table tells the kernel which parts to
- * accept, issue 7); everything else (reserved, runtime services, MMIO, PAL) is RESERVED.
+ * PMEM; unaccepted memory is RAM in whole 2 MiB units, marked in the unaccepted-memory table
+ * the kernel accepts from (e820AddUnaccepted); everything else (reserved, runtime services, MMIO, PAL) is RESERVED.
  * Adjacent ranges of the same type are merged. The first 128 entries go to boot_params'
  * e820_table, the rest to a SETUP_E820_EXT setup_data node allocated before ExitBootServices.
  * Runs after ExitBootServices: it calls no firmware function and allocates nothing.
@@ -24,6 +24,9 @@ import {
   BP_E820_TABLE, SETUP_DATA_HEADER, SETUP_DATA_PAGES, SETUP_E820_EXT,
 } from './boot-params';
 import { HDR_SETUP_DATA } from './setup-header';
+import {
+  unacceptedMark, unacceptedUnitAddressHi, unacceptedUnitAddressLo, unacceptedUnitDown, unacceptedUnitUp,
+} from './unaccepted-memory';
 
 export const E820_RAM = 1;
 export const E820_RESERVED = 2;
@@ -83,6 +86,66 @@ function e820Store(bytes: Uint8Array, offset: number, entry: number): void {
   e820Put(bytes, (offset + 16) | 0, e820Types[entry]);
 }
 
+/** Appends a range, merged into the previous entry when it continues it with the same type. */
+function e820Add(startLo: number, startHi: number, sizeLo: number, sizeHi: number, type: number): number {
+  if (((sizeLo | sizeHi) | 0) === 0) {
+    return 0;
+  }
+  if (e820Count > 0) {
+    const last = ((e820Count - 1) << 2) | 0;
+    const endLo = (e820Ranges[last] + e820Ranges[(last + 2) | 0]) >>> 0;
+    const carry = uint32Below(endLo, e820Ranges[last]) ? 1 : 0;
+    const endHi = (e820Ranges[(last + 1) | 0] + e820Ranges[(last + 3) | 0] + carry) >>> 0;
+    if (e820Types[(e820Count - 1) | 0] === type && endLo === startLo && endHi === startHi) {
+      const mergedLo = (e820Ranges[(last + 2) | 0] + sizeLo) >>> 0;
+      const mergedCarry = uint32Below(mergedLo, sizeLo) ? 1 : 0;
+      e820Ranges[(last + 2) | 0] = mergedLo;
+      e820Ranges[(last + 3) | 0] = (e820Ranges[(last + 3) | 0] + sizeHi + mergedCarry) >>> 0;
+      return 0;
+    }
+  }
+  if (e820Count === E820_CAPACITY) {
+    return EFI_BUFFER_TOO_SMALL;
+  }
+  const at = e820Count << 2;
+  e820Ranges[at] = startLo;
+  e820Ranges[(at + 1) | 0] = startHi;
+  e820Ranges[(at + 2) | 0] = sizeLo;
+  e820Ranges[(at + 3) | 0] = sizeHi;
+  e820Types[e820Count] = type;
+  e820Count = (e820Count + 1) | 0;
+  return 0;
+}
+
+/** e820Add for [start, end) given as two addresses. */
+function e820AddBetween(startLo: number, startHi: number, endLo: number, endHi: number, type: number): number {
+  const borrow = uint32Below(endLo, startLo) ? 1 : 0;
+  return e820Add(startLo, startHi, (endLo - startLo) >>> 0, (endHi - startHi - borrow) >>> 0, type);
+}
+
+/**
+ * An EfiUnacceptedMemoryType range: the whole 2 MiB units inside it are RAM, marked unaccepted
+ * in the table the kernel gets (stub-src/boot/unaccepted-memory.ts), which it accepts before
+ * use. The stub cannot accept memory itself (that takes TDX or SNP calls), so the parts of
+ * partial units at either end, which the bitmap cannot describe, are left RESERVED: at most
+ * 2 MiB lost at each end, never unaccepted memory handed over as accepted.
+ */
+function e820AddUnaccepted(startLo: number, startHi: number, endLo: number, endHi: number): number {
+  const firstUnit = unacceptedUnitUp(startLo, startHi);
+  const endUnit = unacceptedUnitDown(endLo, endHi);
+  if (!uint32Below(firstUnit, endUnit) || !unacceptedMark(firstUnit, endUnit)) {
+    return e820AddBetween(startLo, startHi, endLo, endHi, E820_RESERVED);
+  }
+  const bodyStartLo = unacceptedUnitAddressLo(firstUnit);
+  const bodyStartHi = unacceptedUnitAddressHi(firstUnit);
+  const bodyEndLo = unacceptedUnitAddressLo(endUnit);
+  const bodyEndHi = unacceptedUnitAddressHi(endUnit);
+  let status = e820AddBetween(startLo, startHi, bodyStartLo, bodyStartHi, E820_RESERVED);
+  if (status === 0) status = e820AddBetween(bodyStartLo, bodyStartHi, bodyEndLo, bodyEndHi, E820_RAM);
+  if (status === 0) status = e820AddBetween(bodyEndLo, bodyEndHi, endLo, endHi, E820_RESERVED);
+  return status;
+}
+
 /**
  * Converts the final memory map into boot_params (and setup_data beyond 128 entries). Returns
  * EFI_BUFFER_TOO_SMALL when even the setup_data pages cannot hold the merged map.
@@ -91,7 +154,7 @@ export function e820Build(): number {
   e820Count = 0;
   const count = memoryMapCount();
   for (let index = 0; index < count; index = (index + 1) | 0) {
-    const type = e820Type(memoryMapType(index));
+    const efiType = memoryMapType(index);
     const startLo = memoryMapStartLo(index);
     const startHi = memoryMapStartHi(index);
     const pagesLo = memoryMapPagesLo(index);
@@ -99,29 +162,17 @@ export function e820Build(): number {
     // Size in bytes: pages << 12 across the halves.
     const sizeLo = (pagesLo << EFI_PAGE_SHIFT) >>> 0;
     const sizeHi = ((pagesHi << EFI_PAGE_SHIFT) | (pagesLo >>> 20)) >>> 0;
-    if (e820Count > 0) {
-      const last = ((e820Count - 1) << 2) | 0;
-      const endLo = (e820Ranges[last] + e820Ranges[(last + 2) | 0]) >>> 0;
-      const carry = uint32Below(endLo, e820Ranges[last]) ? 1 : 0;
-      const endHi = (e820Ranges[(last + 1) | 0] + e820Ranges[(last + 3) | 0] + carry) >>> 0;
-      if (e820Types[(e820Count - 1) | 0] === type && endLo === startLo && endHi === startHi) {
-        const mergedLo = (e820Ranges[(last + 2) | 0] + sizeLo) >>> 0;
-        const mergedCarry = uint32Below(mergedLo, sizeLo) ? 1 : 0;
-        e820Ranges[(last + 2) | 0] = mergedLo;
-        e820Ranges[(last + 3) | 0] = (e820Ranges[(last + 3) | 0] + sizeHi + mergedCarry) >>> 0;
-        continue;
-      }
+    let status = 0;
+    if (efiType === EFI_UNACCEPTED_MEMORY_TYPE) {
+      const endLo = (startLo + sizeLo) >>> 0;
+      const endHi = (startHi + sizeHi + (uint32Below(endLo, startLo) ? 1 : 0)) >>> 0;
+      status = e820AddUnaccepted(startLo, startHi, endLo, endHi);
+    } else {
+      status = e820Add(startLo, startHi, sizeLo, sizeHi, e820Type(efiType));
     }
-    if (e820Count === E820_CAPACITY) {
-      return EFI_BUFFER_TOO_SMALL;
+    if (status !== 0) {
+      return status;
     }
-    const at = e820Count << 2;
-    e820Ranges[at] = startLo;
-    e820Ranges[(at + 1) | 0] = startHi;
-    e820Ranges[(at + 2) | 0] = sizeLo;
-    e820Ranges[(at + 3) | 0] = sizeHi;
-    e820Types[e820Count] = type;
-    e820Count = (e820Count + 1) | 0;
   }
   let inTable = e820Count;
   if (inTable > BP_E820_MAX) {

@@ -25,6 +25,7 @@ import { e820Build, e820Entries } from './e820';
 import { elfEntryOffset } from './elf-load';
 import { pagingLevels, pagingTrampoline } from './paging';
 import { placementAddress } from './placement';
+import { unacceptedMemoryCommit } from './unaccepted-memory';
 
 let exitBootServicesSucceeded = false;
 
@@ -59,6 +60,9 @@ export function exitBootAndEnterKernel(): number {
   bootParamsWrite32(BP_EFI_MEMDESC_SIZE, memoryMapDescriptorSize());
   bootParamsWrite32(BP_EFI_MEMDESC_VERSION, memoryMapDescriptorVersion());
   status = e820Build();
+  if (status === 0) {
+    status = unacceptedMemoryCommit();
+  }
   if (status === 0) {
     status = bootParamsCommit();
   }

@@ -93,6 +93,11 @@ export const CC_BLOB_GUID_1 = 0x44c5cf26;
 export const CC_BLOB_GUID_2 = 0xd7935485;
 export const CC_BLOB_GUID_3 = 0x422d9177;
 
+/** D5D1DE3C-105C-44F9-9EA9-BCEF98120031: Linux include/linux/efi.h LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID (≥ 6.5). */
+export const LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID_0 = 0xd5d1de3c;
+export const LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID_1 = 0x44f9105c;
+export const LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID_2 = 0xefbca99e;
+export const LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID_3 = 0x31001298;
 /** Writes a GUID (four little-endian words) at a physical address; returns a status. */
 export function guidWrite(
   addressLo: number, addressHi: number, word0: number, word1: number, word2: number, word3: number,
