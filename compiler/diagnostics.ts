@@ -21,6 +21,7 @@ export type Stage =
   | 'pe-inspect'
   | 'setup'
   | 'setup-header'
+  | 'recompress'
   | 'esp';
 
 export interface Diagnostic {
