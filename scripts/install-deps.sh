@@ -5,7 +5,8 @@
 # already has everything is not touched (and needs no network).
 set -eu
 PACKAGES="clang lld wabt binaryen qemu-system-x86 ovmf mtools dosfstools gdisk \
-busybox-static cpio sbsigntool binutils openssl gzip xz-utils zstd lz4 bzip2 lzop linux-source-6.1"
+busybox-static cpio sbsigntool binutils openssl gzip xz-utils zstd lz4 bzip2 lzop linux-source-6.1 \
+systemd-boot-efi"
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "efistub: setup: dpkg/apt-get not found: scripts/install-deps.sh supports Debian (bookworm) only;" \

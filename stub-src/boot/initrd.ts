@@ -1,7 +1,10 @@
 /**
  * @fileoverview Boot step 8a: the initrd, every .initrd section concatenated in table order
  * into pages below the kernel's initrd_addr_max (boot.rst; the kernel unpacks concatenated
- * cpio archives in turn, which is how microcode and a main initramfs travel together).
+ * cpio archives in turn, which is how microcode and a main initramfs travel together). An
+ * image without .initrd sections takes the initrd a loader or the firmware offers through the
+ * initrd media device path (stub-src/boot/initrd-media.ts), e.g. QEMU's -initrd under OVMF.
+ * (`initrd=` paths on the command line are not read.)
  */
 
 import { bootAllocatePages } from './allocations';
@@ -12,6 +15,7 @@ import { ALLOCATE_MAX_ADDRESS, EFI_LOADER_DATA, EFI_PAGE_SHIFT } from '../efi/ta
 import { fail, logAppendDecimal, logAppendHex, logAppendText, logFinish, logStart } from '../log';
 import { imageInitrdHi, imageInitrdLo, imageInitrdSections, imageInitrdSize } from './image-sections';
 import { setupValue, SETUP_INITRD_ADDR_MAX } from './setup-header';
+import { initrdMediaAddress, initrdMediaLoad, initrdMediaSize } from './initrd-media';
 
 // [0] address, [1] size.
 const initrdState = new Uint32Array(new ArrayBuffer(8));
@@ -37,8 +41,21 @@ export function initrdLoad(): number {
     total = next;
   }
   if (total === 0) {
+    const status = initrdMediaLoad();
+    if (status !== 0) {
+      return status;
+    }
+    initrdState[0] = initrdMediaAddress();
+    initrdState[1] = initrdMediaSize();
     logStart('initrd');
-    logAppendText('none');
+    if (initrdState[1] === 0) {
+      logAppendText('none');
+    } else {
+      logAppendHex(initrdState[1]);
+      logAppendText(' bytes at ');
+      logAppendHex(initrdState[0]);
+      logAppendText(' from the LINUX_EFI_INITRD_MEDIA_GUID LoadFile2 protocol');
+    }
     logFinish();
     return 0;
   }
