@@ -24,6 +24,7 @@ import { cmdlineBytes, cmdlineTextLength } from './cmdline';
 import { initrdAddress, initrdSize } from './initrd';
 import { placementKaslr } from './placement';
 import { sevCcBlobAddress } from './sev';
+import { screenInfoFromGop } from './screen-info';
 import {
   setupHeaderBytes, setupValue, HDR_CMD_LINE_PTR, HDR_LOADFLAGS, HDR_RAMDISK_IMAGE, HDR_RAMDISK_SIZE,
   HDR_SETUP_DATA, HDR_SETUP_SECTS, HDR_TYPE_OF_LOADER, LOADFLAG_KASLR, SETUP_HEADER_END,
@@ -140,6 +141,7 @@ export function bootParamsPrepare(): number {
   bootParamsWrite32(BP_EFI_LOADER_SIGNATURE, EFI64_LOADER_SIGNATURE);
   bootParamsWrite32(BP_EFI_SYSTAB, systemTableLo());
   bootParamsWrite32(BP_EFI_SYSTAB_HI, systemTableHi());
+  screenInfoFromGop(bootParams);
   logStart('boot-params');
   logAppendText('at ');
   logAppendHex(page);

@@ -11,6 +11,8 @@
  *   boots too (xz is Debian's own).
  * - On a CPU with LA57 (`-cpu max,la57=on`) the kernel runs with 5-level paging (its vmalloc
  *   area is then 12.8 PiB instead of 32 TiB), and with 4 levels under `no5lvl`.
+ * - With a GOP framebuffer (-vga std) the kernel's efifb takes over the firmware's mode from
+ *   screen_info; without one (the default -nodefaults machine) the stub says so.
  * - A corrupted payload: the stub names the stage and the reason, returns an EFI error, and
  *   OVMF goes on to its next boot option.
  */
@@ -79,6 +81,7 @@ describe('Debian\'s kernel booted by the stub under OVMF', () => {
     expect(run.output).not.toMatch(/relocations applied/);
     expect(run.output).toMatch(/efistub: initrd: 1 section\(s\), 0x[0-9a-f]+ bytes at 0x[0-9a-f]+\n/);
     expect(run.output).toMatch(/efistub: time: decompress \d+ ms\n/);
+    expect(run.output).toContain('efistub: screen-info: no graphics output protocol: no framebuffer for the kernel\n');
     expectBooted(run, marker, cmdline);
   }, BOOT_TIMEOUT_SECONDS * 1000);
 
@@ -116,6 +119,18 @@ describe('Debian\'s kernel booted by the stub under OVMF', () => {
     expect(run.output).toContain(`efistub: paging: ${stubLine}\n`);
     expectBooted(run, marker, cmdline);
     expect(run.output).toContain(`${marker}\n${meminfo}\n`);
+  }, BOOT_TIMEOUT_SECONDS * 1000);
+
+  it('with a GOP framebuffer (-vga std): screen_info hands it to the kernel\'s efifb', async () => {
+    const cmdline = 'console=ttyS0 nokaslr panic=-1';
+    const { run, marker } = await boot('gop', kernel, cmdline, ['-vga', 'std']);
+    const stub = /efistub: screen-info: (\d+)x(\d+)x32 framebuffer at (0x[0-9a-f]+)\n/.exec(run.output);
+    expect(stub, run.output).not.toBeNull();
+    const [, width, height, base] = stub!;
+    expect(run.output).toMatch(new RegExp(`efifb: framebuffer at ${base}, using \\d+k, total \\d+k\n`));
+    expect(run.output).toMatch(new RegExp(`efifb: mode is ${width}x${height}x32, linelength=${Number(width) * 4}, `));
+    expect(run.output).toContain('fb0: EFI VGA frame buffer device\n');
+    expectBooted(run, marker, cmdline);
   }, BOOT_TIMEOUT_SECONDS * 1000);
 
   it('a corrupted payload: the stub names the stage and reason, returns an error, OVMF moves on', async () => {
