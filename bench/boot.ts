@@ -1,6 +1,6 @@
 /**
  * @fileoverview The boot benchmark (`npm run bench:boot`): seconds from starting QEMU to the
- * initramfs's marker line, for Debian's kernel booted two ways under OVMF (QEMU TCG, q35):
+ * initramfs's marker line, for Debian's kernel booted three ways under OVMF (QEMU TCG, q35):
  *
  * (a) reference: the kernel's own EFI stub. The bzImage goes in through QEMU -kernel; OVMF hands
  *     the -append text to it as load options and the -initrd file through its LoadFile2 protocol
@@ -9,16 +9,19 @@
  *     command line, for stubs that only know the file-path way.
  * (b) efistub: `efistub build`, then `efistub wrap --kernel … --initrd … --cmdline … -o
  *     out/bench/boot.efi`, booted through QEMU -kernel with no -initrd or -append.
+ * (c) efistub with the payload re-compressed: the same wrap with `--recompress lz4` (or the
+ *     format given with --recompress) into out/bench/boot-<format>.efi: a bigger image whose
+ *     payload the stub decodes faster under TCG (compiler/recompress.ts).
  *
- * Runs alternate (a, b, a, b, …) so drift on a shared machine hits both alike. Each boot ends at
- * the marker (runImage's stopOn) and QEMU is killed; the initramfs's /init would power off next.
- * Both use runImage's QEMU command line, printed before the runs, with its default -m 512M:
- * Debian's kernel asks for 64 MiB (init_size) and the initramfs is about 1 MiB, so no -m is
- * added. Time is measured here, from just before runImage() (which spawns QEMU after copying
+ * Runs alternate (a, b, c, a, b, c, …) so drift on a shared machine hits all alike. Each boot
+ * ends at the marker (runImage's stopOn) and QEMU is killed; the initramfs's /init would power
+ * off next. All use runImage's QEMU command line, printed before the runs, with its default
+ * -m 512M: Debian's kernel asks for 64 MiB (init_size) and the initramfs is about 1 MiB, so no
+ * -m is added. Time is measured here, from just before runImage() (which spawns QEMU after copying
  * the OVMF variable store and the image, a few ms) to the console chunk holding the marker
  * (runImage reads the serial file every 25 ms).
  *
- * A failure of (b) — the wrap verb not ready, a boot that never reaches the marker — is
+ * A failure of (b) or (c) — a wrap that fails, a boot that never reaches the marker — is
  * reported, with the reason, in its place in the table; (a) is measured regardless. The exit
  * status is 1 when any run failed.
  */
@@ -27,6 +30,7 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findOvmf, findQemu, qemuArguments, runImage } from '../compiler/qemu-run.ts';
+import { KERNEL_COMPRESSIONS, type KernelCompression } from '../compiler/recompress.ts';
 import { debianKernel } from '../test/support/debian-kernel.ts';
 import { buildInitramfs } from '../test/support/initramfs.ts';
 
@@ -45,28 +49,38 @@ export interface BootBenchOptions {
   cmdline: string;
   /** Skip `efistub build` before wrapping (wrap uses out/stub.efi as it is). */
   build: boolean;
+  /** The payload format of variant (c), `efistub wrap --recompress`. */
+  recompress: KernelCompression;
   help: boolean;
 }
 
-export const BOOT_HELP = `usage: npm run bench:boot -- [--runs N] [--timeout S] [--kernel BZIMAGE] [--cmdline TEXT] [--no-build]
+/** Variant (c)'s format when --recompress is not given: the fastest decode under TCG (README, BENCHMARKS.md). */
+export const DEFAULT_RECOMPRESS: KernelCompression = 'lz4';
+
+export const BOOT_HELP = `usage: npm run bench:boot -- [--runs N] [--timeout S] [--kernel BZIMAGE] [--cmdline TEXT]
+                             [--recompress FORMAT] [--no-build]
 
 Boots a kernel (default: Debian's, fetched into out/fixtures/) to a busybox initramfs under
-OVMF in QEMU (TCG), (a) through the kernel's own EFI stub and (b) wrapped by efistub, and prints
-the seconds from starting QEMU to the initramfs's marker line for each run, the median of each,
-and the ratio efistub/reference. Runs alternate between (a) and (b).
+OVMF in QEMU (TCG), (a) through the kernel's own EFI stub, (b) wrapped by efistub as shipped
+and (c) wrapped by efistub with its payload re-compressed (efistub wrap --recompress), and
+prints the seconds from starting QEMU to the initramfs's marker line for each run, the median
+of each, and the ratios (b)/(a) and (c)/(a). Runs alternate between (a), (b) and (c).
 
 options:
   --runs N          boots of each kind (default 3)
   --timeout S       give up on one boot after S seconds (default 300)
   --kernel BZIMAGE  another bzImage instead of Debian's
   --cmdline TEXT    kernel command line (default "${DEFAULT_CMDLINE}"); keep console=ttyS0
+  --recompress F    the payload format of (c): ${KERNEL_COMPRESSIONS.join(', ')} (default ${DEFAULT_RECOMPRESS})
   --no-build        wrap with out/stub.efi as it is instead of running efistub build first
   --help            print this text
 `;
 
 /** Parses the options after `npm run bench:boot --`; an error is a message for the user. */
 export function parseBootBenchArgs(argv: readonly string[]): BootBenchOptions | { error: string } {
-  const options: BootBenchOptions = { runs: 3, timeoutSeconds: 300, cmdline: DEFAULT_CMDLINE, build: true, help: false };
+  const options: BootBenchOptions = {
+    runs: 3, timeoutSeconds: 300, cmdline: DEFAULT_CMDLINE, build: true, recompress: DEFAULT_RECOMPRESS, help: false,
+  };
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
     const [name, inline] = argument.startsWith('--') && argument.includes('=')
@@ -93,9 +107,23 @@ export function parseBootBenchArgs(argv: readonly string[]): BootBenchOptions | 
       if (text === undefined) return { error: '--cmdline needs the text' };
       if (text.includes(BOOT_MARKER)) return { error: '--cmdline must not contain the marker (the kernel prints its command line)' };
       options.cmdline = text;
+    } else if (name === '--recompress') {
+      const text = value();
+      const format = KERNEL_COMPRESSIONS.find((candidate) => candidate === text);
+      if (format === undefined) {
+        return { error: `--recompress needs one of ${KERNEL_COMPRESSIONS.join(', ')}, got ${text ?? 'nothing'}` };
+      }
+      options.recompress = format;
     } else return { error: `unknown argument ${argument}` };
   }
   return options;
+}
+
+/** `ratio <label>: x.xxx`, or why there is no ratio. */
+export function ratioLine(label: string, numerator: number, denominator: number): string {
+  return Number.isFinite(numerator) && Number.isFinite(denominator) && denominator > 0
+    ? `ratio ${label}: ${(numerator / denominator).toFixed(3)}`
+    : `ratio ${label}: n/a (a side has no successful run)`;
 }
 
 /** The median; the mean of the middle two for an even count. */
@@ -174,18 +202,28 @@ function runCommand(command: string, args: string[]): Promise<{ status: number |
   });
 }
 
-/** `efistub build` (unless skipped) and `efistub wrap`; the image's path, or why there is none. */
-async function wrapKernel(kernel: string, initramfs: string, cmdline: string, build: boolean): Promise<{ image: string } | { failure: string }> {
-  const efistub = join(root, 'bin', 'efistub.js');
-  if (build) {
-    const built = await runCommand(process.execPath, [efistub, 'build']);
-    if (built.status !== 0) return { failure: `efistub build failed (exit ${built.status}):\n${lastLines(built.output, 12)}` };
-  }
-  const image = join(root, 'out', 'bench', 'boot.efi');
+const efistubBin = join(root, 'bin', 'efistub.js');
+
+/** A wrapped image, or why there is none. */
+type Wrapped = { image: string } | { failure: string };
+
+/** `efistub build`; undefined on success, else why it failed. */
+async function buildStub(): Promise<string | undefined> {
+  const built = await runCommand(process.execPath, [efistubBin, 'build']);
+  return built.status === 0 ? undefined : `efistub build failed (exit ${built.status}):\n${lastLines(built.output, 12)}`;
+}
+
+/**
+ * `efistub wrap` into out/bench/<name>.efi, with `extra` arguments (--recompress F); the image's
+ * path, or why there is none.
+ */
+async function wrapKernel(kernel: string, initramfs: string, cmdline: string, name: string,
+  extra: string[]): Promise<Wrapped> {
+  const image = join(root, 'out', 'bench', `${name}.efi`);
   mkdirSync(dirname(image), { recursive: true });
   rmSync(image, { force: true });
-  const args = ['wrap', '--kernel', kernel, '--initrd', initramfs, '--cmdline', cmdline, '-o', image];
-  const wrapped = await runCommand(process.execPath, [efistub, ...args]);
+  const args = ['wrap', '--kernel', kernel, ...extra, '--initrd', initramfs, '--cmdline', cmdline, '-o', image];
+  const wrapped = await runCommand(process.execPath, [efistubBin, ...args]);
   const command = `efistub ${args.map(shellWord).join(' ')}`;
   if (wrapped.status !== 0) return { failure: `${command} failed (exit ${wrapped.status}):\n${lastLines(wrapped.output, 12)}` };
   if (!existsSync(image)) return { failure: `${command} exited 0 but wrote no ${image}` };
@@ -226,26 +264,45 @@ export async function bootBenchMain(argv: readonly string[]): Promise<number> {
   console.log(`(a) reference, the kernel's own EFI stub:\n    ${describeQemuCommand(referenceArgs)}`);
   console.log(`    (<run>/kernel.efi is a copy of ${show(kernel)})`);
 
-  process.stderr.write(`efistub: bench:boot: ${options.build ? 'efistub build, then ' : ''}efistub wrap…\n`);
-  const wrapped = await wrapKernel(kernel, initramfs, options.cmdline, options.build);
-  if ('image' in wrapped) {
-    console.log(`(b) efistub: efistub wrap --kernel … --initrd … --cmdline ${shellWord(options.cmdline)} -o ${show(wrapped.image)}, then:`);
-    console.log(`    ${describeQemuCommand([])}`);
-    console.log(`    (<run>/kernel.efi is a copy of ${show(wrapped.image)})`);
-  } else {
-    console.log(`(b) efistub: FAILED before booting: ${wrapped.failure}`);
-  }
+  process.stderr.write(`efistub: bench:boot: ${options.build ? 'efistub build, then ' : ''}efistub wrap, ` +
+    `then efistub wrap --recompress ${options.recompress}…\n`);
+  const buildFailure = options.build ? await buildStub() : undefined;
+  const wrapVariant = async (name: string, extra: string[]): Promise<Wrapped> => (buildFailure !== undefined
+    ? { failure: buildFailure } : wrapKernel(kernel, initramfs, options.cmdline, name, extra));
+  const recompressArgs = ['--recompress', options.recompress];
+  const shipped = await wrapVariant('boot', []);
+  const recompressed = await wrapVariant(`boot-${options.recompress}`, recompressArgs);
+  const describeVariant = (label: string, wrapped: Wrapped, extra: string[]): void => {
+    if ('image' in wrapped) {
+      console.log(`${label}: efistub wrap --kernel …${extra.length ? ` ${extra.join(' ')}` : ''} --initrd … ` +
+        `--cmdline ${shellWord(options.cmdline)} -o ${show(wrapped.image)} ` +
+        `(${(statSync(wrapped.image).size / 1e6).toFixed(1)} MB), then:`);
+      console.log(`    ${describeQemuCommand([])}`);
+      console.log(`    (<run>/kernel.efi is a copy of ${show(wrapped.image)})`);
+    } else {
+      console.log(`${label}: FAILED before booting: ${wrapped.failure}`);
+    }
+  };
+  describeVariant('(b) efistub', shipped, []);
+  describeVariant(`(c) efistub, payload in ${options.recompress}`, recompressed, recompressArgs);
 
   const reference: BootMeasurement[] = [];
   const efistub: BootMeasurement[] = [];
+  const efistubRecompressed: BootMeasurement[] = [];
+  const cLabel = `(c) ${options.recompress}`;
   for (let run = 1; run <= options.runs; run++) {
     const a = await measureBoot(kernel, referenceArgs, options.timeoutSeconds);
     reference.push(a);
     console.log(`run ${run}  (a) reference  ${format(a)}`);
-    if ('image' in wrapped) {
-      const b = await measureBoot(wrapped.image, [], options.timeoutSeconds);
+    if ('image' in shipped) {
+      const b = await measureBoot(shipped.image, [], options.timeoutSeconds);
       efistub.push(b);
       console.log(`run ${run}  (b) efistub    ${format(b)}`);
+    }
+    if ('image' in recompressed) {
+      const c = await measureBoot(recompressed.image, [], options.timeoutSeconds);
+      efistubRecompressed.push(c);
+      console.log(`run ${run}  ${cLabel.padEnd(15)}${format(c)}`);
     }
   }
 
@@ -262,12 +319,14 @@ export async function bootBenchMain(argv: readonly string[]): Promise<number> {
     return median(good);
   };
   const referenceMedian = summary('(a) reference', reference);
-  const efistubMedian = summary('(b) efistub  ', efistub, 'failure' in wrapped ? 'no image: see (b) above' : undefined);
-  console.log(Number.isFinite(referenceMedian) && Number.isFinite(efistubMedian)
-    ? `ratio efistub/reference: ${(efistubMedian / referenceMedian).toFixed(3)}`
-    : 'ratio efistub/reference: n/a (a side has no successful run)');
+  const efistubMedian = summary('(b) efistub  ', efistub, 'failure' in shipped ? 'no image: see (b) above' : undefined);
+  const recompressedMedian = summary(cLabel.padEnd(13), efistubRecompressed,
+    'failure' in recompressed ? 'no image: see (c) above' : undefined);
+  console.log(ratioLine('(b)/(a) efistub/reference', efistubMedian, referenceMedian));
+  console.log(ratioLine(`(c)/(a) efistub ${options.recompress}/reference`, recompressedMedian, referenceMedian));
 
-  const failed = [...reference, ...efistub].some((m) => 'failure' in m) || 'failure' in wrapped;
+  const failed = [...reference, ...efistub, ...efistubRecompressed].some((m) => 'failure' in m) ||
+    'failure' in shipped || 'failure' in recompressed;
   return failed ? 1 : 0;
 }
 

@@ -1,18 +1,25 @@
 /**
  * The boot benchmark (npm run bench:boot, bench/boot.ts) boots QEMU for minutes and stays out of
- * the test run; this keeps its non-booting parts from rotting: option parsing, the median, and
- * the QEMU command line it prints. Importing it must not start a benchmark.
+ * the test run; this keeps its non-booting parts from rotting: option parsing (--recompress for
+ * variant (c) included), the median, the ratio lines and the QEMU command line it prints.
+ * Importing it must not start a benchmark.
  */
 import { describe, expect, it } from 'vitest';
 import {
-  BOOT_MARKER, DEFAULT_CMDLINE, describeQemuCommand, median, parseBootBenchArgs, shellWord,
+  BOOT_HELP, BOOT_MARKER, DEFAULT_CMDLINE, DEFAULT_RECOMPRESS, describeQemuCommand, median, parseBootBenchArgs,
+  ratioLine, shellWord,
 } from '../../bench/boot.ts';
 
 describe('bench:boot harness', () => {
   it('parses its options, with defaults, and refuses bad ones with a message', () => {
-    expect(parseBootBenchArgs([])).toEqual({ runs: 3, timeoutSeconds: 300, cmdline: DEFAULT_CMDLINE, build: true, help: false });
-    expect(parseBootBenchArgs(['--runs', '5', '--timeout=60', '--kernel', 'k', '--cmdline', 'console=ttyS0 quiet', '--no-build']))
-      .toEqual({ runs: 5, timeoutSeconds: 60, kernel: 'k', cmdline: 'console=ttyS0 quiet', build: false, help: false });
+    expect(DEFAULT_RECOMPRESS).toBe('lz4');
+    expect(parseBootBenchArgs([])).toEqual({ runs: 3, timeoutSeconds: 300, cmdline: DEFAULT_CMDLINE, build: true,
+      recompress: 'lz4', help: false });
+    expect(parseBootBenchArgs(['--runs', '5', '--timeout=60', '--kernel', 'k', '--cmdline', 'console=ttyS0 quiet', '--no-build',
+      '--recompress', 'gzip']))
+      .toEqual({ runs: 5, timeoutSeconds: 60, kernel: 'k', cmdline: 'console=ttyS0 quiet', build: false, recompress: 'gzip',
+        help: false });
+    expect(parseBootBenchArgs(['--recompress=zstd'])).toMatchObject({ recompress: 'zstd' });
     expect(parseBootBenchArgs(['--help'])).toMatchObject({ help: true });
     for (const [argv, message] of [
       [['--runs', '0'], /--runs needs a whole number/],
@@ -21,11 +28,26 @@ describe('bench:boot harness', () => {
       [['--timeout', '-1'], /--timeout needs a positive number/],
       [['--kernel'], /--kernel needs a file name/],
       [['--cmdline', `console=ttyS0 ${BOOT_MARKER}`], /must not contain the marker/],
+      [['--recompress', 'lz5'], /--recompress needs one of gzip, xz, zstd, lz4, lzma, bzip2, lzo, got lz5/],
+      [['--recompress'], /--recompress needs one of .*, got nothing/],
       [['--frobnicate'], /unknown argument --frobnicate/],
     ] as [string[], RegExp][]) {
       const parsed = parseBootBenchArgs(argv);
       expect('error' in parsed ? parsed.error : 'no error', argv.join(' ')).toMatch(message);
     }
+  });
+
+  it('describes the three variants and --recompress in its help', () => {
+    expect(BOOT_HELP).toMatch(/\[--recompress FORMAT\]/);
+    expect(BOOT_HELP).toMatch(/\(a\) through the kernel's own EFI stub, \(b\) wrapped by efistub as shipped\s+and \(c\)/);
+    expect(BOOT_HELP).toContain('ratios (b)/(a) and (c)/(a)');
+  });
+
+  it('prints a ratio of two medians, or n/a when one side has none', () => {
+    expect(ratioLine('(b)/(a) efistub/reference', 9.9, 8.5)).toBe('ratio (b)/(a) efistub/reference: 1.165');
+    expect(ratioLine('(c)/(a) efistub lz4/reference', 7.2, 8.5)).toBe('ratio (c)/(a) efistub lz4/reference: 0.847');
+    expect(ratioLine('(c)/(a) x', Number.NaN, 8.5)).toBe('ratio (c)/(a) x: n/a (a side has no successful run)');
+    expect(ratioLine('(b)/(a) x', 9.9, Number.NaN)).toBe('ratio (b)/(a) x: n/a (a side has no successful run)');
   });
 
   it('takes the median of odd and even counts', () => {
