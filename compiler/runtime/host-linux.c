@@ -40,10 +40,18 @@ static uint8_t *arena;
 
 void platform_console_write(const char *text, size_t length) { fwrite(text, 1, length, stdout); }
 
+/* EFISTUB_POISON_PAGES=1: the first POISON_LIMIT bytes of every reservation are filled with
+ * 0xa5 first, as memory from AllocatePages may hold anything: test/native/heap-zeroing.test.ts
+ * shows the runtime clears what becomes linear memory (runtime.h). */
+#define POISON_LIMIT (64ull << 20)
+
 void *platform_allocate_pages(uint64_t bytes) {
   /* Reserved, not committed: Linux hands out zero pages on first touch. */
   void *memory = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return memory == MAP_FAILED ? NULL : memory;
+  if (memory == MAP_FAILED) return NULL;
+  const char *poison = getenv("EFISTUB_POISON_PAGES");
+  if (poison && poison[0] == '1') memset(memory, 0xa5, bytes < POISON_LIMIT ? bytes : POISON_LIMIT);
+  return memory;
 }
 
 void platform_free_pages(void *address, uint64_t bytes) { munmap(address, bytes); }

@@ -52,6 +52,16 @@ describe('efistub build', () => {
     }
   });
 
+  it('has no large zero-initialised section: working memory comes from AllocatePages', () => {
+    // The SEV failure in ../shared/reference was a boot path relying on BSS nobody cleared; the
+    // stub keeps only the C runtime's few statics there (the Wasm heap, its tables and buffers
+    // are allocated at run time and cleared by wasm-rt.c, test/native/heap-zeroing.test.ts).
+    for (const section of info.sections) {
+      const uninitialized = Math.max(0, section.virtualSize - section.sizeOfRawData);
+      expect(uninitialized, `${section.name} reserves ${uninitialized} bytes beyond its file data`).toBeLessThanOrEqual(0x4000);
+    }
+  });
+
   it('has room for every UKI section (the writer grows headers when needed)', () => {
     const sections = [];
     for (let index = 0; index < UKI_SECTION_COUNT; index++) {
