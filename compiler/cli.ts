@@ -71,7 +71,8 @@ options:
   --kernel FILE    the kernel (bzImage, boot protocol >= 2.12, relocatable)
   --recompress F   with --kernel: re-compress the kernel's payload in F (gzip, xz, zstd, lz4,
                    lzma, bzip2, lzo) for .linux; see below
-  --initrd FILE    an initrd (cpio archive, compressed or not); may be repeated
+  --initrd FILE    an initrd (cpio archive, compressed or not); may be repeated: the files are
+                   concatenated (each padded to 4 bytes), as the kernel reads several archives
   --cmdline TEXT   the kernel command line (load options given at boot override it)
   --osrel FILE     os-release text for .osrel
   --uname TEXT     the kernel release for .uname
@@ -187,7 +188,13 @@ async function wrap(argv: string[]): Promise<number> {
   if (typeof values.cmdline === 'string') sections.push({ name: '.cmdline', data: text(`${values.cmdline}\0`) });
   if (typeof values.uname === 'string') sections.push({ name: '.uname', data: text(values.uname) });
   if (typeof values.sbat === 'string') sections.push({ name: '.sbat', data: readFileSync(values.sbat) });
-  for (const path of initrds) sections.push({ name: '.initrd', data: readFileSync(path) });
+  if (initrds.length > 0) {
+    // One .initrd section (the UKI convention), the files concatenated in order, each padded to
+    // 4 bytes with NULs: the kernel unpacks concatenated cpio archives and skips the padding.
+    const parts = initrds.map((path) => readFileSync(path));
+    const padded = parts.map((part) => Buffer.concat([part, Buffer.alloc((4 - (part.length % 4)) % 4)]));
+    sections.push({ name: '.initrd', data: initrds.length === 1 ? parts[0] : Buffer.concat(padded) });
+  }
   if (typeof values.kernel === 'string') {
     let kernel: Uint8Array = readFileSync(values.kernel);
     const header = readSetupHeader(kernel, values.kernel);
