@@ -165,10 +165,11 @@ function zstdHuffmanBuild(count: number): number {
 
 /**
  * Decodes out[outStart, outEnd) from the backward stream src[start, end), which must end exactly
- * after the last symbol. Returns 0 or a reason.
+ * after the last symbol, with the decoding table `table` (a parameter, not the module's array:
+ * see zstdSequencesExecute). Returns 0 or a reason.
  */
-function zstdHuffmanDecodeStream(src: Uint8Array, start: number, end: number, out: Uint8Array, outStart: number,
-  outEnd: number): number {
+function zstdHuffmanDecodeStream(table: Uint16Array, src: Uint8Array, start: number, end: number, out: Uint8Array,
+  outStart: number, outEnd: number): number {
   let bitPosition = zstdBackwardStart(src, start, end);
   if (bitPosition < 0) return ZSTD_REASON_STREAM_NO_END_MARK;
   const maxBits = zstdHuffmanMaxBits;
@@ -181,18 +182,18 @@ function zstdHuffmanDecodeStream(src: Uint8Array, start: number, end: number, ou
       const top = (start + topByte) | 0;
       const word = src[(top - 3) | 0] | (src[(top - 2) | 0] << 8) | (src[(top - 1) | 0] << 16) | (src[top] << 24);
       const base = ((topByte - 3) << 3) + maxBits;
-      let entry = zstdHuffmanTable[(word >>> ((bitPosition - base) | 0)) & mask];
+      let entry = table[(word >>> ((bitPosition - base) | 0)) & mask];
       out[op] = entry >> 4;
       op = (op + 1) | 0;
       bitPosition = (bitPosition - (entry & 15)) | 0;
       if (op < outEnd) {
-        entry = zstdHuffmanTable[(word >>> ((bitPosition - base) | 0)) & mask];
+        entry = table[(word >>> ((bitPosition - base) | 0)) & mask];
         out[op] = entry >> 4;
         op = (op + 1) | 0;
         bitPosition = (bitPosition - (entry & 15)) | 0;
       }
     } else {
-      const entry = zstdHuffmanTable[zstdBackwardBits(src, start, bitPosition, maxBits)];
+      const entry = table[zstdBackwardBits(src, start, bitPosition, maxBits)];
       out[op] = entry >> 4;
       op = (op + 1) | 0;
       bitPosition = (bitPosition - (entry & 15)) | 0;
@@ -210,7 +211,7 @@ function zstdHuffmanDecodeStream(src: Uint8Array, start: number, end: number, ou
  */
 export function zstdHuffmanDecodeLiterals(src: Uint8Array, start: number, end: number, fourStreams: boolean,
   out: Uint8Array, regenerated: number): number {
-  if (!fourStreams) return zstdHuffmanDecodeStream(src, start, end, out, 0, regenerated);
+  if (!fourStreams) return zstdHuffmanDecodeStream(zstdHuffmanTable, src, start, end, out, 0, regenerated);
   if (((end - start) | 0) < 10) return ZSTD_REASON_HUFFMAN_JUMP_TABLE;
   const size1 = src[start] | (src[(start + 1) | 0] << 8);
   const size2 = src[(start + 2) | 0] | (src[(start + 3) | 0] << 8);
@@ -221,11 +222,11 @@ export function zstdHuffmanDecodeLiterals(src: Uint8Array, start: number, end: n
   const start4 = (start3 + size3) | 0;
   if (start4 >= end) return ZSTD_REASON_HUFFMAN_JUMP_TABLE;
   const segment = (regenerated + 3) >> 2;
-  let reason = zstdHuffmanDecodeStream(src, start1, start2, out, 0, segment);
+  let reason = zstdHuffmanDecodeStream(zstdHuffmanTable, src, start1, start2, out, 0, segment);
   if (reason !== 0) return reason;
-  reason = zstdHuffmanDecodeStream(src, start2, start3, out, segment, segment << 1);
+  reason = zstdHuffmanDecodeStream(zstdHuffmanTable, src, start2, start3, out, segment, segment << 1);
   if (reason !== 0) return reason;
-  reason = zstdHuffmanDecodeStream(src, start3, start4, out, segment << 1, (segment * 3) | 0);
+  reason = zstdHuffmanDecodeStream(zstdHuffmanTable, src, start3, start4, out, segment << 1, (segment * 3) | 0);
   if (reason !== 0) return reason;
-  return zstdHuffmanDecodeStream(src, start4, end, out, (segment * 3) | 0, regenerated);
+  return zstdHuffmanDecodeStream(zstdHuffmanTable, src, start4, end, out, (segment * 3) | 0, regenerated);
 }

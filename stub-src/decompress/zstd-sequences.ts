@@ -131,6 +131,124 @@ function zstdCopyLiterals(literals: Uint8Array, from: number, out: Uint8Array, a
   for (let i = 0; i < count; i++) out[(at + i) | 0] = literals[(from + i) | 0];
 }
 
+// Where zstdSequencesExecute leaves the output and literal positions.
+const ZSTD_EXECUTE_OP = 0;
+const ZSTD_EXECUTE_LITERAL = 1;
+const zstdExecuteResult = new Int32Array(new ArrayBuffer(8));
+
+/**
+ * The sequence loop of zstdSequencesDecode: decodes `count` sequences from the backward stream
+ * at src[at ..) (bitPosition bits left, the three FSE states set up) and executes them.
+ * Returns 0 (positions in zstdExecuteResult) or a reason. Every table comes in as a parameter:
+ * porffor loads a parameter's data pointer once per call (patch 010) but a module-level
+ * array's at every access, which under QEMU's TCG costs a soft-MMU lookup each.
+ */
+function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, count: number,
+  literalLengthState: number, offsetState: number, matchLengthState: number, literals: Uint8Array, literal: number,
+  literalsEnd: number, out: Uint8Array, op: number, blockLimit: number, capacity: number, frameStart: number,
+  symbols: Uint8Array, stateBits: Uint8Array, baselines: Uint16Array, literalLengthBits: Uint8Array,
+  literalLengthBase: Int32Array, matchLengthBits: Uint8Array, matchLengthBase: Int32Array): number {
+  const literalLengthRegion = ZSTD_FSE_LITERAL_LENGTHS;
+  const offsetRegion = ZSTD_FSE_OFFSETS;
+  const matchLengthRegion = ZSTD_FSE_MATCH_LENGTHS;
+  let repeat1 = zstdSequencesRepeat[0];
+  let repeat2 = zstdSequencesRepeat[1];
+  let repeat3 = zstdSequencesRepeat[2];
+  for (let sequence = 0; sequence < count; sequence++) {
+    const literalLengthCell = (literalLengthRegion + literalLengthState) | 0;
+    const offsetCell = (offsetRegion + offsetState) | 0;
+    const matchLengthCell = (matchLengthRegion + matchLengthState) | 0;
+    // Values: offset first, then match length, then literal length.
+    const offsetCode = symbols[offsetCell];
+    let offsetValue = 0;
+    if (offsetCode > 25) {
+      if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
+      const highBits = (offsetCode - 25) | 0;
+      const high = zstdSequencesBits(src, at, bitPosition, highBits);
+      bitPosition = (bitPosition - highBits) | 0;
+      const low = zstdSequencesBits(src, at, bitPosition, 25);
+      bitPosition = (bitPosition - 25) | 0;
+      offsetValue = ((1 << offsetCode) + (high << 25) + low) | 0;
+    } else {
+      offsetValue = ((1 << offsetCode) + zstdSequencesBits(src, at, bitPosition, offsetCode)) | 0;
+      bitPosition = (bitPosition - offsetCode) | 0;
+    }
+    const matchLengthCode = symbols[matchLengthCell];
+    const matchLengthExtra = matchLengthBits[matchLengthCode];
+    const matchLength = (matchLengthBase[matchLengthCode] +
+      zstdSequencesBits(src, at, bitPosition, matchLengthExtra)) | 0;
+    bitPosition = (bitPosition - matchLengthExtra) | 0;
+    const literalLengthCode = symbols[literalLengthCell];
+    const literalLengthExtra = literalLengthBits[literalLengthCode];
+    const literalLength = (literalLengthBase[literalLengthCode] +
+      zstdSequencesBits(src, at, bitPosition, literalLengthExtra)) | 0;
+    bitPosition = (bitPosition - literalLengthExtra) | 0;
+    // State updates, except after the last sequence: literal lengths, match lengths, offsets.
+    if (((sequence + 1) | 0) < count) {
+      let bits = stateBits[literalLengthCell];
+      literalLengthState = (baselines[literalLengthCell] + zstdSequencesBits(src, at, bitPosition, bits)) | 0;
+      bitPosition = (bitPosition - bits) | 0;
+      bits = stateBits[matchLengthCell];
+      matchLengthState = (baselines[matchLengthCell] + zstdSequencesBits(src, at, bitPosition, bits)) | 0;
+      bitPosition = (bitPosition - bits) | 0;
+      bits = stateBits[offsetCell];
+      offsetState = (baselines[offsetCell] + zstdSequencesBits(src, at, bitPosition, bits)) | 0;
+      bitPosition = (bitPosition - bits) | 0;
+    }
+    // Positions only go down: once below 0 the stream was over-read and cannot end exactly.
+    if (bitPosition < 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
+
+    // Repeat offsets (§3.1.2.5): values 1-3 name Repeated_Offset1-3, shifted by one when the
+    // literal length is 0 (then 3 means Repeated_Offset1 - 1).
+    let offset = 0;
+    if (offsetValue > 3) {
+      offset = (offsetValue - 3) | 0;
+      repeat3 = repeat2;
+      repeat2 = repeat1;
+      repeat1 = offset;
+    } else {
+      const index = literalLength === 0 ? offsetValue : (offsetValue - 1) | 0;
+      if (index === 0) {
+        offset = repeat1;
+      } else if (index === 1) {
+        offset = repeat2;
+        repeat2 = repeat1;
+        repeat1 = offset;
+      } else {
+        offset = index === 2 ? repeat3 : (repeat1 - 1) | 0;
+        if (offset === 0) return ZSTD_REASON_OFFSET_ZERO;
+        repeat3 = repeat2;
+        repeat2 = repeat1;
+        repeat1 = offset;
+      }
+    }
+
+    if (literalLength > ((literalsEnd - literal) | 0)) return ZSTD_REASON_SEQUENCES_LITERALS_OVERRUN;
+    const produced = (literalLength + matchLength) | 0;
+    if (produced > ((blockLimit - op) | 0)) return ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE;
+    if (produced > ((capacity - op) | 0)) return ZSTD_REASON_OUTPUT_TOO_SMALL;
+    for (let i = 0; i < literalLength; i++) out[(op + i) | 0] = literals[(literal + i) | 0];
+    op = (op + literalLength) | 0;
+    literal = (literal + literalLength) | 0;
+    if (offset > ((op - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
+    // Byte by byte: when offset < length the copy reads bytes it has just written.
+    let from = (op - offset) | 0;
+    const matchEnd = (op + matchLength) | 0;
+    while (op < matchEnd) {
+      out[op] = out[from];
+      op = (op + 1) | 0;
+      from = (from + 1) | 0;
+    }
+  }
+  if (bitPosition !== 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
+  zstdExecuteResult[ZSTD_EXECUTE_OP] = op;
+  zstdExecuteResult[ZSTD_EXECUTE_LITERAL] = literal;
+  zstdSequencesRepeat[0] = repeat1;
+  zstdSequencesRepeat[1] = repeat2;
+  zstdSequencesRepeat[2] = repeat3;
+  return 0;
+}
+
 /**
  * Decodes the sequences section src[start, end) of a compressed block and executes it: literals
  * come from literals[literalsStart, literalsEnd), output goes to out from outputStart. The block
@@ -181,106 +299,13 @@ export function zstdSequencesDecode(src: Uint8Array, start: number, end: number,
     let matchLengthState = zstdBackwardBits(src, at, bitPosition, matchLengthLog);
     bitPosition = (bitPosition - matchLengthLog) | 0;
 
-    // Imported tables in locals (see zstdSequencesBits).
-    const symbols = zstdFseSymbol;
-    const stateBits = zstdFseBits;
-    const baselines = zstdFseBaseline;
-    const literalLengthRegion = ZSTD_FSE_LITERAL_LENGTHS;
-    const offsetRegion = ZSTD_FSE_OFFSETS;
-    const matchLengthRegion = ZSTD_FSE_MATCH_LENGTHS;
-    let repeat1 = zstdSequencesRepeat[0];
-    let repeat2 = zstdSequencesRepeat[1];
-    let repeat3 = zstdSequencesRepeat[2];
-    for (let sequence = 0; sequence < count; sequence++) {
-      const literalLengthCell = (literalLengthRegion + literalLengthState) | 0;
-      const offsetCell = (offsetRegion + offsetState) | 0;
-      const matchLengthCell = (matchLengthRegion + matchLengthState) | 0;
-      // Values: offset first, then match length, then literal length.
-      const offsetCode = symbols[offsetCell];
-      let offsetValue = 0;
-      if (offsetCode > 25) {
-        if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
-        const highBits = (offsetCode - 25) | 0;
-        const high = zstdSequencesBits(src, at, bitPosition, highBits);
-        bitPosition = (bitPosition - highBits) | 0;
-        const low = zstdSequencesBits(src, at, bitPosition, 25);
-        bitPosition = (bitPosition - 25) | 0;
-        offsetValue = ((1 << offsetCode) + (high << 25) + low) | 0;
-      } else {
-        offsetValue = ((1 << offsetCode) + zstdSequencesBits(src, at, bitPosition, offsetCode)) | 0;
-        bitPosition = (bitPosition - offsetCode) | 0;
-      }
-      const matchLengthCode = symbols[matchLengthCell];
-      const matchLengthExtra = zstdMatchLengthBits[matchLengthCode];
-      const matchLength = (zstdMatchLengthBase[matchLengthCode] +
-        zstdSequencesBits(src, at, bitPosition, matchLengthExtra)) | 0;
-      bitPosition = (bitPosition - matchLengthExtra) | 0;
-      const literalLengthCode = symbols[literalLengthCell];
-      const literalLengthExtra = zstdLiteralLengthBits[literalLengthCode];
-      const literalLength = (zstdLiteralLengthBase[literalLengthCode] +
-        zstdSequencesBits(src, at, bitPosition, literalLengthExtra)) | 0;
-      bitPosition = (bitPosition - literalLengthExtra) | 0;
-      // State updates, except after the last sequence: literal lengths, match lengths, offsets.
-      if (((sequence + 1) | 0) < count) {
-        let bits = stateBits[literalLengthCell];
-        literalLengthState = (baselines[literalLengthCell] + zstdSequencesBits(src, at, bitPosition, bits)) | 0;
-        bitPosition = (bitPosition - bits) | 0;
-        bits = stateBits[matchLengthCell];
-        matchLengthState = (baselines[matchLengthCell] + zstdSequencesBits(src, at, bitPosition, bits)) | 0;
-        bitPosition = (bitPosition - bits) | 0;
-        bits = stateBits[offsetCell];
-        offsetState = (baselines[offsetCell] + zstdSequencesBits(src, at, bitPosition, bits)) | 0;
-        bitPosition = (bitPosition - bits) | 0;
-      }
-      // Positions only go down: once below 0 the stream was over-read and cannot end exactly.
-      if (bitPosition < 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
-
-      // Repeat offsets (§3.1.2.5): values 1-3 name Repeated_Offset1-3, shifted by one when the
-      // literal length is 0 (then 3 means Repeated_Offset1 - 1).
-      let offset = 0;
-      if (offsetValue > 3) {
-        offset = (offsetValue - 3) | 0;
-        repeat3 = repeat2;
-        repeat2 = repeat1;
-        repeat1 = offset;
-      } else {
-        const index = literalLength === 0 ? offsetValue : (offsetValue - 1) | 0;
-        if (index === 0) {
-          offset = repeat1;
-        } else if (index === 1) {
-          offset = repeat2;
-          repeat2 = repeat1;
-          repeat1 = offset;
-        } else {
-          offset = index === 2 ? repeat3 : (repeat1 - 1) | 0;
-          if (offset === 0) return ZSTD_REASON_OFFSET_ZERO;
-          repeat3 = repeat2;
-          repeat2 = repeat1;
-          repeat1 = offset;
-        }
-      }
-
-      if (literalLength > ((literalsEnd - literal) | 0)) return ZSTD_REASON_SEQUENCES_LITERALS_OVERRUN;
-      const produced = (literalLength + matchLength) | 0;
-      if (produced > ((blockLimit - op) | 0)) return ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE;
-      if (produced > ((capacity - op) | 0)) return ZSTD_REASON_OUTPUT_TOO_SMALL;
-      for (let i = 0; i < literalLength; i++) out[(op + i) | 0] = literals[(literal + i) | 0];
-      op = (op + literalLength) | 0;
-      literal = (literal + literalLength) | 0;
-      if (offset > ((op - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
-      // Byte by byte: when offset < length the copy reads bytes it has just written.
-      let from = (op - offset) | 0;
-      const matchEnd = (op + matchLength) | 0;
-      while (op < matchEnd) {
-        out[op] = out[from];
-        op = (op + 1) | 0;
-        from = (from + 1) | 0;
-      }
-    }
-    if (bitPosition !== 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
-    zstdSequencesRepeat[0] = repeat1;
-    zstdSequencesRepeat[1] = repeat2;
-    zstdSequencesRepeat[2] = repeat3;
+    const executed = zstdSequencesExecute(src, at, bitPosition, count, literalLengthState, offsetState,
+      matchLengthState, literals, literal, literalsEnd, out, op, blockLimit, capacity, frameStart, zstdFseSymbol,
+      zstdFseBits, zstdFseBaseline, zstdLiteralLengthBits, zstdLiteralLengthBase, zstdMatchLengthBits,
+      zstdMatchLengthBase);
+    if (executed !== 0) return executed;
+    op = zstdExecuteResult[ZSTD_EXECUTE_OP];
+    literal = zstdExecuteResult[ZSTD_EXECUTE_LITERAL];
   } else if (at !== end) {
     return ZSTD_REASON_SEQUENCES_TRAILING_BYTES;
   }
