@@ -77,7 +77,19 @@ export interface TinyKernelOptions {
   noRelocationTable?: boolean;
   /** Changes the gzip payload after compression (e.g. to corrupt it). */
   corruptPayload?: (gzip: Buffer) => void;
+  /**
+   * The kernel_version string (boot.rst: the setup header's kernel_version at 0x20e holds its
+   * offset less 0x200; the string is NUL-terminated and starts with the release, as `uname -r`
+   * prints it), written in the setup sectors; null leaves kernel_version 0 and writes none.
+   * Default DEFAULT_KERNEL_VERSION.
+   */
+  kernelVersion?: string | null;
 }
+
+/** The version string of the default tiny kernel: a 6.1 release. */
+export const DEFAULT_KERNEL_VERSION = '6.1.0-tiny (efistub boot-flow test)';
+/** Where the kernel_version string sits in the file (kernel_version = this − 0x200). */
+export const KERNEL_VERSION_OFFSET = 0x200 + 0x1c0;
 
 export interface TinyKernel {
   /** The bzImage file. */
@@ -100,6 +112,8 @@ export interface TinyKernel {
   initSize: number;
   kernelAlignment: number;
   cmdlineSize: number;
+  /** The kernel_version string written (without its NUL), or null when there is none. */
+  kernelVersion: string | null;
 }
 
 /** Deterministic filler: xorshift32 from a per-segment seed. */
@@ -244,8 +258,11 @@ export function buildTinyKernel(options: TinyKernelOptions = {}): TinyKernel {
   file.set([0x4d, 0x5a], 0); // "MZ": a bzImage is also a PE file (its own EFI stub, unused here)
   // Everything after the header in the setup sectors is setup code: non-zero, never copied.
   file.fill(0x90, 0x26c, protectedModeStart);
-  const kernelVersion = '6.1.0-tiny (efistub boot-flow test)\0';
-  file.set(new TextEncoder().encode(kernelVersion), 0x200 + 0x1c0);
+  const kernelVersion = options.kernelVersion === undefined ? DEFAULT_KERNEL_VERSION : options.kernelVersion;
+  if (kernelVersion !== null) {
+    if (KERNEL_VERSION_OFFSET + kernelVersion.length + 1 > protectedModeStart) throw new Error('kernel_version string too long for the setup sectors');
+    file.set(new TextEncoder().encode(`${kernelVersion}\0`), KERNEL_VERSION_OFFSET);
+  }
   // The setup header, boot.rst "The Real-Mode Kernel Header".
   view.setUint8(0x1f1, setupSects);
   view.setUint16(0x1f2, 1, true); // root_flags
@@ -257,7 +274,7 @@ export function buildTinyKernel(options: TinyKernelOptions = {}): TinyKernel {
   file.set(new TextEncoder().encode('HdrS'), 0x202);
   view.setUint16(0x206, options.version ?? 0x020f, true);
   view.setUint16(0x20c, 0x1000, true); // start_sys_seg
-  view.setUint16(0x20e, 0x1c0, true); // kernel_version: 0x200 + this
+  view.setUint16(0x20e, kernelVersion === null ? 0 : KERNEL_VERSION_OFFSET - 0x200, true); // kernel_version: 0x200 + this
   view.setUint8(0x211, 0x01 | 0x80); // loadflags: LOADED_HIGH | CAN_USE_HEAP
   view.setUint16(0x212, 0x8000, true); // setup_move_size
   view.setUint32(0x214, 0x100000, true); // code32_start
@@ -301,5 +318,6 @@ export function buildTinyKernel(options: TinyKernelOptions = {}): TinyKernel {
     initSize,
     kernelAlignment,
     cmdlineSize,
+    kernelVersion,
   };
 }

@@ -20,12 +20,21 @@
  * (setMemoryType) and make the map change under the stub at ExitBootServices
  * (changeMapOnExitBootServices); every map GetMemoryMap returned is kept in mapsReturned.
  *
+ * Confidential computing (test/fast/confidential.test.ts): CPUID answers per leaf and the guest's
+ * SEV_STATUS MSR, which exists only where CPUID advertises SEV (reading it elsewhere is #GP on
+ * real hardware and a SimulatorFault here); an SEV-SNP confidential-computing blob in the
+ * configuration table (addCcBlob); EfiUnacceptedMemoryType ranges, also above the simulated
+ * RAM as descriptors only (addUnacceptedMemory), which the firmware can accept under the stub
+ * (acceptMemory, from a beforeCall hook); InstallConfigurationTable, which adds, replaces and
+ * removes entries of the table the system table points at.
+ *
  * Layout (defaults; 64 MiB of RAM at physical 0):
  *   0x0000000  1 MiB           EfiReservedMemoryType (legacy area, never handed out)
  *   0x0100000  512 KiB         EfiBootServicesCode   fake boot service entry points
  *   0x0180000  512 KiB         EfiRuntimeServicesCode fake runtime service entry points
  *   0x0200000  512 KiB         EfiBootServicesData   system table, boot services, ConOut, handles
- *   0x0280000  64 KiB          EfiRuntimeServicesData runtime services table
+ *   0x0280000  64 KiB          EfiRuntimeServicesData runtime services table; CC blob at
+ *                                                    +0x1000 (addCcBlob), its secrets and CPUID pages
  *   0x0290000  64 KiB          EfiACPIReclaimMemory  RSDP
  *   0x02a0000  64 KiB          EfiACPIMemoryNVS
  *   0x02b0000  ...             EfiConventionalMemory
@@ -59,6 +68,32 @@ export const ACPI_20_TABLE_GUID: GuidWords = [G.ACPI_20_TABLE_GUID_0, G.ACPI_20_
 export const SMBIOS3_TABLE_GUID: GuidWords = [G.SMBIOS3_TABLE_GUID_0, G.SMBIOS3_TABLE_GUID_1, G.SMBIOS3_TABLE_GUID_2, G.SMBIOS3_TABLE_GUID_3];
 export const ACPI_TABLE_GUID: GuidWords = [G.ACPI_TABLE_GUID_0, G.ACPI_TABLE_GUID_1, G.ACPI_TABLE_GUID_2, G.ACPI_TABLE_GUID_3];
 export const RNG_PROTOCOL_GUID: GuidWords = [G.RNG_PROTOCOL_GUID_0, G.RNG_PROTOCOL_GUID_1, G.RNG_PROTOCOL_GUID_2, G.RNG_PROTOCOL_GUID_3];
+/**
+ * A GUID in registry format ("067B1F5F-CF26-44C5-8554-93D777912D42") as its four little-endian
+ * 32-bit words in memory order (EFI_GUID: u32 Data1, u16 Data2, u16 Data3, u8 Data4[8]).
+ */
+export function guidFromString(text: string): GuidWords {
+  const match = /^([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})$/i.exec(text);
+  if (!match) throw new Error(`bad GUID ${text}`);
+  const bytes = Buffer.alloc(16);
+  bytes.writeUInt32LE(parseInt(match[1], 16), 0);
+  bytes.writeUInt16LE(parseInt(match[2], 16), 4);
+  bytes.writeUInt16LE(parseInt(match[3], 16), 6);
+  Buffer.from(match[4] + match[5], 'hex').copy(bytes, 8);
+  return [bytes.readUInt32LE(0), bytes.readUInt32LE(4), bytes.readUInt32LE(8), bytes.readUInt32LE(12)];
+}
+
+// Written out from their registry strings rather than taken from stub-src/efi/guids.ts: the
+// firmware side must not share a mistake with the stub. Linux include/linux/efi.h
+// (EFI_CC_BLOB_GUID; LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID, 6.5+), OVMF's
+// gConfidentialComputingSevSnpBlobGuid.
+export const CC_BLOB_GUID: GuidWords = guidFromString('067b1f5f-cf26-44c5-8554-93d777912d42');
+export const LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID: GuidWords = guidFromString('d5d1de3c-105c-44f9-9ea9-bcef98120031');
+/** "AMDE", struct cc_blob_sev_info's magic (Linux arch/x86/include/asm/sev.h CC_BLOB_SEV_HDR_MAGIC). */
+export const CC_BLOB_SEV_HDR_MAGIC = 0x45444d41;
+/** AMD APM vol. 2 §15.34.10: SEV_STATUS, the guest's view of its SEV state. */
+export const MSR_SEV_STATUS = 0xc0010131;
+
 export const MEMORY_ATTRIBUTE_PROTOCOL_GUID: GuidWords = [
   G.MEMORY_ATTRIBUTE_PROTOCOL_GUID_0, G.MEMORY_ATTRIBUTE_PROTOCOL_GUID_1, G.MEMORY_ATTRIBUTE_PROTOCOL_GUID_2,
   G.MEMORY_ATTRIBUTE_PROTOCOL_GUID_3,
@@ -150,10 +185,26 @@ export interface SimulatorOptions {
   memoryAttributes?: { nxByDefault?: boolean };
   /** GetMemoryMap's DescriptorSize; OVMF uses 48. */
   descriptorSize?: number;
-  /** CPUID answers by "leaf" or "leaf:subleaf" (hex or decimal keys), [eax, ebx, ecx, edx]. */
+  /**
+   * CPUID answers by "leaf" or "leaf:subleaf" (hex or decimal keys), [eax, ebx, ecx, edx]. A
+   * leaf above the maximum that leaf 0x80000000 (or 0) reports still answers what the table
+   * says: Intel CPUs return the highest basic leaf's data there, i.e. nothing meaningful, so a
+   * stub must check the maximum first, and a test can put a trap in such a leaf.
+   */
   cpuid?: Record<string, [number, number, number, number]>;
-  /** MSR values; reading any other MSR is refused (as a #GP would be). */
+  /**
+   * Raw MSR values, answered as given (SEV_STATUS too, whatever CPUID says: a raw entry is for
+   * tests of the host boundary itself). An MSR not in it is refused with EFI_DEVICE_ERROR,
+   * except SEV_STATUS, which follows sevStatus below.
+   */
   msrs?: Record<number, bigint>;
+  /**
+   * The guest's SEV_STATUS (MSR 0xC0010131). The MSR exists only on CPUs whose CPUID
+   * Fn8000_001F EAX bit 1 advertises SEV (leaf 0x80000000 reaching 0x8000001F): there it reads
+   * this value (0 when not given: a host, or a guest without SEV); elsewhere RDMSR raises #GP,
+   * which the simulator turns into a SimulatorFault so a stub that reads it unasked fails loudly.
+   */
+  sevStatus?: bigint;
   tscStart?: bigint;
   tscStep?: bigint;
   /** RDRAND values in order, or null when the CPU has none; default a fixed xorshift sequence. */
@@ -176,6 +227,15 @@ const FIRMWARE_HEAP = 0x3c00000;
 const UNUSABLE = 0x3f00000;
 const RUNTIME_DATA_HIGH = 0x3f10000;
 const MMIO = 0xfec00000;
+
+/** Entries the configuration table array holds; InstallConfigurationTable beyond: out of resources. */
+const CONFIGURATION_TABLE_CAPACITY = 8;
+/** Where addCcBlob puts the blob and the pages it names, in the low RuntimeServicesData area. */
+const CC_BLOB = RUNTIME_DATA + 0x1000;
+const CC_SECRETS_PAGE = RUNTIME_DATA + 0x2000;
+const CC_CPUID_PAGE = RUNTIME_DATA + 0x3000;
+/** Memory allocation services (UEFI 2.10 §7.2) and ExitBootServices: callable after a failed exit. */
+const CALLABLE_AFTER_FAILED_EXIT = new Set(['AllocatePages', 'FreePages', 'GetMemoryMap', 'AllocatePool', 'FreePool', 'ExitBootServices']);
 
 const ATTRIBUTES_RAM = BigInt(T.EFI_MEMORY_UC | T.EFI_MEMORY_WC | T.EFI_MEMORY_WT | T.EFI_MEMORY_WB);
 const ATTRIBUTE_RUNTIME = 1n << 63n;
@@ -210,6 +270,18 @@ export class Simulator {
   exitedBootServices = false;
   /** Every map a successful GetMemoryMap wrote, in call order. */
   readonly mapsReturned: ReturnedMap[] = [];
+  /** Every RDMSR the stub made (hostReadMsr), by MSR number, in order. */
+  readonly msrReads: number[] = [];
+  /** Every CPUID the stub made (hostCpuid), as [leaf, subleaf], in order. */
+  readonly cpuidCalls: [number, number][] = [];
+  /**
+   * Boot services called after an ExitBootServices that failed, other than the memory
+   * allocation services and GetMemoryMap/ExitBootServices, which are all UEFI 2.10 §7.4.6 lets a
+   * loader call then ("A UEFI OS loader should not make calls to any boot service function
+   * other than Memory Allocation Services after the first call to ExitBootServices()"). Kept,
+   * not refused: the spec says "should not", and tests decide what they accept.
+   */
+  readonly callsAfterFailedExit: string[] = [];
   /**
    * Attributes (RP/XP/RO bits) of pages that have any, by page number (address >> 12); pages
    * not listed have none (readable, writable, executable).
@@ -243,6 +315,8 @@ export class Simulator {
   private configurationEntries: { guid: GuidWords; table: number }[] = [];
   private rngBytes: number[] = [];
   private mapChangesAtExit = 0;
+  private exitBootServicesFailed = false;
+  private readonly callHooks: { name: string; action: (args: bigint[]) => boolean | void }[] = [];
 
   constructor(options: SimulatorOptions = {}) {
     this.options = options;
@@ -263,7 +337,7 @@ export class Simulator {
     this.bootServices = this.buildBootServices();
     this.runtimeServices = this.buildRuntimeServices();
     this.conOut = this.buildConOut();
-    this.configurationTable = this.bootAlloc(T.CONFIGURATION_TABLE_SIZE * 8);
+    this.configurationTable = this.bootAlloc(T.CONFIGURATION_TABLE_SIZE * CONFIGURATION_TABLE_CAPACITY);
     this.systemTable = this.buildSystemTable();
     this.loadedImage = this.buildLoadedImage();
     this.installProtocol(this.imageHandle, LOADED_IMAGE_GUID, this.loadedImage);
@@ -356,6 +430,7 @@ export class Simulator {
       CLOSE_PROTOCOL: [4, (a) => this.closeProtocolService(a)],
       LOCATE_PROTOCOL: [3, (a) => this.locateProtocolService(a)],
       EXIT_BOOT_SERVICES: [2, (a) => this.exitBootServicesService(a)],
+      INSTALL_CONFIGURATION_TABLE: [2, (a) => this.installConfigurationTableService(a)],
       STALL: [1, () => S.EFI_SUCCESS],
       SET_WATCHDOG_TIMER: [4, () => S.EFI_SUCCESS],
     };
@@ -583,12 +658,112 @@ export class Simulator {
 
   /** Adds an EFI_CONFIGURATION_TABLE entry (at most 8). */
   addConfigurationTable(guid: GuidWords, table: number): void {
-    if (this.configurationEntries.length >= 8) throw new Error('simulator configuration table full');
-    const at = this.configurationTable + T.CONFIGURATION_TABLE_SIZE * this.configurationEntries.length;
-    guid.forEach((word, i) => this.memory.write32(at + T.CONFIGURATION_TABLE_VENDOR_GUID + 4 * i, word));
-    this.memory.write64(at + T.CONFIGURATION_TABLE_VENDOR_TABLE, table);
+    if (this.configurationEntries.length >= CONFIGURATION_TABLE_CAPACITY) throw new Error('simulator configuration table full');
     this.configurationEntries.push({ guid, table });
+    this.writeConfigurationTable();
+  }
+
+  /** Rewrites the array and the system table's count from configurationEntries (kept packed). */
+  private writeConfigurationTable(): void {
+    this.memory.bytes.fill(0, this.configurationTable, this.configurationTable + T.CONFIGURATION_TABLE_SIZE * CONFIGURATION_TABLE_CAPACITY);
+    this.configurationEntries.forEach(({ guid, table }, index) => {
+      const at = this.configurationTable + T.CONFIGURATION_TABLE_SIZE * index;
+      guid.forEach((word, i) => this.memory.write32(at + T.CONFIGURATION_TABLE_VENDOR_GUID + 4 * i, word));
+      this.memory.write64(at + T.CONFIGURATION_TABLE_VENDOR_TABLE, table);
+    });
     this.memory.write64(this.systemTable + T.SYSTEM_TABLE_NUMBER_OF_TABLE_ENTRIES, this.configurationEntries.length);
+  }
+
+  /**
+   * The configuration table as the system table describes it now (what a kernel would find),
+   * read back from simulated memory.
+   */
+  configurationTableEntries(): { guid: GuidWords; table: number }[] {
+    const count = Number(this.memory.read64(this.systemTable + T.SYSTEM_TABLE_NUMBER_OF_TABLE_ENTRIES));
+    const array = Number(this.memory.read64(this.systemTable + T.SYSTEM_TABLE_CONFIGURATION_TABLE));
+    return Array.from({ length: count }, (_, index) => {
+      const at = array + T.CONFIGURATION_TABLE_SIZE * index;
+      const word = (i: number) => this.memory.read32(at + T.CONFIGURATION_TABLE_VENDOR_GUID + 4 * i);
+      const guid: GuidWords = [word(0), word(1), word(2), word(3)];
+      return { guid, table: Number(this.memory.read64(at + T.CONFIGURATION_TABLE_VENDOR_TABLE)) };
+    });
+  }
+
+  /**
+   * Publishes an SEV-SNP confidential-computing blob, as OVMF's AmdSevDxe does: struct
+   * cc_blob_sev_info (Linux arch/x86/include/asm/sev.h: u32 magic "AMDE", u16 version, u16
+   * reserved, u64 secrets_phys, u32 secrets_len, u32 rsvd1, u64 cpuid_phys, u32 cpuid_len, u32
+   * rsvd2) in firmware memory, under EFI_CC_BLOB_GUID in the configuration table. `magic`
+   * replaces the magic (a corrupt blob); `address` makes the entry point there instead and
+   * writes nothing (e.g. above 4 GiB, where the simulator has no memory). Returns the address
+   * the entry holds.
+   */
+  addCcBlob(options: { magic?: number; address?: number } = {}): number {
+    if (options.address !== undefined) {
+      this.addConfigurationTable(CC_BLOB_GUID, options.address);
+      return options.address;
+    }
+    this.memory.write32(CC_BLOB, options.magic ?? CC_BLOB_SEV_HDR_MAGIC);
+    this.memory.write16(CC_BLOB + 4, 1); // version
+    this.memory.write16(CC_BLOB + 6, 0);
+    this.memory.write64(CC_BLOB + 8, CC_SECRETS_PAGE);
+    this.memory.write32(CC_BLOB + 16, PAGE_SIZE);
+    this.memory.write32(CC_BLOB + 20, 0);
+    this.memory.write64(CC_BLOB + 24, CC_CPUID_PAGE);
+    this.memory.write32(CC_BLOB + 32, PAGE_SIZE);
+    this.memory.write32(CC_BLOB + 36, 0);
+    this.addConfigurationTable(CC_BLOB_GUID, CC_BLOB);
+    return CC_BLOB;
+  }
+
+  /**
+   * Marks [start, start + pages) EfiUnacceptedMemoryType, as TDX and SEV-SNP firmware reports
+   * memory it has not accepted (UEFI 2.9+). Inside the simulated RAM the range must be
+   * conventional memory; at or above the end of RAM it is added as a descriptor only, with
+   * nothing behind it (a read or write there faults), so ranges above 4 GiB can be described
+   * without backing them. Changes the map key.
+   */
+  addUnacceptedMemory(start: number, pages: number): void {
+    const end = start + pages * PAGE_SIZE;
+    if (start % PAGE_SIZE !== 0 || pages <= 0 || !Number.isSafeInteger(end)) {
+      throw new Error(`addUnacceptedMemory: bad range ${hex(start)} + ${pages} pages`);
+    }
+    if (end <= this.memory.size) {
+      if (!this.isConventional(start, pages)) throw new Error(`addUnacceptedMemory: ${hex(start)}..${hex(end)} is not all conventional memory`);
+      this.retype(start, pages, T.EFI_UNACCEPTED_MEMORY_TYPE);
+      return;
+    }
+    if (start < this.memory.size) throw new Error(`addUnacceptedMemory: ${hex(start)}..${hex(end)} straddles the end of RAM`);
+    if (this.descriptors.some((d) => d.start < end && d.start + d.pages * PAGE_SIZE > start)) {
+      throw new Error(`addUnacceptedMemory: ${hex(start)}..${hex(end)} overlaps the map`);
+    }
+    this.descriptors.push({ type: T.EFI_UNACCEPTED_MEMORY_TYPE, start, pages, attribute: ATTRIBUTES_RAM });
+    this.retype(start, pages, T.EFI_UNACCEPTED_MEMORY_TYPE); // sorts and merges neighbours
+  }
+
+  /**
+   * The firmware accepts [start, start + pages) (as EDK2 does on demand when it needs memory):
+   * the pages, all EfiUnacceptedMemoryType and inside the simulated RAM, become conventional
+   * memory, or `type` (e.g. EfiBootServicesData for memory the firmware then takes itself).
+   * Changes the map key.
+   */
+  acceptMemory(start: number, pages: number, type: number = T.EFI_CONVENTIONAL_MEMORY): void {
+    const end = start + pages * PAGE_SIZE;
+    const covered = this.descriptors.some((d) => d.type === T.EFI_UNACCEPTED_MEMORY_TYPE && d.start <= start && d.start + d.pages * PAGE_SIZE >= end);
+    if (start % PAGE_SIZE !== 0 || pages <= 0 || !covered || end > this.memory.size) {
+      throw new SimulatorFault(`acceptMemory: ${hex(start)} + ${pages} pages is not unaccepted memory inside RAM`);
+    }
+    this.retype(start, pages, type);
+  }
+
+  /**
+   * Runs `action` with the arguments just before each call to the firmware function `name`
+   * (before any injected failure), until it returns true; e.g. memory the firmware accepts
+   * while the stub runs.
+   */
+  beforeCall(name: string, action: (args: bigint[]) => boolean | void): void {
+    this.functionAddress(name);
+    this.callHooks.push({ name, action });
   }
 
   installProtocol(handle: number, guid: GuidWords, interfaceAddress: number): void {
@@ -625,6 +800,15 @@ export class Simulator {
     }
     if (this.exitedBootServices && address < RUNTIME_CODE) {
       throw new SimulatorFault(`${fn.name} called after ExitBootServices`);
+    }
+    if (this.exitBootServicesFailed && address < RUNTIME_CODE && !CALLABLE_AFTER_FAILED_EXIT.has(fn.name)) {
+      this.callsAfterFailedExit.push(fn.name);
+    }
+    for (let i = 0; i < this.callHooks.length; i++) {
+      if (this.callHooks[i].name === fn.name && this.callHooks[i].action(args) === true) {
+        this.callHooks.splice(i, 1);
+        i--;
+      }
     }
     let status: number;
     const failure = this.failures.get(fn.name);
@@ -852,8 +1036,35 @@ export class Simulator {
       if (page === undefined) throw new SimulatorFault('no free page for the map change at ExitBootServices');
       this.retype(page, 1, T.EFI_BOOT_SERVICES_DATA);
     }
-    if (Number(a[1]) !== this.mapKey) return S.EFI_INVALID_PARAMETER;
+    if (Number(a[1]) !== this.mapKey) {
+      this.exitBootServicesFailed = true;
+      return S.EFI_INVALID_PARAMETER;
+    }
     this.exitedBootServices = true;
+    return S.EFI_SUCCESS;
+  }
+
+  /**
+   * InstallConfigurationTable(Guid, Table) (UEFI 2.10 §7.5, miscellaneous boot services): a
+   * Table for a GUID already present replaces its pointer, a NULL Table removes the entry
+   * (EFI_NOT_FOUND when there is none), a new GUID is appended (EFI_OUT_OF_RESOURCES when the
+   * array is full). The array stays packed and the system table's NumberOfTableEntries follows.
+   * The calls are in `calls`, as every call is.
+   */
+  private installConfigurationTableService(a: bigint[]): number {
+    if (a[0] === 0n) return S.EFI_INVALID_PARAMETER;
+    const guid = this.readGuid(a[0], 'InstallConfigurationTable Guid');
+    const index = this.configurationEntries.findIndex((entry) => guidKey(entry.guid) === guidKey(guid));
+    const table = Number(a[1]);
+    if (index >= 0) {
+      if (a[1] === 0n) this.configurationEntries.splice(index, 1);
+      else this.configurationEntries[index].table = table;
+    } else {
+      if (a[1] === 0n) return S.EFI_NOT_FOUND;
+      if (this.configurationEntries.length >= CONFIGURATION_TABLE_CAPACITY) return S.EFI_OUT_OF_RESOURCES;
+      this.configurationEntries.push({ guid, table });
+    }
+    this.writeConfigurationTable();
     return S.EFI_SUCCESS;
   }
 
@@ -893,7 +1104,14 @@ export class Simulator {
     }
   }
 
+  /** CPUID as the stub executes it: recorded in cpuidCalls. */
   cpuid(leaf: number, subleaf: number): [number, number, number, number] {
+    this.cpuidCalls.push([leaf, subleaf]);
+    return this.cpuidAnswer(leaf, subleaf);
+  }
+
+  /** What CPUID(leaf, subleaf) answers, without recording it. */
+  cpuidAnswer(leaf: number, subleaf: number): [number, number, number, number] {
     const table = this.options.cpuid ?? {};
     const lookup = (key: string) => table[key] ?? table[key.replace(/^(\d+)/, (m) => `0x${Number(m).toString(16)}`)];
     const exact = lookup(`${leaf}:${subleaf}`) ?? lookup(`${leaf}`);
@@ -903,8 +1121,26 @@ export class Simulator {
     return [0, 0, 0, 0];
   }
 
+  /**
+   * True when the CPU advertises SEV: the extended leaves reach 0x8000001F and its EAX has bit 1
+   * (AMD APM vol. 3, CPUID Fn8000_001F).
+   */
+  sevAdvertised(): boolean {
+    return (this.cpuidAnswer(0x80000000, 0)[0] >>> 0) >= 0x8000001f && (this.cpuidAnswer(0x8000001f, 0)[0] & 0x2) !== 0;
+  }
+
+  /** RDMSR: recorded in msrReads; undefined when refused (see SimulatorOptions.msrs, sevStatus). */
   readMsr(msr: number): bigint | undefined {
-    return this.options.msrs?.[msr];
+    this.msrReads.push(msr);
+    const table = this.options.msrs;
+    if (table !== undefined && Object.prototype.hasOwnProperty.call(table, msr)) return table[msr];
+    if (msr === MSR_SEV_STATUS) {
+      if (!this.sevAdvertised()) {
+        throw new SimulatorFault('RDMSR 0xc0010131 (SEV_STATUS) on a CPU whose CPUID Fn8000_001F does not advertise SEV: #GP');
+      }
+      return this.options.sevStatus ?? 0n;
+    }
+    return undefined;
   }
 
   readTsc(): bigint {
