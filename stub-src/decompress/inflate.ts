@@ -493,7 +493,8 @@ const INFLATE_BLOCK_NEAR_END = 1;
  * at a margin, or an error status (already recorded).
  */
 function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint8Array, outputStart: number,
-  outputCapacity: number, literalBase: number, distanceBase: number): number {
+  outputCapacity: number, literalBase: number, distanceBase: number, literalTables: Int32Array,
+  distanceTables: Int32Array): number {
   let position = inflatePosition;
   let bitBuffer = inflateBitBuffer;
   let bitCount = inflateBitCount;
@@ -507,11 +508,11 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       (input[(position + 2) | 0] << 16) | (input[(position + 3) | 0] << 24)) << bitCount);
     position = (position + ((31 - bitCount) >> 3)) | 0;
     bitCount = bitCount | 24;
-    let entry = inflateLiteralTables[literalBase + (bitBuffer & INFLATE_LITERAL_ROOT_MASK)];
+    let entry = literalTables[literalBase + (bitBuffer & INFLATE_LITERAL_ROOT_MASK)];
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_LITERAL_ROOT_BITS;
       bitCount = (bitCount - INFLATE_LITERAL_ROOT_BITS) | 0;
-      entry = inflateLiteralTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = literalTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
     }
     let codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -535,11 +536,11 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       (input[(position + 2) | 0] << 16) | (input[(position + 3) | 0] << 24)) << bitCount);
     position = (position + ((31 - bitCount) >> 3)) | 0;
     bitCount = bitCount | 24;
-    entry = inflateDistanceTables[distanceBase + (bitBuffer & INFLATE_DISTANCE_ROOT_MASK)];
+    entry = distanceTables[distanceBase + (bitBuffer & INFLATE_DISTANCE_ROOT_MASK)];
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_DISTANCE_ROOT_BITS;
       bitCount = (bitCount - INFLATE_DISTANCE_ROOT_BITS) | 0;
-      entry = inflateDistanceTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = distanceTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
     }
     codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -585,7 +586,8 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
  * extra field has used one of those bits the block fails with "unexpected end of input".
  */
 function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: Uint8Array, outputStart: number,
-  outputCapacity: number, literalBase: number, distanceBase: number): number {
+  outputCapacity: number, literalBase: number, distanceBase: number, literalTables: Int32Array,
+  distanceTables: Int32Array): number {
   let position = inflatePosition;
   let bitBuffer = inflateBitBuffer;
   let bitCount = inflateBitCount;
@@ -598,11 +600,11 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
       position = (position + 1) | 0;
       bitCount = (bitCount + 8) | 0;
     }
-    let entry = inflateLiteralTables[literalBase + (bitBuffer & INFLATE_LITERAL_ROOT_MASK)];
+    let entry = literalTables[literalBase + (bitBuffer & INFLATE_LITERAL_ROOT_MASK)];
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_LITERAL_ROOT_BITS;
       bitCount = (bitCount - INFLATE_LITERAL_ROOT_BITS) | 0;
-      entry = inflateLiteralTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = literalTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
     }
     let codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -638,11 +640,11 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
       position = (position + 1) | 0;
       bitCount = (bitCount + 8) | 0;
     }
-    entry = inflateDistanceTables[distanceBase + (bitBuffer & INFLATE_DISTANCE_ROOT_MASK)];
+    entry = distanceTables[distanceBase + (bitBuffer & INFLATE_DISTANCE_ROOT_MASK)];
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_DISTANCE_ROOT_BITS;
       bitCount = (bitCount - INFLATE_DISTANCE_ROOT_BITS) | 0;
-      entry = inflateDistanceTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = distanceTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
     }
     codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -737,11 +739,13 @@ export function inflateRaw(input: Uint8Array, start: number, inputLength: number
       }
       const literalBase = type === 1 ? INFLATE_FIXED_BASE : INFLATE_DYNAMIC_LITERAL_BASE;
       const distanceBase = type === 1 ? INFLATE_FIXED_BASE : INFLATE_DYNAMIC_DISTANCE_BASE;
+      // The tables go in as parameters: porffor caches a parameter's data pointer (patch 010),
+      // not a module-level array's, and the decode loops read them for every symbol.
       let result = inflateHuffmanFast(input, inputLength, output, outputStart, outputCapacity, literalBase,
-        distanceBase);
+        distanceBase, inflateLiteralTables, inflateDistanceTables);
       if (result === INFLATE_BLOCK_NEAR_END) {
         result = inflateHuffmanCareful(input, inputLength, output, outputStart, outputCapacity, literalBase,
-          distanceBase);
+          distanceBase, inflateLiteralTables, inflateDistanceTables);
       }
       if (result !== INFLATE_BLOCK_DONE) return result;
     }
