@@ -549,6 +549,27 @@ function confidentialScenarios(runner: () => Runner): void {
       expect(sim.callsAfterFailedExit).toEqual(['InstallConfigurationTable']);
     });
 
+    it('a range across the 4 GiB line and a terabyte-sized one: 64-bit unit arithmetic, a 64 KiB bitmap', async () => {
+      // [0xfee00000, 0x120000000) crosses 2^32 (just above the simulator's MMIO page); the second
+      // range ends at 1 TiB + 2 GiB, so the bitmap spans more than 2^19 units.
+      const ranges = [{ start: 0xfee00000, end: FOUR_GIB + 0x20000000 }, { start: 512 * GIB, end: 1026 * GIB }];
+      const { run, kernel } = await boot(runner(), {
+        kernel: { kernelVersion: KERNEL_6_8 },
+        setup: (sim) => {
+          sim.addUnacceptedMemory(0x1c01000, (0x2a80000 - 0x1c01000) / PAGE);
+          for (const range of ranges) sim.addUnacceptedMemory(range.start, (range.end - range.start) / PAGE);
+        },
+      });
+      const bootParams = expectBooted(run, kernel, 0);
+      const plan = mapBefore(run, 'InstallConfigurationTable');
+      expect(run.lines).toContain(planLine(plan, '6.8'));
+      const { bits } = expectUnacceptedTable(run, plan);
+      expect(bits.size).toBe(6 + (ranges[0].end - ranges[0].start) / UNIT + (ranges[1].end - ranges[1].start) / UNIT);
+      const e820 = e820Of(bootParams);
+      expect(e820).toContainEqual({ address: 0xfee00000, size: ranges[0].end - ranges[0].start, type: 1 });
+      expect(e820).toContainEqual({ address: 512 * GIB, size: 514 * GIB, type: 1 });
+    });
+
     it('no unaccepted memory: no table, no log line', async () => {
       const { run, kernel } = await boot(runner(), { kernel: { kernelVersion: KERNEL_6_8 } });
       expectBooted(run, kernel, 0);
