@@ -423,6 +423,29 @@ function confidentialScenarios(runner: () => Runner): void {
     }
   });
 
+  describe('a CC blob without SNP, as Linux\'s sev_enable refuses it', () => {
+    // arch/x86/boot/compressed/sev.c sev_enable (5.19 on, 6.1 included): once SEV_STATUS says
+    // SEV is active, `if (snp && !(sev_status & MSR_AMD64_SEV_SNP_ENABLED)) error("SEV-SNP
+    // supported indicated by CC blob, but not SEV status MSR.")`, snp being "the firmware gave a
+    // CC blob". The decompressor no longer runs, and the kernel proper cannot repeat the check:
+    // its sme_enable finds the blob only through boot_params.cc_blob_address (or setup_data),
+    // which the stub leaves 0 without SNP. So the stub, which took over the decompressor's SEV
+    // checks (sev.ts), has to refuse this guest at its sev stage.
+    const guests: [string, Cpu][] = [
+      ['SEV guest', { maxExtended: 0x8000001f, eax: CPUID_SEV, ebx: EBX_C_BIT_51, sevStatus: STATUS_SEV }],
+      ['SEV-ES guest', { maxExtended: 0x8000001f, eax: CPUID_SEV | CPUID_SEV_ES | CPUID_SNP, ebx: EBX_C_BIT_51, sevStatus: STATUS_SEV | STATUS_SEV_ES }],
+    ];
+    for (const [name, cpu] of guests) {
+      it(`${name} whose firmware gives an SNP CC blob while SEV_STATUS has no SNP: refused at the sev stage`, async () => {
+        const { run } = await boot(runner(), { cpu, setup: (sim) => { sim.addCcBlob(); } });
+        expect(run.lines).toContain(sevLine(cpu));
+        const last = run.lines[run.lines.length - 1];
+        expect(last, run.lines.join('\n')).toMatch(/^efistub: sev: .*: EFI_UNSUPPORTED \(0x80000003\)$/);
+        expectRefused(run, [sevLine(cpu), last], S.EFI_UNSUPPORTED);
+      });
+    }
+  });
+
   describe('unaccepted memory', () => {
     it('kernel 6.8: the table is installed, sized from the plan, its bits from the final map; e820 RAM for whole units only', async () => {
       const { run, kernel } = await boot(runner(), {
