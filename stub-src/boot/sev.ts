@@ -15,6 +15,7 @@
  *   none of them, so SEV_SNP_FEATURES_NEEDING_SUPPORT below is that mask and the supported set
  *   is empty: the table is the pair of constants SEV_SNP_FEATURES_NEEDING_SUPPORT_* and
  *   SEV_SNP_FEATURES_SUPPORTED_*, to be extended with the kernel versions that implement more);
+ * - SEV active without SNP while the firmware gives an SNP blob (Linux's sev_enable refuses it too);
  * - no valid confidential-computing blob (EFI_CC_BLOB_GUID in the configuration table, header
  *   magic "AMDE" 0x45444d41, struct cc_blob_sev_info in arch/x86/include/asm/sev.h), which the
  *   kernel needs to find the SNP secrets and CPUID pages; the blob goes to
@@ -110,6 +111,12 @@ export function sevCheck(): number {
   }
   logFinish();
   if (!sevSnpActive()) {
+    // A firmware that hands over an SNP blob while the guest runs SEV without SNP is
+    // inconsistent: Linux's decompressor (sev_enable, since 5.19) stops such a guest, and the
+    // kernel alone, which finds the blob only through boot_params, would not notice.
+    if ((sevState[2] & SEV_STATUS_SEV) !== 0 && configTableFind(CC_BLOB_GUID_0, CC_BLOB_GUID_1, CC_BLOB_GUID_2, CC_BLOB_GUID_3)) {
+      return fail(EFI_UNSUPPORTED, 'sev', 'the firmware gives an SNP confidential-computing blob but SEV_STATUS says SNP is off');
+    }
     return 0;
   }
   const unsupportedLo = (sevState[2] & SEV_SNP_FEATURES_NEEDING_SUPPORT_LO & ~SEV_SNP_FEATURES_SUPPORTED_LO) >>> 0;
