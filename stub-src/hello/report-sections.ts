@@ -1,8 +1,8 @@
 /**
  * @fileoverview Hello steps: the stub's own image and its sections, and the .cmdline text.
  *
- * reportSections: HandleProtocol(ImageHandle, LOADED_IMAGE) → ImageBase/ImageSize → the PE
- * section table (stub-src/pe-image.ts) → one line per section:
+ * reportSections: the image efiMain opened (ImageBase/ImageSize from LOADED_IMAGE, the PE section
+ * table of stub-src/pe-image.ts) → one line per section:
  * `efistub: section: <name> rva 0x<rva> size 0x<virtual size>`.
  * reportCmdline: `efistub: cmdline: <text>` from the .cmdline section (UKI convention,
  * stub-src/uki.ts), trailing NULs and line ends dropped; or `efistub: cmdline: no .cmdline
@@ -11,14 +11,14 @@
 
 import { addressPlusHi, addressPlusLo } from '../efi/address';
 import {
-  loadedImageField, openLoadedImage, LOADED_IMAGE_FIELD_BASE_HI, LOADED_IMAGE_FIELD_BASE_LO,
-  LOADED_IMAGE_FIELD_SIZE_HI, LOADED_IMAGE_FIELD_SIZE_LO,
+  loadedImageField, LOADED_IMAGE_FIELD_BASE_HI, LOADED_IMAGE_FIELD_BASE_LO, LOADED_IMAGE_FIELD_SIZE_HI,
+  LOADED_IMAGE_FIELD_SIZE_LO,
 } from '../efi/proto-loaded-image';
 import { EFI_LOAD_ERROR } from '../efi/status';
 import { fail, logAppendChar, logAppendHex, logAppendHex64, logAppendText, logFinish, logStart } from '../log';
 import {
-  peFindSection, peImageBaseHi, peImageBaseLo, peImageOpen, peSectionCount, peSectionInImage,
-  peSectionNameByte, peSectionVirtualAddress, peSectionVirtualSize,
+  peFindSection, peImageBaseHi, peImageBaseLo, peSectionCount, peSectionInImage, peSectionNameByte,
+  peSectionVirtualAddress, peSectionVirtualSize,
 } from '../pe-image';
 import { ukiSectionName, UKI_SECTION_CMDLINE } from '../uki';
 
@@ -26,28 +26,14 @@ import { ukiSectionName, UKI_SECTION_CMDLINE } from '../uki';
 export const CMDLINE_ECHO_MAX = 960;
 const cmdlineChunk = new Uint8Array(new ArrayBuffer(64));
 
+/** Lists the image's sections; efiMain opened the image first (stub-src/boot/image-sections.ts). */
 export function reportSections(): number {
-  let status = openLoadedImage();
-  if (status !== 0) {
-    return fail(status, 'loaded-image', 'failed to open the loaded image protocol');
-  }
-  const baseLo = loadedImageField(LOADED_IMAGE_FIELD_BASE_LO);
-  const baseHi = loadedImageField(LOADED_IMAGE_FIELD_BASE_HI);
-  const sizeLo = loadedImageField(LOADED_IMAGE_FIELD_SIZE_LO);
-  const sizeHi = loadedImageField(LOADED_IMAGE_FIELD_SIZE_HI);
   logStart('loaded-image');
   logAppendText('base ');
-  logAppendHex64(baseLo, baseHi);
+  logAppendHex64(loadedImageField(LOADED_IMAGE_FIELD_BASE_LO), loadedImageField(LOADED_IMAGE_FIELD_BASE_HI));
   logAppendText(' size ');
-  logAppendHex64(sizeLo, sizeHi);
+  logAppendHex64(loadedImageField(LOADED_IMAGE_FIELD_SIZE_LO), loadedImageField(LOADED_IMAGE_FIELD_SIZE_HI));
   logFinish();
-  if (sizeHi !== 0) {
-    return fail(EFI_LOAD_ERROR, 'loaded-image', 'image larger than 4 GiB');
-  }
-  status = peImageOpen(baseLo, baseHi, sizeLo);
-  if (status !== 0) {
-    return status;
-  }
   const count = peSectionCount();
   for (let index = 0; index < count; index = (index + 1) | 0) {
     logStart('section');

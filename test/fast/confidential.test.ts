@@ -26,6 +26,7 @@ import {
   type MemoryDescriptor, type SimulatorOptions,
 } from '../support/simulator/index.ts';
 import { runStubInNode, runStubInWasm, type StubRun } from '../support/simulator/run-stub.ts';
+import { compileStubForSimulator, type CompiledStub } from '../support/simulator/compiled-stub.ts';
 import { buildTinyKernel, type TinyKernel, type TinyKernelOptions } from '../support/tiny-kernel.ts';
 
 const STUB_SRC = resolve(__dirname, '../../stub-src');
@@ -675,25 +676,15 @@ describe('confidential computing as TypeScript in Node', () => {
 });
 
 describe('confidential computing as porffor-compiled Wasm', () => {
-  let directory = '';
-  let wasm: Uint8Array;
+  let compiled: CompiledStub;
 
   beforeAll(async () => {
-    // Fails (not skips) when the compiler is broken: the Wasm path is part of the contract.
-    const { compileStubToWasm } = await import('../../compiler/porffor.ts');
-    const { formatDiagnostic } = await import('../../compiler/diagnostics.ts');
-    directory = mkdtempSync(join(tmpdir(), 'efistub-confidential-'));
-    const output = join(directory, 'stub.wasm');
-    const diagnostics = await compileStubToWasm(STUB_SRC, output);
-    if (diagnostics.length > 0) throw new Error(diagnostics.map(formatDiagnostic).join('\n'));
-    wasm = readFileSync(output);
+    compiled = await compileStubForSimulator('confidential', STUB_SRC);
   });
 
-  afterAll(() => {
-    if (directory) rmSync(directory, { recursive: true, force: true });
-  });
+  afterAll(() => compiled?.remove());
 
-  confidentialScenarios(() => (options, setup) => runStubInWasm(wasm, options, setup));
+  confidentialScenarios(() => (options, setup) => runStubInWasm(compiled.wasm, options, setup));
 
   it('agrees with the TypeScript run call for call and byte for byte (SNP guest, unaccepted memory above 4 GiB)', async () => {
     const spec: Boot = {
@@ -709,10 +700,10 @@ describe('confidential computing as porffor-compiled Wasm', () => {
       },
     };
     const node = await boot(runStubInNode, spec);
-    const compiled = await boot((options, setup) => runStubInWasm(wasm, options, setup), spec);
-    expect(compiled.run.entered).toBeDefined();
-    expect(compiled.run.lines).toEqual(node.run.lines);
-    expect(compiled.run.sim.calls).toEqual(node.run.sim.calls);
-    expect(compiled.run.sim.memory.bytes.equals(node.run.sim.memory.bytes)).toBe(true);
+    const wasmRun = await boot((options, setup) => runStubInWasm(compiled.wasm, options, setup), spec);
+    expect(wasmRun.run.entered).toBeDefined();
+    expect(wasmRun.run.lines).toEqual(node.run.lines);
+    expect(wasmRun.run.sim.calls).toEqual(node.run.sim.calls);
+    expect(wasmRun.run.sim.memory.bytes.equals(node.run.sim.memory.bytes)).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as S from '../../stub-src/efi/status.ts';
 import { buildPeImage, defaultSections, type Simulator, type SimulatorOptions } from '../support/simulator/index.ts';
 import { runStubInNode, runStubInWasm, type StubRun } from '../support/simulator/run-stub.ts';
+import { compileStubForSimulator, type CompiledStub } from '../support/simulator/compiled-stub.ts';
 
 const STUB_SRC = resolve(__dirname, '../../stub-src');
 
@@ -141,10 +142,9 @@ describe('hello stub as TypeScript in Node', () => {
   it('calls the firmware in the documented order', async () => {
     const run = await runStubInNode();
     // HandleProtocol first: the image's sections decide between the boot flow and the hello
-    // steps; the hello steps then open the image again to report its sections.
+    // steps, which then report the sections of the image opened there.
     expect(run.sim.calls.map((call) => call.name)).toEqual([
       'HandleProtocol', 'GetMemoryMap', 'AllocatePool', 'GetMemoryMap', 'FreePool', 'AllocatePages', 'FreePages',
-      'HandleProtocol',
     ]);
     const allocatePages = run.sim.callsTo('AllocatePages')[0];
     expect(allocatePages.args.slice(0, 3)).toEqual([0n, 2n, 16n]); // AllocateAnyPages, EfiLoaderData, 16
@@ -152,35 +152,24 @@ describe('hello stub as TypeScript in Node', () => {
 });
 
 describe('hello stub as porffor-compiled Wasm', () => {
-  let directory = '';
-  let wasm: Uint8Array;
+  let compiled: CompiledStub;
 
   beforeAll(async () => {
-    // Fails (not skips) while the compiler stage is missing or broken: the Wasm path is part of
-    // the contract (DESIGN.md, "One source, four places it runs").
-    const { compileStubToWasm } = await import('../../compiler/porffor.ts');
-    const { formatDiagnostic } = await import('../../compiler/diagnostics.ts');
-    directory = mkdtempSync(join(tmpdir(), 'efistub-hello-'));
-    const output = join(directory, 'stub.wasm');
-    const diagnostics = await compileStubToWasm(STUB_SRC, output);
-    if (diagnostics.length > 0) throw new Error(diagnostics.map(formatDiagnostic).join('\n'));
-    wasm = readFileSync(output);
+    compiled = await compileStubForSimulator('hello', STUB_SRC);
   });
 
-  afterAll(() => {
-    if (directory) rmSync(directory, { recursive: true, force: true });
-  });
+  afterAll(() => compiled?.remove());
 
   for (const scenario of scenarios) {
     it(scenario.name, async () => {
-      expectRun(await runStubInWasm(wasm, scenario.options, scenario.setup), scenario);
+      expectRun(await runStubInWasm(compiled.wasm, scenario.options, scenario.setup), scenario);
     });
   }
 
   it('agrees with the TypeScript run call for call', async () => {
     const node = await runStubInNode();
-    const compiled = await runStubInWasm(wasm);
-    expect(compiled.sim.calls).toEqual(node.sim.calls);
-    expect(compiled.sim.memory.bytes.equals(node.sim.memory.bytes)).toBe(true);
+    const wasmRun = await runStubInWasm(compiled.wasm);
+    expect(wasmRun.sim.calls).toEqual(node.sim.calls);
+    expect(wasmRun.sim.memory.bytes.equals(node.sim.memory.bytes)).toBe(true);
   });
 });

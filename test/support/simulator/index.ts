@@ -10,3 +10,4 @@ export * from './host.ts';
 export * from './memory.ts';
 export * from './pe-builder.ts';
 export * from './wasm-host.ts';
+export * from './compiled-stub.ts';
