@@ -7,8 +7,9 @@
  * - nokaslr: the kernel sits at the first free slot, its virtual base stays 0xffffffff81000000.
  * - KASLR (EFI_RNG_PROTOCOL from QEMU's virtio-rng): two boots land at different physical
  *   addresses and the relocations are applied for a random virtual base.
- * - The same kernel with its payload re-packed in gzip and zstd (test/support/repack-kernel.ts)
- *   boots too (xz is Debian's own).
+ * - The same kernel with its payload re-packed by the project (compiler/recompress.ts, kbuild's
+ *   command lines, the new payload appended and the header pointed at it) in gzip, zstd and xz
+ *   boots too.
  * - On a CPU with LA57 (`-cpu max,la57=on`) the kernel runs with 5-level paging (its vmalloc
  *   area is then 12.8 PiB instead of 32 TiB), and with 4 levels under `no5lvl`.
  * - With a GOP framebuffer (-vga std) the kernel's efifb takes over the firmware's mode from
@@ -103,7 +104,7 @@ describe('Debian\'s kernel booted by the stub under OVMF', () => {
     expect(addresses.size).toBe(2);
   }, 3 * BOOT_TIMEOUT_SECONDS * 1000);
 
-  it.each(['gzip', 'zstd'] as const)('the payload re-packed in %s boots to the initramfs', async (format) => {
+  it.each(['gzip', 'zstd', 'xz'] as const)('the payload re-packed in %s boots to the initramfs', async (format) => {
     const repacked = await repackedKernel(kernel, format);
     const cmdline = 'console=ttyS0 nokaslr panic=-1';
     const { run, marker } = await boot(`repacked-${format}`, repacked, cmdline);
