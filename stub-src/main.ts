@@ -9,14 +9,14 @@
  */
 
 import { bootServicesInit } from './efi/boot-services';
+import { memoryMapRelease } from './efi/memory-map';
 import { helloSteps } from './hello/hello-main';
 import { fail } from './log';
+import { bootAllocationsRelease } from './boot/allocations';
 import { bootParamsPrepare } from './boot/boot-params';
 import { cmdlineLoad } from './boot/cmdline';
 import { elfCopySegments, elfParse } from './boot/elf-load';
 import { exitBootAndEnterKernel, exitBootServicesDone } from './boot/exit-boot';
-import { bootAllocationsRelease } from './boot/allocations';
-import { memoryMapRelease } from './efi/memory-map';
 import { imageHasKernel, imageSectionsFind } from './boot/image-sections';
 import { initrdLoad } from './boot/initrd';
 import { kernelDecompress } from './boot/kernel-decompress';
