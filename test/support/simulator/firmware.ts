@@ -20,6 +20,13 @@
  * (setMemoryType) and make the map change under the stub at ExitBootServices
  * (changeMapOnExitBootServices); every map GetMemoryMap returned is kept in mapsReturned.
  *
+ * DXE services (UEFI PI 1.8 vol. 2 §7.2, test/fast/memory-attributes-dxe.test.ts), off unless
+ * SimulatorOptions.dxeServices asks: the DXE services table in the configuration table over a
+ * GCD memory space map (gcdMap: ranges with a GCD memory type, capabilities and attributes),
+ * GetMemorySpaceDescriptor answering from it, SetMemorySpaceAttributes replacing the attributes
+ * of a range (splitting GCD ranges at its edges), the other slots EFI_UNSUPPORTED; optionally a
+ * table whose signature is wrong.
+ *
  * Confidential computing (test/fast/confidential.test.ts): CPUID answers per leaf and the guest's
  * SEV_STATUS MSR, which exists only where CPUID advertises SEV (reading it elsewhere is #GP on
  * real hardware and a SimulatorFault here); an SEV-SNP confidential-computing blob in the
@@ -98,6 +105,55 @@ export const MEMORY_ATTRIBUTE_PROTOCOL_GUID: GuidWords = [
   G.MEMORY_ATTRIBUTE_PROTOCOL_GUID_0, G.MEMORY_ATTRIBUTE_PROTOCOL_GUID_1, G.MEMORY_ATTRIBUTE_PROTOCOL_GUID_2,
   G.MEMORY_ATTRIBUTE_PROTOCOL_GUID_3,
 ];
+
+// UEFI PI 1.8 vol. 2 §7.2 (EDK2 MdePkg/Include/Pi/PiDxeCis.h), written out from the spec
+// rather than taken from the stub, for the same reason as the GUIDs above.
+/** DXE_SERVICES_TABLE_GUID. */
+export const DXE_SERVICES_TABLE_GUID: GuidWords = guidFromString('05ad34ba-6f02-4214-952e-4da0398e2bb9');
+/** DXE_SERVICES_SIGNATURE: "DXE_SERV" as a little-endian u64. */
+export const DXE_SERVICES_SIGNATURE = 0x56524553_5f455844n;
+/** DXE_SERVICES: the table header, then its functions in spec order, 8 bytes each. */
+export const DXE_SERVICES_FUNCTIONS = [
+  'AddMemorySpace', 'AllocateMemorySpace', 'FreeMemorySpace', 'RemoveMemorySpace', 'GetMemorySpaceDescriptor',
+  'SetMemorySpaceAttributes', 'GetMemorySpaceMap', 'AddIoSpace', 'AllocateIoSpace', 'FreeIoSpace', 'RemoveIoSpace',
+  'GetIoSpaceDescriptor', 'GetIoSpaceMap', 'Dispatch', 'Schedule', 'Trust', 'ProcessFirmwareVolume',
+  'SetMemorySpaceCapabilities',
+] as const;
+const DXE_SERVICES_HEADER_SIZE = 24;
+/** DXE_SERVICES_REVISION of a PI 1.8 DXE core ((1 << 16) | 80). */
+const DXE_SERVICES_REVISION = (1 << 16) | 80;
+/** EFI_GCD_MEMORY_TYPE (PI 1.8 vol. 2 §7.2.4.1 AddMemorySpace): NonExistent comes first, so SystemMemory is 2. */
+export const GCD_MEMORY_TYPE_NON_EXISTENT = 0;
+export const GCD_MEMORY_TYPE_RESERVED = 1;
+export const GCD_MEMORY_TYPE_SYSTEM_MEMORY = 2;
+export const GCD_MEMORY_TYPE_MEMORY_MAPPED_IO = 3;
+export const GCD_MEMORY_TYPE_PERSISTENT = 4;
+export const GCD_MEMORY_TYPE_MORE_RELIABLE = 5;
+export const GCD_MEMORY_TYPE_UNACCEPTED = 6;
+/**
+ * EFI_GCD_MEMORY_SPACE_DESCRIPTOR: BaseAddress u64, Length u64, Capabilities u64, Attributes u64,
+ * GcdMemoryType (an enum: u32, then 4 bytes of padding), ImageHandle, DeviceHandle.
+ */
+export const GCD_DESCRIPTOR = {
+  baseAddress: 0, length: 8, capabilities: 16, attributes: 24, gcdMemoryType: 32, imageHandle: 40, deviceHandle: 48, size: 56,
+} as const;
+/**
+ * Capabilities of a GCD range when a test names none: the caching types and the protection bits,
+ * as EDK2 gives system memory (so SetMemorySpaceAttributes to any of them is accepted).
+ */
+export const GCD_DEFAULT_CAPABILITIES = BigInt(T.EFI_MEMORY_UC | T.EFI_MEMORY_WC | T.EFI_MEMORY_WT | T.EFI_MEMORY_WB |
+  T.EFI_MEMORY_WP | T.EFI_MEMORY_RP | T.EFI_MEMORY_XP | T.EFI_MEMORY_RO);
+
+/** One range of the GCD memory space map. */
+export interface GcdRange {
+  base: number;
+  length: number;
+  /** EFI_GCD_MEMORY_TYPE (GCD_MEMORY_TYPE_*). */
+  type: number;
+  attributes: bigint;
+  /** Default GCD_DEFAULT_CAPABILITIES. */
+  capabilities?: bigint;
+}
 
 /** The attribute bits EFI_MEMORY_ATTRIBUTE_PROTOCOL manages (UEFI 2.10 §37.7). */
 export const MEMORY_ATTRIBUTE_BITS = T.EFI_MEMORY_RP | T.EFI_MEMORY_XP | T.EFI_MEMORY_RO;
@@ -183,6 +239,14 @@ export interface SimulatorOptions {
    * as EFI_MEMORY_XP, as on firmware with an NX memory protection policy.
    */
   memoryAttributes?: { nxByDefault?: boolean };
+  /**
+   * Publishes the DXE services table (UEFI PI 1.8 vol. 2 §7.2) under DXE_SERVICES_TABLE_GUID,
+   * over the GCD map `gcd` (sorted, page-aligned, not overlapping; addresses in no range are
+   * EFI_NOT_FOUND to GetMemorySpaceDescriptor and EFI_UNSUPPORTED to SetMemorySpaceAttributes).
+   * Default: one system-memory range covering the RAM, attributes 0. badSignature writes a
+   * signature other than "DXE_SERV" (the functions stay callable).
+   */
+  dxeServices?: { gcd?: GcdRange[]; badSignature?: boolean };
   /** GetMemoryMap's DescriptorSize; OVMF uses 48. */
   descriptorSize?: number;
   /**
@@ -290,6 +354,14 @@ export class Simulator {
   /** The EFI_RNG_PROTOCOL and EFI_MEMORY_ATTRIBUTE_PROTOCOL interfaces, 0 when not installed. */
   readonly rngProtocol: number = 0;
   readonly memoryAttributeProtocol: number = 0;
+  /** The DXE services table, 0 when not published. */
+  readonly dxeServicesTable: number = 0;
+  /**
+   * The GCD memory space map (SimulatorOptions.dxeServices), sorted by address; each successful
+   * SetMemorySpaceAttributes rewrites it, and every call is in `calls`
+   * ('DxeServices.SetMemorySpaceAttributes').
+   */
+  gcdMap: GcdRange[] = [];
   readonly image: BuiltPeImage;
   readonly imageBase: number;
   readonly imageHandle: number;
@@ -351,6 +423,13 @@ export class Simulator {
     if (options.memoryAttributes !== undefined) {
       this.memoryAttributeProtocol = this.buildMemoryAttributeProtocol();
       this.installProtocol(this.createHandle(), MEMORY_ATTRIBUTE_PROTOCOL_GUID, this.memoryAttributeProtocol);
+    }
+    if (options.dxeServices !== undefined) {
+      this.gcdMap = Simulator.checkedGcdMap(options.dxeServices.gcd ?? [
+        { base: 0, length: this.memory.size, type: GCD_MEMORY_TYPE_SYSTEM_MEMORY, attributes: 0n },
+      ]);
+      this.dxeServicesTable = this.buildDxeServices(options.dxeServices.badSignature === true);
+      this.addConfigurationTable(DXE_SERVICES_TABLE_GUID, this.dxeServicesTable);
     }
   }
 
@@ -625,6 +704,97 @@ export class Simulator {
     this.memory.write64(protocol + 16, this.registerFunction('MemoryAttribute.ClearMemoryAttributes', 4,
       (a) => change(a, (old, bits) => old & ~bits)));
     return protocol;
+  }
+
+  // --- DXE services (UEFI PI 1.8 vol. 2 §7.2) ------------------------------------------------
+
+  private static checkedGcdMap(ranges: GcdRange[]): GcdRange[] {
+    let previousEnd = 0;
+    for (const range of ranges) {
+      if (range.base % PAGE_SIZE !== 0 || range.length <= 0 || range.length % PAGE_SIZE !== 0 || range.base < previousEnd) {
+        throw new Error(`dxeServices.gcd: bad or unsorted range ${hex(range.base)} + ${hex(range.length)}`);
+      }
+      previousEnd = range.base + range.length;
+    }
+    return ranges.map((range) => ({ ...range, capabilities: range.capabilities ?? GCD_DEFAULT_CAPABILITIES }));
+  }
+
+  /**
+   * DXE_SERVICES: GetMemorySpaceDescriptor(BaseAddress, *Descriptor) and
+   * SetMemorySpaceAttributes(BaseAddress, Length, Attributes) simulated, the other slots
+   * EFI_UNSUPPORTED.
+   */
+  private buildDxeServices(badSignature: boolean): number {
+    const size = DXE_SERVICES_HEADER_SIZE + 8 * DXE_SERVICES_FUNCTIONS.length;
+    const table = this.bootAlloc(size);
+    const signature = badSignature ? DXE_SERVICES_SIGNATURE ^ 0x20n : DXE_SERVICES_SIGNATURE; // "dXE_SERV"
+    this.writeHeader(table, Number(signature & 0xffffffffn), Number(signature >> 32n), DXE_SERVICES_REVISION, size);
+    const implemented: Partial<Record<(typeof DXE_SERVICES_FUNCTIONS)[number], [number, FirmwareFunction]>> = {
+      GetMemorySpaceDescriptor: [2, (a) => this.getMemorySpaceDescriptorService(a)],
+      SetMemorySpaceAttributes: [3, (a) => this.setMemorySpaceAttributesService(a)],
+    };
+    DXE_SERVICES_FUNCTIONS.forEach((name, index) => {
+      const [arity, run] = implemented[name] ?? [0, () => S.EFI_UNSUPPORTED];
+      this.memory.write64(table + DXE_SERVICES_HEADER_SIZE + 8 * index, this.registerFunction(`DxeServices.${name}`, arity, run));
+    });
+    return table;
+  }
+
+  /** The GCD range holding `address`, if any. */
+  gcdRangeAt(address: number): GcdRange | undefined {
+    return this.gcdMap.find((range) => address >= range.base && address < range.base + range.length);
+  }
+
+  /** §7.2.4.6: EFI_INVALID_PARAMETER for a NULL Descriptor, EFI_NOT_FOUND outside every range. */
+  private getMemorySpaceDescriptorService(a: bigint[]): number {
+    if (a[1] === 0n) return S.EFI_INVALID_PARAMETER;
+    const out = this.pointer(a[1], 'GetMemorySpaceDescriptor Descriptor', GCD_DESCRIPTOR.size);
+    const range = this.gcdRangeAt(Number(a[0]));
+    if (!range) return S.EFI_NOT_FOUND;
+    this.memory.bytes.fill(0, out, out + GCD_DESCRIPTOR.size);
+    this.memory.write64(out + GCD_DESCRIPTOR.baseAddress, range.base);
+    this.memory.write64(out + GCD_DESCRIPTOR.length, range.length);
+    this.memory.write64(out + GCD_DESCRIPTOR.capabilities, range.capabilities ?? GCD_DEFAULT_CAPABILITIES);
+    this.memory.write64(out + GCD_DESCRIPTOR.attributes, range.attributes);
+    this.memory.write32(out + GCD_DESCRIPTOR.gcdMemoryType, range.type);
+    return S.EFI_SUCCESS;
+  }
+
+  /**
+   * §7.2.4.7: the range's attributes become Attributes. EFI_INVALID_PARAMETER for a zero Length
+   * (and, strict here, for a range that is not page-aligned: EDK2's GCD works in pages);
+   * EFI_UNSUPPORTED when a byte of the range is in no GCD range or an attribute is outside the
+   * capabilities of a range it touches (EDK2 CoreConvertSpace). Ranges are split at the edges.
+   */
+  private setMemorySpaceAttributesService(a: bigint[]): number {
+    const base = Number(a[0]);
+    const length = Number(a[1]);
+    const attributes = a[2];
+    if (length === 0 || base % PAGE_SIZE !== 0 || length % PAGE_SIZE !== 0) return S.EFI_INVALID_PARAMETER;
+    const end = base + length;
+    const touched = this.gcdMap.filter((range) => range.base < end && range.base + range.length > base);
+    let covered = base;
+    for (const range of touched) {
+      if (range.base > covered) return S.EFI_UNSUPPORTED;
+      if ((attributes & ~(range.capabilities ?? GCD_DEFAULT_CAPABILITIES)) !== 0n) return S.EFI_UNSUPPORTED;
+      covered = range.base + range.length;
+    }
+    if (covered < end) return S.EFI_UNSUPPORTED;
+    const next: GcdRange[] = [];
+    for (const range of this.gcdMap) {
+      const rangeEnd = range.base + range.length;
+      if (rangeEnd <= base || range.base >= end) {
+        next.push(range);
+        continue;
+      }
+      if (range.base < base) next.push({ ...range, length: base - range.base });
+      const from = Math.max(range.base, base);
+      const to = Math.min(rangeEnd, end);
+      next.push({ ...range, base: from, length: to - from, attributes });
+      if (rangeEnd > end) next.push({ ...range, base: end, length: rangeEnd - end });
+    }
+    this.gcdMap = next;
+    return S.EFI_SUCCESS;
   }
 
   /** The RP/XP/RO attributes of the page holding `address`. */

@@ -1,0 +1,196 @@
+/**
+ * The DXE services fallback of stub-src/boot/memory-protect.ts against the simulated firmware,
+ * twice: as TypeScript in Node and as the porffor-compiled Wasm, one scenario list and two
+ * runners (as in boot-flow.test.ts).
+ *
+ * Firmware without EFI_MEMORY_ATTRIBUTE_PROTOCOL but with the DXE services table (OVMF, for one)
+ * describes memory in its GCD memory space map. The Linux stub (efi_adjust_memory_range_protection
+ * in drivers/firmware/efi/libstub/x86-stub.c) walks the GCD ranges the kernel text overlaps and,
+ * for each system-memory range marked EFI_MEMORY_RO or EFI_MEMORY_XP, calls
+ * SetMemorySpaceAttributes(overlap start, overlap length, EFI_MEMORY_WB); the stub does the same.
+ *
+ * Every expected value is computed here from the scenario's inputs and the documents: UEFI PI 1.8
+ * vol. 2 §7.2 (DXE services, EFI_GCD_MEMORY_TYPE: NonExistent 0, Reserved 1, SystemMemory 2,
+ * MemoryMappedIo 3, as EDK2's MdePkg/Include/Pi/PiDxeCis.h has it), UEFI 2.10 §7.2.3 (memory
+ * attribute bits), the synthetic kernel of test/support/tiny-kernel.ts (its first executable
+ * PT_LOAD is the text) and the placement the stub logs; never by calling stub code.
+ */
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as S from '../../stub-src/efi/status.ts';
+import {
+  GCD_MEMORY_TYPE_MEMORY_MAPPED_IO, GCD_MEMORY_TYPE_SYSTEM_MEMORY, ukiSections,
+  type GcdRange, type Simulator, type SimulatorOptions,
+} from '../support/simulator/index.ts';
+import { runStubInNode, runStubInWasm, type StubRun } from '../support/simulator/run-stub.ts';
+import { compileStubForSimulator, type CompiledStub } from '../support/simulator/compiled-stub.ts';
+import { buildTinyKernel, PF_X, type TinyKernel } from '../support/tiny-kernel.ts';
+
+const STUB_SRC = resolve(__dirname, '../../stub-src');
+const PAGE = 0x1000;
+/** The simulator's default RAM (firmware.ts): 64 MiB at physical 0. */
+const RAM = 64 * 0x100000;
+
+// UEFI 2.10 §7.2.3 memory attributes.
+const EFI_MEMORY_WB = 0x8n;
+const EFI_MEMORY_XP = 0x4000n;
+const EFI_MEMORY_RO = 0x20000n;
+
+const SET = 'DxeServices.SetMemorySpaceAttributes';
+const GET = 'DxeServices.GetMemorySpaceDescriptor';
+const NO_PROTOCOL_LINE = 'efistub: memory-attributes: no EFI_MEMORY_ATTRIBUTE_PROTOCOL: kernel pages keep EfiLoaderCode attributes';
+const BAD_SIGNATURE_LINE = 'efistub: memory-attributes: ignoring a DXE services table with a bad signature';
+const dxeLine = (ranges: number) =>
+  `efistub: memory-attributes: no EFI_MEMORY_ATTRIBUTE_PROTOCOL; DXE services: ${ranges} range(s) of the kernel text made executable`;
+
+type Runner = (options?: SimulatorOptions, setup?: (sim: Simulator) => void) => Promise<StubRun>;
+
+const kernel: TinyKernel = buildTinyKernel();
+const NOKASLR = 'console=ttyS0 nokaslr';
+
+/** The text as the stub must see it when the kernel sits at `load`: the first executable PT_LOAD, page-rounded. */
+function textRange(load: number): { start: number; end: number } {
+  const text = kernel.segments.find((segment) => (segment.flags & PF_X) !== 0)!;
+  const start = load + text.physical - kernel.prefAddress;
+  return { start, end: start + Math.ceil(text.memorySize / PAGE) * PAGE };
+}
+
+/** With nokaslr the kernel goes to pref_address (boot.rst); each run checks the logged placement against it. */
+const TEXT = textRange(kernel.prefAddress);
+
+const system = (base: number, end: number, attributes = 0n): GcdRange =>
+  ({ base, length: end - base, type: GCD_MEMORY_TYPE_SYSTEM_MEMORY, attributes });
+
+async function boot(run: Runner, options: SimulatorOptions, cmdline = NOKASLR,
+  setup?: (sim: Simulator) => void): Promise<{ run: StubRun; load: number; text: { start: number; end: number } }> {
+  const result = await run({ ...options, sections: ukiSections({ linux: kernel.bzImage, cmdline: `${cmdline}\0`, initrds: [] }) }, setup);
+  const placement = result.lines.map((line) => /^efistub: placement: physical 0x([0-9a-f]+) size /.exec(line)).find((m) => m);
+  expect(placement, result.lines.join('\n')).toBeTruthy();
+  const load = parseInt(placement![1], 16);
+  return { run: result, load, text: textRange(load) };
+}
+
+/** The kernel was entered at its entry point, after a successful ExitBootServices, with nothing refused. */
+function expectEntered(run: StubRun, load: number): void {
+  const sim = run.sim;
+  expect(run.entered, run.lines.join('\n')).toBeDefined();
+  expect(sim.refusals).toEqual([]);
+  expect(sim.exitedBootServices).toBe(true);
+  expect(sim.kernelEntries.map((e) => e.entry)).toEqual([load + kernel.entry - kernel.prefAddress]);
+  expect(run.lines[run.lines.length - 1]).toMatch(/^efistub: exit-boot-services: done \(attempt 1\), /);
+}
+
+/** A refused boot: the stage's line last, the status, no ExitBootServices, every allocation given back. */
+function expectRefused(run: StubRun, lastLine: string, status: number): void {
+  const sim = run.sim;
+  expect(run.entered, run.lines.join('\n')).toBeUndefined();
+  expect(run.lines[run.lines.length - 1]).toBe(lastLine);
+  expect(run.status.toString(16)).toBe((status >>> 0).toString(16));
+  expect(sim.refusals).toEqual([]);
+  expect(sim.callsTo('ExitBootServices')).toEqual([]);
+  expect(sim.exitedBootServices).toBe(false);
+  expect(sim.kernelEntries).toEqual([]);
+  expect(sim.allocations.map((a) => `${a.kind} 0x${a.start.toString(16)} ${a.pages}`)).toEqual([]);
+}
+
+/** SetMemorySpaceAttributes calls as [BaseAddress, Length, Attributes, status]. */
+const setCalls = (sim: Simulator) => sim.callsTo(SET).map((c) => [Number(c.args[0]), Number(c.args[1]), c.args[2], c.status]);
+/** DXE services the stub called other than the two it needs. */
+const otherDxeCalls = (sim: Simulator) => sim.calls.filter((c) => c.name.startsWith('DxeServices.') && c.name !== SET && c.name !== GET);
+const gcd = (sim: Simulator) => sim.gcdMap.map(({ base, length, type, attributes }) => ({ base, length, type, attributes }));
+
+/** The message a failing call leaves: name and hex status (stub-src/log.ts fail). */
+const statusText = (name: string, status: number) => `${name} (0x${(status >>> 0).toString(16)})`;
+
+function dxeScenarios(runner: () => Runner): void {
+  it('GCD attributes 0 everywhere: nothing to change, no SetMemorySpaceAttributes, kernel entered', async () => {
+    const { run, load, text } = await boot(runner(), { dxeServices: {} });
+    expect(load).toBe(kernel.prefAddress);
+    expectEntered(run, load);
+    expect(run.lines).toContain(dxeLine(0));
+    expect(run.lines).not.toContain(NO_PROTOCOL_LINE);
+    expect(run.sim.callsTo(SET)).toEqual([]);
+    // The one default range covers the whole text: asked about at least once, for an address in the text.
+    const gets = run.sim.callsTo(GET);
+    expect(gets.length).toBeGreaterThan(0);
+    for (const get of gets) expect(Number(get.args[0]) >= text.start && Number(get.args[0]) < text.end).toBe(true);
+    expect(otherDxeCalls(run.sim)).toEqual([]);
+    expect(gcd(run.sim)).toEqual([system(0, RAM)]);
+  });
+
+  for (const [name, type] of [['memory-mapped I/O', GCD_MEMORY_TYPE_MEMORY_MAPPED_IO]] as const) {
+    it(`a ${name} GCD range (type ${type}) with XP over the text: not system memory, no call`, async () => {
+      const end = kernel.prefAddress + kernel.initSize;
+      const map = [system(0, kernel.prefAddress), { base: kernel.prefAddress, length: kernel.initSize, type, attributes: EFI_MEMORY_XP }, system(end, RAM)];
+      const { run, load } = await boot(runner(), { dxeServices: { gcd: map } });
+      expect(load).toBe(kernel.prefAddress);
+      expectEntered(run, load);
+      expect(run.sim.callsTo(SET)).toEqual([]);
+      expect(run.lines).toContain(dxeLine(0));
+      expect(gcd(run.sim)).toEqual(map);
+    });
+  }
+
+  it('a DXE services table with a bad signature is ignored: said so, then the no-protocol line, no DXE call', async () => {
+    const { run, load } = await boot(runner(), { dxeServices: { gcd: [system(0, RAM, EFI_MEMORY_XP)], badSignature: true } });
+    expectEntered(run, load);
+    const at = run.lines.indexOf(BAD_SIGNATURE_LINE);
+    expect(at, run.lines.join('\n')).toBeGreaterThanOrEqual(0);
+    expect(run.lines[at + 1]).toBe(NO_PROTOCOL_LINE);
+    expect(run.lines.some((line) => line.includes('DXE services:'))).toBe(false);
+    expect(run.sim.calls.filter((c) => c.name.startsWith('DxeServices.'))).toEqual([]);
+    expect(gcd(run.sim)).toEqual([system(0, RAM, EFI_MEMORY_XP)]);
+  });
+
+  it('GetMemorySpaceDescriptor failing: refused at memory-attributes, nothing changed', async () => {
+    const { run } = await boot(runner(), { dxeServices: { gcd: [system(0, RAM, EFI_MEMORY_XP)] } }, NOKASLR,
+      (sim) => sim.injectFailure(GET, S.EFI_NOT_FOUND));
+    expectRefused(run, `efistub: memory-attributes: GetMemorySpaceDescriptor failed for the kernel text: ${statusText('EFI_NOT_FOUND', S.EFI_NOT_FOUND)}`, S.EFI_NOT_FOUND);
+    expect(run.sim.callsTo(SET)).toEqual([]);
+  });
+
+  it('with EFI_MEMORY_ATTRIBUTE_PROTOCOL the DXE services table is not used at all', async () => {
+    const map = [system(0, RAM, EFI_MEMORY_RO | EFI_MEMORY_XP)];
+    const { run, load, text } = await boot(runner(), { memoryAttributes: { nxByDefault: true }, dxeServices: { gcd: map } });
+    expectEntered(run, load);
+    const sim = run.sim;
+    expect(sim.calls.filter((c) => c.name.startsWith('DxeServices.'))).toEqual([]);
+    expect(gcd(sim)).toEqual(map);
+    const protocol = BigInt(sim.memoryAttributeProtocol);
+    const length = BigInt(text.end - text.start);
+    expect(sim.calls.filter((c) => c.name.startsWith('MemoryAttribute.')).map((c) => [c.name, c.args, c.status])).toEqual([
+      ['MemoryAttribute.ClearMemoryAttributes', [protocol, BigInt(text.start), length, EFI_MEMORY_XP], S.EFI_SUCCESS],
+      ['MemoryAttribute.SetMemoryAttributes', [protocol, BigInt(text.start), length, EFI_MEMORY_RO], S.EFI_SUCCESS],
+    ]);
+    expect(run.lines).toContain(`efistub: memory-attributes: text 0x${text.start.toString(16)} size 0x${(text.end - text.start).toString(16)} read-only, executable`);
+    expect(run.lines.some((line) => line.includes('DXE services'))).toBe(false);
+  });
+}
+
+describe('memory attributes through DXE services, as TypeScript in Node', () => {
+  dxeScenarios(() => runStubInNode);
+});
+
+describe('memory attributes through DXE services, as porffor-compiled Wasm', () => {
+  let compiled: CompiledStub;
+
+  beforeAll(async () => {
+    compiled = await compileStubForSimulator('memory-attributes-dxe', STUB_SRC);
+  });
+
+  afterAll(() => compiled?.remove());
+
+  dxeScenarios(() => (options, setup) => runStubInWasm(compiled.wasm, options, setup));
+
+  it('agrees with the TypeScript run call for call and byte for byte (two protected GCD ranges)', async () => {
+    const boundary = TEXT.start + PAGE;
+    const options: SimulatorOptions = { dxeServices: { gcd: [system(0, boundary, EFI_MEMORY_XP), system(boundary, RAM, EFI_MEMORY_RO)] } };
+    const node = await boot(runStubInNode, options);
+    const wasm = await boot((o, setup) => runStubInWasm(compiled.wasm, o, setup), options);
+    expect(wasm.run.entered).toBeDefined();
+    expect(wasm.run.lines).toEqual(node.run.lines);
+    expect(wasm.run.sim.calls).toEqual(node.run.sim.calls);
+    expect(wasm.run.sim.gcdMap).toEqual(node.run.sim.gcdMap);
+    expect(wasm.run.sim.memory.bytes.equals(node.run.sim.memory.bytes)).toBe(true);
+  });
+});
