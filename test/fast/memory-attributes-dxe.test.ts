@@ -19,7 +19,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as S from '../../stub-src/efi/status.ts';
 import {
-  GCD_MEMORY_TYPE_MEMORY_MAPPED_IO, GCD_MEMORY_TYPE_SYSTEM_MEMORY, ukiSections,
+  GCD_MEMORY_TYPE_MEMORY_MAPPED_IO, GCD_MEMORY_TYPE_RESERVED, GCD_MEMORY_TYPE_SYSTEM_MEMORY, ukiSections,
   type GcdRange, type Simulator, type SimulatorOptions,
 } from '../support/simulator/index.ts';
 import { runStubInNode, runStubInWasm, type StubRun } from '../support/simulator/run-stub.ts';
@@ -32,6 +32,7 @@ const PAGE = 0x1000;
 const RAM = 64 * 0x100000;
 
 // UEFI 2.10 §7.2.3 memory attributes.
+const EFI_MEMORY_UC = 0x1n;
 const EFI_MEMORY_WB = 0x8n;
 const EFI_MEMORY_XP = 0x4000n;
 const EFI_MEMORY_RO = 0x20000n;
@@ -118,7 +119,76 @@ function dxeScenarios(runner: () => Runner): void {
     expect(gcd(run.sim)).toEqual([system(0, RAM)]);
   });
 
-  for (const [name, type] of [['memory-mapped I/O', GCD_MEMORY_TYPE_MEMORY_MAPPED_IO]] as const) {
+  describe('the text over two GCD system-memory ranges (boundary one page into the text)', () => {
+    const boundary = TEXT.start + PAGE;
+
+    it('the first range XP, the second without: one call for the first overlap', async () => {
+      const map = [system(0, boundary, EFI_MEMORY_XP), system(boundary, RAM)];
+      const { run, load, text } = await boot(runner(), { dxeServices: { gcd: map } });
+      expect(text).toEqual(TEXT);
+      expectEntered(run, load);
+      expect(setCalls(run.sim)).toEqual([[text.start, boundary - text.start, EFI_MEMORY_WB, S.EFI_SUCCESS]]);
+      expect(run.lines).toContain(dxeLine(1));
+      expect(gcd(run.sim)).toEqual([
+        system(0, text.start, EFI_MEMORY_XP), system(text.start, boundary, EFI_MEMORY_WB), system(boundary, RAM),
+      ]);
+      expect(otherDxeCalls(run.sim)).toEqual([]);
+    });
+
+    it('the first range without, the second RO: one call for the second overlap', async () => {
+      const map = [system(0, boundary), system(boundary, RAM, EFI_MEMORY_RO)];
+      const { run, load, text } = await boot(runner(), { dxeServices: { gcd: map } });
+      expect(text).toEqual(TEXT);
+      expectEntered(run, load);
+      expect(setCalls(run.sim)).toEqual([[boundary, text.end - boundary, EFI_MEMORY_WB, S.EFI_SUCCESS]]);
+      expect(run.lines).toContain(dxeLine(1));
+      expect(gcd(run.sim)).toEqual([
+        system(0, boundary), system(boundary, text.end, EFI_MEMORY_WB), system(text.end, RAM, EFI_MEMORY_RO),
+      ]);
+    });
+
+    it('both protected (XP, then RO): two calls, in address order, together exactly the text', async () => {
+      const map = [system(0, boundary, EFI_MEMORY_XP), system(boundary, RAM, EFI_MEMORY_RO)];
+      const { run, load, text } = await boot(runner(), { dxeServices: { gcd: map } });
+      expectEntered(run, load);
+      expect(setCalls(run.sim)).toEqual([
+        [text.start, boundary - text.start, EFI_MEMORY_WB, S.EFI_SUCCESS],
+        [boundary, text.end - boundary, EFI_MEMORY_WB, S.EFI_SUCCESS],
+      ]);
+      expect(run.lines).toContain(dxeLine(2));
+    });
+  });
+
+  describe('the text inside one GCD system-memory range with RO|XP', () => {
+    // All the memory the kernel could be placed in (the simulator's free RAM above the host area).
+    const map = [system(0, 0xa00000), system(0xa00000, 0x3c00000, EFI_MEMORY_RO | EFI_MEMORY_XP), system(0x3c00000, RAM)];
+
+    it('nokaslr: one call covering exactly the page-rounded text', async () => {
+      const { run, load, text } = await boot(runner(), { dxeServices: { gcd: map } });
+      expect(text).toEqual(TEXT);
+      expect((text.end - text.start) % PAGE).toBe(0);
+      expectEntered(run, load);
+      expect(setCalls(run.sim)).toEqual([[text.start, text.end - text.start, EFI_MEMORY_WB, S.EFI_SUCCESS]]);
+      expect(run.lines).toContain(dxeLine(1));
+      expect(gcd(run.sim)).toEqual([
+        system(0, 0xa00000), system(0xa00000, text.start, EFI_MEMORY_RO | EFI_MEMORY_XP),
+        system(text.start, text.end, EFI_MEMORY_WB), system(text.end, 0x3c00000, EFI_MEMORY_RO | EFI_MEMORY_XP),
+        system(0x3c00000, RAM),
+      ]);
+    });
+
+    it('KASLR: the call follows the placement the stub logs', async () => {
+      // EFI_RNG_PROTOCOL bytes: the physical seed word, then the virtual one (boot-flow.test.ts rngFor).
+      const rng = [0x00, 0x00, 0x00, 0xb4, 0x00, 0x00, 0x00, 0x40];
+      const { run, load, text } = await boot(runner(), { rng, dxeServices: { gcd: map } }, 'console=ttyS0');
+      expect(load).not.toBe(kernel.prefAddress);
+      expectEntered(run, load);
+      expect(setCalls(run.sim)).toEqual([[text.start, text.end - text.start, EFI_MEMORY_WB, S.EFI_SUCCESS]]);
+      expect(run.lines).toContain(dxeLine(1));
+    });
+  });
+
+  for (const [name, type] of [['reserved', GCD_MEMORY_TYPE_RESERVED], ['memory-mapped I/O', GCD_MEMORY_TYPE_MEMORY_MAPPED_IO]] as const) {
     it(`a ${name} GCD range (type ${type}) with XP over the text: not system memory, no call`, async () => {
       const end = kernel.prefAddress + kernel.initSize;
       const map = [system(0, kernel.prefAddress), { base: kernel.prefAddress, length: kernel.initSize, type, attributes: EFI_MEMORY_XP }, system(end, RAM)];
@@ -140,6 +210,35 @@ function dxeScenarios(runner: () => Runner): void {
     expect(run.lines.some((line) => line.includes('DXE services:'))).toBe(false);
     expect(run.sim.calls.filter((c) => c.name.startsWith('DxeServices.'))).toEqual([]);
     expect(gcd(run.sim)).toEqual([system(0, RAM, EFI_MEMORY_XP)]);
+  });
+
+  describe('SetMemorySpaceAttributes failing: the boot is refused at memory-attributes', () => {
+    const cases = [
+      {
+        name: 'the firmware answers EFI_DEVICE_ERROR',
+        map: [system(0, RAM, EFI_MEMORY_XP)],
+        setup: (sim: Simulator) => sim.injectFailure(SET, S.EFI_DEVICE_ERROR),
+        status: S.EFI_DEVICE_ERROR,
+        statusName: 'EFI_DEVICE_ERROR',
+      },
+      {
+        // PI 1.8 §7.2.4.7: an attribute the range is not capable of is EFI_UNSUPPORTED.
+        name: 'the range is not capable of WB (EFI_UNSUPPORTED)',
+        map: [{ ...system(0, RAM, EFI_MEMORY_XP), capabilities: EFI_MEMORY_UC | EFI_MEMORY_XP | EFI_MEMORY_RO }],
+        setup: undefined,
+        status: S.EFI_UNSUPPORTED,
+        statusName: 'EFI_UNSUPPORTED',
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, async () => {
+        const { run } = await boot(runner(), { dxeServices: { gcd: c.map } }, NOKASLR, c.setup);
+        expectRefused(run, `efistub: memory-attributes: SetMemorySpaceAttributes failed for the kernel text: ${statusText(c.statusName, c.status)}`, c.status);
+        expect(setCalls(run.sim)).toEqual([[TEXT.start, TEXT.end - TEXT.start, EFI_MEMORY_WB, c.status]]);
+        expect(run.lines.some((line) => line.includes('range(s) of the kernel text'))).toBe(false);
+        expect(gcd(run.sim)).toEqual(c.map.map(({ base, length, type, attributes }) => ({ base, length, type, attributes })));
+      });
+    }
   });
 
   it('GetMemorySpaceDescriptor failing: refused at memory-attributes, nothing changed', async () => {
