@@ -50,7 +50,8 @@ const GCD_BASE_ADDRESS = 0;
 const GCD_LENGTH = 8;
 const GCD_ATTRIBUTES = 24;
 const GCD_MEMORY_TYPE = 32;
-const GCD_MEMORY_TYPE_SYSTEM_MEMORY = 1;
+// EFI_GCD_MEMORY_TYPE (PI vol. 2 §7.2.4): NonExistent 0, Reserved 1, SystemMemory 2, MemoryMappedIo 3, …
+const GCD_MEMORY_TYPE_SYSTEM_MEMORY = 2;
 /** The descriptor's place in the scratch page. */
 const SCRATCH_GCD_DESCRIPTOR = 512;
 
