@@ -3,7 +3,8 @@
  * `efistub run` verb and the test/qemu tier both go through runImage().
  *
  * What it owns: finding QEMU and OVMF, the QEMU command line, a writable copy of the OVMF
- * variable store per run, the two ways of handing the image to the firmware, reading the
+ * variable store per run, the three ways of handing the image to the firmware (an ESP built
+ * from a directory, QEMU -kernel, or a raw disk image from `efistub esp`), reading the
  * console (ANSI escapes and \r stripped), deciding how the run ended, and making sure QEMU
  * dies with the run (timeout, exceptions, and the Node process going away).
  *
