@@ -4,6 +4,7 @@
  * stub-src/boot/setup-header.ts, checked here first because a refusal at boot costs a reboot)
  * and `efistub inspect` can show it. Offsets: Documentation/arch/x86/boot.rst.
  */
+import { decompressDetectFormat, decompressFormatName } from '../stub-src/decompress/decompress.ts';
 import type { Diagnostic } from './diagnostics.ts';
 
 export const SetupHeaderError = {
@@ -38,17 +39,9 @@ export interface SetupHeader {
 
 const XLF_NAMES = ['KERNEL_64', 'CAN_BE_LOADED_ABOVE_4G', 'EFI_HANDOVER_32', 'EFI_HANDOVER_64', 'EFI_KEXEC', '5LEVEL', '5LEVEL_ENABLED'];
 
-/** The payload's format from its magic number (the same table as stub-src/decompress/decompress.ts). */
+/** The payload's format from its magic number, by the stub's own detection (what it will decode). */
 export function payloadFormat(bytes: Uint8Array): string {
-  const at = (i: number): number => bytes[i] ?? -1;
-  if (at(0) === 0x1f && (at(1) === 0x8b || at(1) === 0x9e)) return 'gzip';
-  if (at(0) === 0xfd && at(1) === 0x37 && at(2) === 0x7a && at(3) === 0x58 && at(4) === 0x5a && at(5) === 0) return 'xz';
-  if (at(0) === 0x5d && at(1) === 0) return 'lzma';
-  if (at(0) === 0x28 && at(1) === 0xb5 && at(2) === 0x2f && at(3) === 0xfd) return 'zstd';
-  if (at(0) === 0x02 && at(1) === 0x21 && at(2) === 0x4c && at(3) === 0x18) return 'lz4';
-  if (at(0) === 0x42 && at(1) === 0x5a && at(2) === 0x68) return 'bzip2';
-  if (at(0) === 0x89 && at(1) === 0x4c && at(2) === 0x5a && at(3) === 0x4f) return 'lzo';
-  return 'unknown';
+  return decompressFormatName(decompressDetectFormat(bytes, bytes.length));
 }
 
 export function readSetupHeader(file: Uint8Array, path: string): SetupHeader | Diagnostic[] {
