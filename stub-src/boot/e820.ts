@@ -12,11 +12,14 @@
  */
 
 import { uint32Below } from '../efi/address';
-import { memoryMapCount, memoryMapPagesHi, memoryMapPagesLo, memoryMapStartHi, memoryMapStartLo, memoryMapType } from '../efi/memory-map';
+import {
+  memoryMapCount, memoryMapEndHi, memoryMapEndLo, memoryMapSizeHi, memoryMapSizeLo, memoryMapStartHi, memoryMapStartLo,
+  memoryMapType,
+} from '../efi/memory-map';
 import {
   EFI_ACPI_MEMORY_NVS, EFI_ACPI_RECLAIM_MEMORY, EFI_BOOT_SERVICES_CODE, EFI_BOOT_SERVICES_DATA,
   EFI_CONVENTIONAL_MEMORY, EFI_LOADER_CODE, EFI_LOADER_DATA, EFI_PERSISTENT_MEMORY, EFI_UNACCEPTED_MEMORY_TYPE,
-  EFI_UNUSABLE_MEMORY, EFI_PAGE_SHIFT,
+  EFI_UNUSABLE_MEMORY,
 } from '../efi/tables';
 import { EFI_BUFFER_TOO_SMALL } from '../efi/status';
 import {
@@ -157,18 +160,11 @@ export function e820Build(): number {
     const efiType = memoryMapType(index);
     const startLo = memoryMapStartLo(index);
     const startHi = memoryMapStartHi(index);
-    const pagesLo = memoryMapPagesLo(index);
-    const pagesHi = memoryMapPagesHi(index);
-    // Size in bytes: pages << 12 across the halves.
-    const sizeLo = (pagesLo << EFI_PAGE_SHIFT) >>> 0;
-    const sizeHi = ((pagesHi << EFI_PAGE_SHIFT) | (pagesLo >>> 20)) >>> 0;
     let status = 0;
     if (efiType === EFI_UNACCEPTED_MEMORY_TYPE) {
-      const endLo = (startLo + sizeLo) >>> 0;
-      const endHi = (startHi + sizeHi + (uint32Below(endLo, startLo) ? 1 : 0)) >>> 0;
-      status = e820AddUnaccepted(startLo, startHi, endLo, endHi);
+      status = e820AddUnaccepted(startLo, startHi, memoryMapEndLo(index), memoryMapEndHi(index));
     } else {
-      status = e820Add(startLo, startHi, sizeLo, sizeHi, e820Type(efiType));
+      status = e820Add(startLo, startHi, memoryMapSizeLo(index), memoryMapSizeHi(index), e820Type(efiType));
     }
     if (status !== 0) {
       return status;

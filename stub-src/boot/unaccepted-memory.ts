@@ -29,7 +29,7 @@ import {
   LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID_3,
 } from '../efi/guids';
 import {
-  memoryMapCount, memoryMapFetch, memoryMapPagesHi, memoryMapPagesLo, memoryMapStartHi, memoryMapStartLo, memoryMapType,
+  memoryMapCount, memoryMapEndHi, memoryMapEndLo, memoryMapFetch, memoryMapStartHi, memoryMapStartLo, memoryMapType,
 } from '../efi/memory-map';
 import { EFI_UNSUPPORTED } from '../efi/status';
 import {
@@ -144,15 +144,8 @@ export function unacceptedMemoryPlan(): number {
     if (memoryMapType(index) !== EFI_UNACCEPTED_MEMORY_TYPE) {
       continue;
     }
-    const startLo = memoryMapStartLo(index);
-    const startHi = memoryMapStartHi(index);
-    const pagesLo = memoryMapPagesLo(index);
-    const sizeLo = (pagesLo << EFI_PAGE_SHIFT) >>> 0;
-    const sizeHi = (((memoryMapPagesHi(index) << EFI_PAGE_SHIFT) | (pagesLo >>> 20)) >>> 0);
-    const endLo = (startLo + sizeLo) >>> 0;
-    const endHi = (startHi + sizeHi + (uint32Below(endLo, startLo) ? 1 : 0)) >>> 0;
-    const first = unacceptedUnitDown(startLo, startHi);
-    const end = unacceptedUnitUp(endLo, endHi);
+    const first = unacceptedUnitDown(memoryMapStartLo(index), memoryMapStartHi(index));
+    const end = unacceptedUnitUp(memoryMapEndLo(index), memoryMapEndHi(index));
     if (ranges === 0 || uint32Below(first, firstUnit)) firstUnit = first;
     if (ranges === 0 || uint32Below(endUnit, end)) endUnit = end;
     ranges = (ranges + 1) | 0;

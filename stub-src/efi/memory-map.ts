@@ -20,7 +20,7 @@ import {
 import { EFI_BUFFER_TOO_SMALL, EFI_INCOMPATIBLE_VERSION, statusEquals } from './status';
 import { fail } from '../log';
 import {
-  EFI_LOADER_DATA, EFI_MEMORY_DESCRIPTOR_VERSION, MEMORY_DESCRIPTOR_NUMBER_OF_PAGES,
+  EFI_LOADER_DATA, EFI_MEMORY_DESCRIPTOR_VERSION, EFI_PAGE_SHIFT, MEMORY_DESCRIPTOR_NUMBER_OF_PAGES,
   MEMORY_DESCRIPTOR_PHYSICAL_START, MEMORY_DESCRIPTOR_SIZE, MEMORY_DESCRIPTOR_TYPE,
 } from './tables';
 
@@ -102,6 +102,22 @@ export function memoryMapPagesLo(index: number): number {
 }
 export function memoryMapPagesHi(index: number): number {
   return memoryMapDescriptorField(index, (MEMORY_DESCRIPTOR_NUMBER_OF_PAGES + 4) | 0);
+}
+/** The descriptor's size in bytes (pages << 12 across the halves). */
+export function memoryMapSizeLo(index: number): number {
+  return (memoryMapPagesLo(index) << EFI_PAGE_SHIFT) >>> 0;
+}
+export function memoryMapSizeHi(index: number): number {
+  return ((memoryMapPagesHi(index) << EFI_PAGE_SHIFT) | (memoryMapPagesLo(index) >>> (32 - EFI_PAGE_SHIFT))) >>> 0;
+}
+/** The address just past the descriptor's range. */
+export function memoryMapEndLo(index: number): number {
+  return (memoryMapStartLo(index) + memoryMapSizeLo(index)) >>> 0;
+}
+export function memoryMapEndHi(index: number): number {
+  const startLo = memoryMapStartLo(index);
+  const carry = uint32Below(memoryMapEndLo(index), startLo) ? 1 : 0;
+  return (memoryMapStartHi(index) + memoryMapSizeHi(index) + carry) >>> 0;
 }
 
 /** Frees the pool buffer of the last fetch, if any. */
