@@ -29,6 +29,7 @@ import {
   setupHeaderBytes, setupValue, HDR_CMD_LINE_PTR, HDR_LOADFLAGS, HDR_RAMDISK_IMAGE, HDR_RAMDISK_SIZE,
   HDR_SETUP_DATA, HDR_SETUP_SECTS, HDR_TYPE_OF_LOADER, LOADFLAG_KASLR, SETUP_HEADER_END,
 } from './setup-header';
+import { bytesWrite32 } from '../bytes';
 
 // boot_params fields outside the setup header (zero-page.rst).
 export const BP_ACPI_RSDP_ADDR = 0x070; // u64
@@ -73,10 +74,7 @@ export function bootParamsWrite8(offset: number, value: number): void {
   bootParams[offset] = value & 0xff;
 }
 export function bootParamsWrite32(offset: number, value: number): void {
-  bootParams[offset] = value & 0xff;
-  bootParams[(offset + 1) | 0] = (value >>> 8) & 0xff;
-  bootParams[(offset + 2) | 0] = (value >>> 16) & 0xff;
-  bootParams[(offset + 3) | 0] = value >>> 24;
+  bytesWrite32(bootParams, offset, value);
 }
 
 /** Allocates `pages` pages below 4 GiB (EfiLoaderData) and grants writes; 0 on failure. */

@@ -30,6 +30,7 @@ import { HDR_SETUP_DATA } from './setup-header';
 import {
   unacceptedMark, unacceptedUnitAddressHi, unacceptedUnitAddressLo, unacceptedUnitDown, unacceptedUnitUp,
 } from './unaccepted-memory';
+import { bytesWrite32 } from '../bytes';
 
 export const E820_RAM = 1;
 export const E820_RESERVED = 2;
@@ -73,20 +74,13 @@ export function e820Entries(): number {
   return e820Count;
 }
 
-function e820Put(bytes: Uint8Array, offset: number, value: number): void {
-  bytes[offset] = value & 0xff;
-  bytes[(offset + 1) | 0] = (value >>> 8) & 0xff;
-  bytes[(offset + 2) | 0] = (value >>> 16) & 0xff;
-  bytes[(offset + 3) | 0] = value >>> 24;
-}
-
 function e820Store(bytes: Uint8Array, offset: number, entry: number): void {
   const at = entry << 2;
-  e820Put(bytes, offset, e820Ranges[at]);
-  e820Put(bytes, (offset + 4) | 0, e820Ranges[(at + 1) | 0]);
-  e820Put(bytes, (offset + 8) | 0, e820Ranges[(at + 2) | 0]);
-  e820Put(bytes, (offset + 12) | 0, e820Ranges[(at + 3) | 0]);
-  e820Put(bytes, (offset + 16) | 0, e820Types[entry]);
+  bytesWrite32(bytes, offset, e820Ranges[at]);
+  bytesWrite32(bytes, (offset + 4) | 0, e820Ranges[(at + 1) | 0]);
+  bytesWrite32(bytes, (offset + 8) | 0, e820Ranges[(at + 2) | 0]);
+  bytesWrite32(bytes, (offset + 12) | 0, e820Ranges[(at + 3) | 0]);
+  bytesWrite32(bytes, (offset + 16) | 0, e820Types[entry]);
 }
 
 /** Appends a range, merged into the previous entry when it continues it with the same type. */
@@ -184,8 +178,8 @@ export function e820Build(): number {
     for (let index = 0; index < SETUP_DATA_HEADER; index = (index + 1) | 0) {
       e820SetupData[index] = 0;
     }
-    e820Put(e820SetupData, 8, SETUP_E820_EXT);
-    e820Put(e820SetupData, 12, Math.imul(extra, E820_ENTRY_SIZE));
+    bytesWrite32(e820SetupData, 8, SETUP_E820_EXT);
+    bytesWrite32(e820SetupData, 12, Math.imul(extra, E820_ENTRY_SIZE));
     for (let entry = 0; entry < extra; entry = (entry + 1) | 0) {
       e820Store(e820SetupData, (SETUP_DATA_HEADER + Math.imul(entry, E820_ENTRY_SIZE)) | 0, (BP_E820_MAX + entry) | 0);
     }

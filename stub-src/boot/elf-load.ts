@@ -19,6 +19,7 @@ import { fail, logAppendDecimal, logAppendHex, logAppendText, logFinish, logStar
 import { kernelImage, kernelImageSize } from './kernel-decompress';
 import { placementAddress, placementSize } from './placement';
 import { setupValue, SETUP_PREF_ADDRESS } from './setup-header';
+import { bytesRead16, bytesRead32 } from '../bytes';
 
 export const ELF_MAX_SEGMENTS = 16;
 const ELF_HEADER_SIZE = 64;
@@ -61,13 +62,10 @@ export function elfTextSize(): number {
 }
 
 export function elfRead32(offset: number): number {
-  const image = kernelImage;
-  return (image[offset] | (image[(offset + 1) | 0] << 8) | (image[(offset + 2) | 0] << 16) |
-    (image[(offset + 3) | 0] << 24)) >>> 0;
+  return bytesRead32(kernelImage, offset);
 }
 function elfRead16(offset: number): number {
-  const image = kernelImage;
-  return (image[offset] | (image[(offset + 1) | 0] << 8)) & 0xffff;
+  return bytesRead16(kernelImage, offset);
 }
 
 function elfBad(reason: string): number {

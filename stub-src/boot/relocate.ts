@@ -31,6 +31,7 @@ import {
 import { kernelImage, kernelImageSize } from './kernel-decompress';
 import { multiplyHigh32, placementKaslr, placementVirtualSeed } from './placement';
 import { setupValue, SETUP_KERNEL_ALIGNMENT, SETUP_PREF_ADDRESS } from './setup-header';
+import { bytesRead32, bytesWrite32 } from '../bytes';
 
 /** KERNEL_IMAGE_SIZE with RANDOMIZE_BASE (arch/x86/include/asm/page_64_types.h). */
 const KERNEL_IMAGE_SIZE = 0x40000000;
@@ -62,12 +63,7 @@ function relocateLocate(entry: number, width: number): number {
 }
 
 function relocateAdd32(position: number, value: number): void {
-  const image = kernelImage;
-  const sum = (elfRead32(position) + value) >>> 0;
-  image[position] = sum & 0xff;
-  image[(position + 1) | 0] = (sum >>> 8) & 0xff;
-  image[(position + 2) | 0] = (sum >>> 16) & 0xff;
-  image[(position + 3) | 0] = sum >>> 24;
+  bytesWrite32(kernelImage, position, (bytesRead32(kernelImage, position) + value) >>> 0);
 }
 
 function relocateBad(list: string, entry: number): number {

@@ -17,6 +17,7 @@ import {
   GRAPHICS_OUTPUT_PROTOCOL_GUID_3,
 } from '../efi/guids';
 import { logAppendDecimal, logAppendHex64, logAppendText, logFinish, logStart, logText } from '../log';
+import { bytesWrite16, bytesWrite32 } from '../bytes';
 
 // EFI_GRAPHICS_OUTPUT_PROTOCOL, its MODE and MODE_INFORMATION.
 const GOP_MODE = 24; // EFI_GRAPHICS_OUTPUT_PROTOCOL_MODE *
@@ -45,16 +46,6 @@ export const SI_CAPABILITIES = 0x36;
 export const SI_EXT_LFB_BASE = 0x3a;
 export const VIDEO_TYPE_EFI = 0x70;
 export const VIDEO_CAPABILITY_64BIT_BASE = 2;
-
-function screenInfoWrite16(params: Uint8Array, offset: number, value: number): void {
-  params[offset] = value & 0xff;
-  params[(offset + 1) | 0] = (value >>> 8) & 0xff;
-}
-
-function screenInfoWrite32(params: Uint8Array, offset: number, value: number): void {
-  screenInfoWrite16(params, offset, value & 0xffff);
-  screenInfoWrite16(params, (offset + 2) | 0, value >>> 16);
-}
 
 /** Channel (size, position) pair at `offset` from a contiguous mask. */
 function screenInfoChannel(params: Uint8Array, offset: number, mask: number): number {
@@ -123,14 +114,14 @@ export function screenInfoFromGop(params: Uint8Array): void {
   const baseHi = readField32(modeLo, modeHi, (GOP_MODE_FRAME_BUFFER_BASE + 4) | 0);
   const size = readField32(modeLo, modeHi, GOP_MODE_FRAME_BUFFER_SIZE);
   params[SI_ORIG_VIDEO_IS_VGA] = VIDEO_TYPE_EFI;
-  screenInfoWrite16(params, SI_LFB_WIDTH, width);
-  screenInfoWrite16(params, SI_LFB_HEIGHT, height);
-  screenInfoWrite16(params, SI_LFB_DEPTH, depth);
-  screenInfoWrite16(params, SI_LFB_LINELENGTH, Math.imul(stride, (depth + 7) >>> 3));
-  screenInfoWrite32(params, SI_LFB_BASE, baseLo);
-  screenInfoWrite32(params, SI_LFB_SIZE, size);
-  screenInfoWrite32(params, SI_EXT_LFB_BASE, baseHi);
-  screenInfoWrite32(params, SI_CAPABILITIES, baseHi !== 0 ? VIDEO_CAPABILITY_64BIT_BASE : 0);
+  bytesWrite16(params, SI_LFB_WIDTH, width);
+  bytesWrite16(params, SI_LFB_HEIGHT, height);
+  bytesWrite16(params, SI_LFB_DEPTH, depth);
+  bytesWrite16(params, SI_LFB_LINELENGTH, Math.imul(stride, (depth + 7) >>> 3));
+  bytesWrite32(params, SI_LFB_BASE, baseLo);
+  bytesWrite32(params, SI_LFB_SIZE, size);
+  bytesWrite32(params, SI_EXT_LFB_BASE, baseHi);
+  bytesWrite32(params, SI_CAPABILITIES, baseHi !== 0 ? VIDEO_CAPABILITY_64BIT_BASE : 0);
   logStart('screen-info');
   logAppendDecimal(width);
   logAppendText('x');

@@ -17,6 +17,7 @@ import { uint32AtMost, uint32Below } from '../efi/address';
 import { EFI_LOAD_ERROR, EFI_UNSUPPORTED } from '../efi/status';
 import { fail, logAppendDecimal, logAppendHex, logAppendText, logFinish, logStart } from '../log';
 import { imageKernelHi, imageKernelLo, imageKernelSize } from './image-sections';
+import { bytesRead16, bytesRead32 } from '../bytes';
 
 // Field offsets in the bzImage file and in boot_params (the header sits at 0x1f1 in both).
 export const HDR_SETUP_SECTS = 0x1f1; // u8
@@ -81,11 +82,10 @@ export function setupByte(offset: number): number {
   return setupHeaderBytes[offset] & 0xff;
 }
 export function setupRead16(offset: number): number {
-  return (setupHeaderBytes[offset] | (setupHeaderBytes[(offset + 1) | 0] << 8)) & 0xffff;
+  return bytesRead16(setupHeaderBytes, offset);
 }
 export function setupRead32(offset: number): number {
-  return (setupHeaderBytes[offset] | (setupHeaderBytes[(offset + 1) | 0] << 8) |
-    (setupHeaderBytes[(offset + 2) | 0] << 16) | (setupHeaderBytes[(offset + 3) | 0] << 24)) >>> 0;
+  return bytesRead32(setupHeaderBytes, offset);
 }
 
 function refuse(reason: string): number {

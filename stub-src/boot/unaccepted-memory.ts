@@ -40,6 +40,7 @@ import { fail, logAppendDecimal, logAppendHex, logAppendText, logFinish, logStar
 import { bootAllocatePages } from './allocations';
 import { imageKernelHi, imageKernelLo, imageKernelSize } from './image-sections';
 import { setupRead16 } from './setup-header';
+import { bytesWrite32 } from '../bytes';
 
 /** The bitmap's unit: 2 MiB, the kernel's PMD size, as the Linux stub uses. */
 export const UNACCEPTED_UNIT_SHIFT = 21;
@@ -190,15 +191,11 @@ export function unacceptedMemoryPlan(): number {
   // The heap copy is laid out like the table: header (version 1, unit size, phys_base, size),
   // then the bitmap, all zero until e820Build marks the final map's unaccepted units.
   unacceptedBitmap = new Uint8Array(new ArrayBuffer(tableBytes));
-  unacceptedBitmap[0] = 1;
-  unacceptedBitmap[6] = 0x20; // unit_size 0x200000, little-endian: byte 2 of the word at 4
-  const baseLo = unacceptedUnitAddressLo(firstUnit);
-  const baseHi = unacceptedUnitAddressHi(firstUnit);
-  for (let byte = 0; byte < 4; byte = (byte + 1) | 0) {
-    unacceptedBitmap[(8 + byte) | 0] = (baseLo >>> (byte << 3)) & 0xff;
-    unacceptedBitmap[(12 + byte) | 0] = (baseHi >>> (byte << 3)) & 0xff;
-    unacceptedBitmap[(16 + byte) | 0] = (bitmapBytes >>> (byte << 3)) & 0xff;
-  }
+  bytesWrite32(unacceptedBitmap, 0, 1);
+  bytesWrite32(unacceptedBitmap, 4, 1 << UNACCEPTED_UNIT_SHIFT);
+  bytesWrite32(unacceptedBitmap, 8, unacceptedUnitAddressLo(firstUnit));
+  bytesWrite32(unacceptedBitmap, 12, unacceptedUnitAddressHi(firstUnit));
+  bytesWrite32(unacceptedBitmap, 16, bitmapBytes);
   if (status === 0) {
     status = hostHeapToPhys(table, 0, unacceptedBitmap, 0, tableBytes) >>> 0;
   }
