@@ -18,7 +18,7 @@ import {
   ACPI_20_TABLE_GUID_0, ACPI_20_TABLE_GUID_1, ACPI_20_TABLE_GUID_2, ACPI_20_TABLE_GUID_3, ACPI_TABLE_GUID_0,
   ACPI_TABLE_GUID_1, ACPI_TABLE_GUID_2, ACPI_TABLE_GUID_3,
 } from '../efi/guids';
-import { ALLOCATE_MAX_ADDRESS, EFI_LOADER_DATA, EFI_PAGE_SIZE } from '../efi/tables';
+import { ALLOCATE_MAX_ADDRESS, EFI_LOADER_DATA } from '../efi/tables';
 import { fail, logAppendHex, logAppendText, logFinish, logStart } from '../log';
 import { cmdlineBytes, cmdlineTextLength } from './cmdline';
 import { initrdAddress, initrdSize } from './initrd';
@@ -82,11 +82,7 @@ function bootParamsPages(pages: number): number {
   if (bootAllocatePages(ALLOCATE_MAX_ADDRESS, EFI_LOADER_DATA, pages, 0xffffffff, 0) !== 0) {
     return 0;
   }
-  const address = bootServicesResult(BOOT_RESULT_ADDRESS_LO);
-  if ((hostPhysGrantWrite(address, 0, Math.imul(pages, EFI_PAGE_SIZE)) >>> 0) !== 0) {
-    return 0;
-  }
-  return address;
+  return bootServicesResult(BOOT_RESULT_ADDRESS_LO);
 }
 
 /** Everything known before ExitBootServices. */

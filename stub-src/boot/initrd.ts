@@ -65,7 +65,6 @@ export function initrdLoad(): number {
     return fail(status, 'initrd', 'failed to allocate the initrd below initrd_addr_max');
   }
   const address = bootServicesResult(BOOT_RESULT_ADDRESS_LO);
-  status = hostPhysGrantWrite(address, 0, pages << EFI_PAGE_SHIFT) >>> 0;
   let offset = 0;
   for (let which = 0; which < sections && status === 0; which = (which + 1) | 0) {
     const size = imageInitrdSize(which);

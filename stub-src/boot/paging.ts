@@ -62,15 +62,11 @@ export function pagingPlan(): number {
   } else {
     logText('paging', '5-level (CPU has LA57, kernel has XLF_5LEVEL)');
   }
-  let status = bootAllocatePages(ALLOCATE_MAX_ADDRESS, EFI_LOADER_CODE, PAGING_TRAMPOLINE_PAGES, 0xffffffff, 0);
+  const status = bootAllocatePages(ALLOCATE_MAX_ADDRESS, EFI_LOADER_CODE, PAGING_TRAMPOLINE_PAGES, 0xffffffff, 0);
   if (status !== 0) {
     return fail(status, 'paging', 'failed to allocate the paging trampoline below 4 GiB');
   }
   const trampoline = bootServicesResult(BOOT_RESULT_ADDRESS_LO);
-  status = hostPhysGrantWrite(trampoline, 0, PAGING_TRAMPOLINE_PAGES << 12) >>> 0;
-  if (status !== 0) {
-    return fail(status, 'paging', 'the host refused the paging trampoline');
-  }
   pagingState[0] = levels;
   pagingState[1] = trampoline;
   return 0;

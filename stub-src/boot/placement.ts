@@ -191,10 +191,6 @@ export function placementAllocate(): number {
   if (status !== 0) {
     return fail(status, 'placement', 'failed to allocate the kernel\'s memory');
   }
-  status = hostPhysGrantWrite(address, 0, pages << EFI_PAGE_SHIFT) >>> 0;
-  if (status !== 0) {
-    return fail(status, 'placement', 'the host refused the kernel\'s memory');
-  }
   placementState[0] = address;
   placementState[1] = (pages << EFI_PAGE_SHIFT) >>> 0;
   logStart('placement');

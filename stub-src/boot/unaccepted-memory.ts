@@ -187,7 +187,6 @@ export function unacceptedMemoryPlan(): number {
     return fail(status, 'unaccepted-memory', 'failed to allocate the unaccepted-memory table');
   }
   const table = bootServicesResult(BOOT_RESULT_ADDRESS_LO);
-  status = hostPhysGrantWrite(table, 0, pages << EFI_PAGE_SHIFT) >>> 0;
   // The heap copy is laid out like the table: header (version 1, unit size, phys_base, size),
   // then the bitmap, all zero until e820Build marks the final map's unaccepted units.
   unacceptedBitmap = new Uint8Array(new ArrayBuffer(tableBytes));
