@@ -146,26 +146,29 @@ export function peSectionInImage(index: number): boolean {
   return uint32AtMost(start, imageSize) && uint32AtMost(size, (imageSize - start) >>> 0);
 }
 
+/** True when section `index` is named `name` (at most 8 characters; the rest of the field NUL). */
+export function peSectionNamed(index: number, name: string): boolean {
+  const nameLength = name.length;
+  if (nameLength > SECTION_NAME_SIZE) {
+    return false;
+  }
+  for (let position = 0; position < SECTION_NAME_SIZE; position = (position + 1) | 0) {
+    let expected = 0;
+    if (position < nameLength) {
+      expected = name.charCodeAt(position);
+    }
+    if (peSectionNameByte(index, position) !== expected) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** Index of the section named `name` (at most 8 characters), or -1. */
 export function peFindSection(name: string): number {
   const count = peImageState[4] | 0;
-  const nameLength = name.length;
-  if (nameLength > SECTION_NAME_SIZE) {
-    return -1;
-  }
   for (let index = 0; index < count; index = (index + 1) | 0) {
-    let same = true;
-    for (let position = 0; position < SECTION_NAME_SIZE; position = (position + 1) | 0) {
-      let expected = 0;
-      if (position < nameLength) {
-        expected = name.charCodeAt(position);
-      }
-      if (peSectionNameByte(index, position) !== expected) {
-        same = false;
-        break;
-      }
-    }
-    if (same) {
+    if (peSectionNamed(index, name)) {
       return index;
     }
   }

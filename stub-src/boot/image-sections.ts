@@ -16,8 +16,8 @@ import {
 import { EFI_LOAD_ERROR } from '../efi/status';
 import { fail } from '../log';
 import {
-  peFindSection, peImageBaseHi, peImageBaseLo, peImageOpen, peSectionCount, peSectionInImage,
-  peSectionNameByte, peSectionVirtualAddress, peSectionVirtualSize,
+  peFindSection, peImageBaseHi, peImageBaseLo, peImageOpen, peSectionCount, peSectionInImage, peSectionNamed,
+  peSectionVirtualAddress, peSectionVirtualSize,
 } from '../pe-image';
 import { ukiSectionName, UKI_SECTION_CMDLINE, UKI_SECTION_INITRD, UKI_SECTION_LINUX } from '../uki';
 
@@ -54,7 +54,7 @@ export function imageSectionsFind(): number {
   const initrdName = ukiSectionName(UKI_SECTION_INITRD);
   const count = peSectionCount();
   for (let index = 0; index < count; index = (index + 1) | 0) {
-    if (imageSectionNamed(index, initrdName)) {
+    if (peSectionNamed(index, initrdName)) {
       if (imageInitrdCount === IMAGE_MAX_INITRDS) {
         return fail(EFI_LOAD_ERROR, 'initrd', 'more than 16 .initrd sections');
       }
@@ -73,19 +73,6 @@ export function imageSectionsFind(): number {
     }
   }
   return 0;
-}
-
-function imageSectionNamed(index: number, name: string): boolean {
-  for (let position = 0; position < 8; position = (position + 1) | 0) {
-    let expected = 0;
-    if (position < name.length) {
-      expected = name.charCodeAt(position);
-    }
-    if (peSectionNameByte(index, position) !== expected) {
-      return false;
-    }
-  }
-  return true;
 }
 
 /** True when the image carries a kernel (.linux): the boot flow runs, else the hello steps. */
