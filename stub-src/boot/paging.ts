@@ -11,6 +11,7 @@
  * On a CPU without LA57 the firmware's mode is kept: it can only be 4 levels.
  */
 
+import { uint32Below } from '../efi/address';
 import { bootAllocatePages } from './allocations';
 import { bootServicesResult, BOOT_RESULT_ADDRESS_LO } from '../efi/boot-services';
 import { ALLOCATE_MAX_ADDRESS, EFI_LOADER_CODE } from '../efi/tables';
@@ -37,7 +38,7 @@ export function pagingTrampoline(): number {
 /** True when the CPU can do 5-level paging. */
 export function pagingCpuHasLa57(): boolean {
   hostCpuid(0, 0, pagingRegisters);
-  if (((pagingRegisters[0] ^ 0x80000000) | 0) < ((CPUID_STRUCTURED_FEATURES ^ 0x80000000) | 0)) {
+  if (uint32Below(pagingRegisters[0], CPUID_STRUCTURED_FEATURES)) {
     return false;
   }
   hostCpuid(CPUID_STRUCTURED_FEATURES, 0, pagingRegisters);

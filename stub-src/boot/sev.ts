@@ -22,7 +22,7 @@
  *   boot_params.cc_blob_address (32 bits: a blob above 4 GiB is refused too).
  */
 
-import { readField32 } from '../efi/address';
+import { readField32, uint32AtMost } from '../efi/address';
 import { configTableFind, configTableFoundHi, configTableFoundLo } from '../efi/config-table';
 import { CC_BLOB_GUID_0, CC_BLOB_GUID_1, CC_BLOB_GUID_2, CC_BLOB_GUID_3 } from '../efi/guids';
 import { EFI_UNSUPPORTED } from '../efi/status';
@@ -72,7 +72,7 @@ export function sevCheck(): number {
   sevState[3] = 0;
   sevState[4] = 0;
   hostCpuid(CPUID_EXTENDED_MAX, 0, sevRegisters);
-  if (((sevRegisters[0] ^ 0x80000000) | 0) >= ((CPUID_MEMORY_ENCRYPTION ^ 0x80000000) | 0)) {
+  if (uint32AtMost(CPUID_MEMORY_ENCRYPTION, sevRegisters[0])) {
     hostCpuid(CPUID_MEMORY_ENCRYPTION, 0, sevRegisters);
     sevState[0] = sevRegisters[0];
     sevState[1] = sevRegisters[1];

@@ -7,6 +7,7 @@
  * QEMU TCG the TSC follows the virtual clock, so the times are the guest's.
  */
 
+import { uint32Below } from '../efi/address';
 import { bootServicesCall, efiArgument } from '../efi/boot-services';
 import { BOOT_SERVICES_STALL } from '../efi/tables';
 import { logAppendDecimal, logAppendText, logFinish, logStart } from '../log';
@@ -22,7 +23,7 @@ function stageClockElapsed(): number {
   hostReadTsc(stageClockHalves);
   const lo = stageClockHalves[0] >>> 0;
   const hi = stageClockHalves[1] >>> 0;
-  const borrow = ((lo ^ 0x80000000) | 0) < ((stageClockState[0] ^ 0x80000000) | 0) ? 1 : 0;
+  const borrow = uint32Below(lo, stageClockState[0]) ? 1 : 0;
   const diffLo = (lo - stageClockState[0]) >>> 0;
   const diffHi = (hi - stageClockState[1] - borrow) >>> 0;
   stageClockState[0] = lo;
