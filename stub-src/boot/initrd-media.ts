@@ -10,9 +10,9 @@
  * No such handle means no initrd from here (not an error).
  */
 
-import { addressPlusHi, addressPlusLo, readField32 } from '../efi/address';
+import { addressPlusHi, addressPlusLo } from '../efi/address';
 import {
-  bootServicesCall, bootServicesResult, efiArgument, efiArgumentGuid, efiArgumentScratch, efiCallPointer, handleProtocol,
+  bootServicesCall, bootServicesResult, efiArgument, efiArgumentGuid, efiArgumentScratch, efiCallSlot, handleProtocol,
   scratchRead32, scratchWrite64, BOOT_RESULT_ADDRESS_HI, BOOT_RESULT_ADDRESS_LO, SCRATCH_OUT_0, SCRATCH_OUT_1,
 } from '../efi/boot-services';
 import {
@@ -72,7 +72,7 @@ function initrdMediaLoadFile(protocolLo: number, protocolHi: number, pathLo: num
   efiArgument(2, 0, 0);
   efiArgumentScratch(3, SCRATCH_OUT_1);
   efiArgument(4, bufferLo, 0);
-  return efiCallPointer(readField32(protocolLo, protocolHi, 0), readField32(protocolLo, protocolHi, 4), 5);
+  return efiCallSlot(protocolLo, protocolHi, 0, 5);
 }
 
 /** Loads the initrd from the initrd media device path when one exists. */

@@ -13,7 +13,7 @@
 
 import { readField32, uint32Below } from '../efi/address';
 import {
-  bootServicesResult, efiArgument, efiArgumentScratch, efiCallPointer, locateProtocol, scratchRead32,
+  bootServicesResult, efiArgument, efiArgumentScratch, efiCallSlot, locateProtocol, scratchRead32,
   BOOT_RESULT_ADDRESS_HI, BOOT_RESULT_ADDRESS_LO,
 } from '../efi/boot-services';
 import { configTableFind, configTableFoundHi, configTableFoundLo } from '../efi/config-table';
@@ -37,7 +37,7 @@ function memoryAttributeCall(slot: number, protocolLo: number, protocolHi: numbe
   efiArgument(1, start, 0);
   efiArgument(2, length, 0);
   efiArgument(3, attributes, 0);
-  return efiCallPointer(readField32(protocolLo, protocolHi, slot), readField32(protocolLo, protocolHi, (slot + 4) | 0), 4);
+  return efiCallSlot(protocolLo, protocolHi, slot, 4);
 }
 
 // DXE services (UEFI PI 1.8 vol. 2 §7.2): the table's signature, two of its functions, and the
@@ -54,10 +54,6 @@ const GCD_MEMORY_TYPE = 32;
 const GCD_MEMORY_TYPE_SYSTEM_MEMORY = 2;
 /** The descriptor's place in the scratch page. */
 const SCRATCH_GCD_DESCRIPTOR = 512;
-
-function dxeCall(tableLo: number, tableHi: number, slot: number, count: number): number {
-  return efiCallPointer(readField32(tableLo, tableHi, slot), readField32(tableLo, tableHi, (slot + 4) | 0), count);
-}
 
 /**
  * The fallback without the protocol, as the Linux stub's efi_adjust_memory_range_protection does
@@ -82,7 +78,7 @@ function memoryProtectThroughDxe(start: number, length: number): number {
   while (uint32Below(next, end)) {
     efiArgument(0, next, 0);
     efiArgumentScratch(1, SCRATCH_GCD_DESCRIPTOR);
-    let status = dxeCall(tableLo, tableHi, DXE_GET_MEMORY_SPACE_DESCRIPTOR, 2);
+    let status = efiCallSlot(tableLo, tableHi, DXE_GET_MEMORY_SPACE_DESCRIPTOR, 2);
     if (status !== 0) {
       return fail(status, 'memory-attributes', 'GetMemorySpaceDescriptor failed for the kernel text');
     }
@@ -103,7 +99,7 @@ function memoryProtectThroughDxe(start: number, length: number): number {
       efiArgument(0, next, 0);
       efiArgument(1, (rangeEnd - next) >>> 0, 0);
       efiArgument(2, EFI_MEMORY_WB, 0);
-      status = dxeCall(tableLo, tableHi, DXE_SET_MEMORY_SPACE_ATTRIBUTES, 3);
+      status = efiCallSlot(tableLo, tableHi, DXE_SET_MEMORY_SPACE_ATTRIBUTES, 3);
       if (status !== 0) {
         return fail(status, 'memory-attributes', 'SetMemorySpaceAttributes failed for the kernel text');
       }

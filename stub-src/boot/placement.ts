@@ -20,10 +20,9 @@
 import { bootAllocatePages } from './allocations';
 import { uint32AtMost, uint32Below } from '../efi/address';
 import {
-  bootServicesResult, efiArgument, efiArgumentScratch, efiCallPointer, locateProtocol,
+  bootServicesResult, efiArgument, efiArgumentScratch, efiCallSlot, locateProtocol,
   scratchRead32, BOOT_RESULT_ADDRESS_HI, BOOT_RESULT_ADDRESS_LO, SCRATCH_OUT_1,
 } from '../efi/boot-services';
-import { readField32 } from '../efi/address';
 import { RNG_PROTOCOL_GUID_0, RNG_PROTOCOL_GUID_1, RNG_PROTOCOL_GUID_2, RNG_PROTOCOL_GUID_3 } from '../efi/guids';
 import {
   memoryMapCount, memoryMapFetch, memoryMapPagesHi, memoryMapPagesLo, memoryMapStartHi, memoryMapStartLo,
@@ -83,7 +82,7 @@ function placementSeed(): boolean {
     efiArgument(1, 0, 0);
     efiArgument(2, 8, 0);
     efiArgumentScratch(3, SCRATCH_OUT_1);
-    const status = efiCallPointer(readField32(rngLo, rngHi, RNG_GET_RNG), readField32(rngLo, rngHi, (RNG_GET_RNG + 4) | 0), 4);
+    const status = efiCallSlot(rngLo, rngHi, RNG_GET_RNG, 4);
     if (status === 0) {
       placementState[2] = scratchRead32(SCRATCH_OUT_1);
       placementState[3] = scratchRead32((SCRATCH_OUT_1 + 4) | 0);

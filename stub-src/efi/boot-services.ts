@@ -124,13 +124,17 @@ export function efiCallPointer(functionLo: number, functionHi: number, argumentC
   return hostEfiCall(functionLo, functionHi, efiCallHalves, argumentCount) >>> 0;
 }
 
+/**
+ * Calls the function pointer at byte `slot` of a table or protocol interface at (tableLo,
+ * tableHi), with the arguments set so far.
+ */
+export function efiCallSlot(tableLo: number, tableHi: number, slot: number, argumentCount: number): number {
+  return efiCallPointer(readField32(tableLo, tableHi, slot), readField32(tableLo, tableHi, (slot + 4) | 0), argumentCount);
+}
+
 /** Calls the boot service in `slot` (a BOOT_SERVICES_* offset) with the arguments set so far. */
 export function bootServicesCall(slot: number, argumentCount: number): number {
-  const tableLo = firmwarePointers[2] >>> 0;
-  const tableHi = firmwarePointers[3] >>> 0;
-  const functionLo = readField32(tableLo, tableHi, slot);
-  const functionHi = readField32(tableLo, tableHi, (slot + 4) | 0);
-  return efiCallPointer(functionLo, functionHi, argumentCount);
+  return efiCallSlot(firmwarePointers[2] >>> 0, firmwarePointers[3] >>> 0, slot, argumentCount);
 }
 
 /**
