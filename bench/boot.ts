@@ -156,8 +156,17 @@ export function describeQemuCommand(extra: string[]): string {
   return [qemu, ...args].map(shellWord).join(' ');
 }
 
-/** One boot's result: seconds to the marker, or why it did not get there. */
-export type BootMeasurement = { seconds: number } | { failure: string };
+/**
+ * One boot's result: seconds to the marker (and, for efistub, the decompress time its stage log
+ * reports, `efistub: time: decompress N ms`), or why it did not get there.
+ */
+export type BootMeasurement = { seconds: number; decompressMs?: number } | { failure: string };
+
+/** The stub's own decompress stage time from its console, when it printed one. */
+export function stubDecompressMs(output: string): number | undefined {
+  const match = /efistub: time: decompress (\d+) ms\n/.exec(output);
+  return match ? Number(match[1]) : undefined;
+}
 
 function lastLines(text: string, count: number): string {
   return text.trimEnd().split('\n').slice(-count).map((line) => `      | ${line}`).join('\n');
@@ -177,7 +186,9 @@ async function measureBoot(image: string, extraQemuArgs: string[], timeoutSecond
         if (seen.includes(BOOT_MARKER)) markerSeconds = (performance.now() - started) / 1000;
       },
     });
-    if (result.outcome === 'stopped' && markerSeconds !== undefined) return { seconds: markerSeconds };
+    if (result.outcome === 'stopped' && markerSeconds !== undefined) {
+      return { seconds: markerSeconds, decompressMs: stubDecompressMs(result.output) };
+    }
     const why = result.outcome === 'qemu-exit'
       ? `QEMU exited (${result.shutdownReason ?? `code ${result.qemuExitCode}`})` : result.outcome;
     return { failure: `no marker after ${result.seconds.toFixed(1)} s: ${why}` +
@@ -231,7 +242,9 @@ async function wrapKernel(kernel: string, initramfs: string, cmdline: string, na
 }
 
 function format(measurement: BootMeasurement): string {
-  return 'seconds' in measurement ? `${measurement.seconds.toFixed(2)} s` : `FAILED: ${measurement.failure}`;
+  if (!('seconds' in measurement)) return `FAILED: ${measurement.failure}`;
+  const stage = measurement.decompressMs === undefined ? '' : ` (stub decompress ${measurement.decompressMs} ms)`;
+  return `${measurement.seconds.toFixed(2)} s${stage}`;
 }
 
 /** `npm run bench:boot -- …`; returns the exit status. */
@@ -322,6 +335,12 @@ export async function bootBenchMain(argv: readonly string[]): Promise<number> {
   const efistubMedian = summary('(b) efistub  ', efistub, 'failure' in shipped ? 'no image: see (b) above' : undefined);
   const recompressedMedian = summary(cLabel.padEnd(13), efistubRecompressed,
     'failure' in recompressed ? 'no image: see (c) above' : undefined);
+  const decompressSummary = (label: string, list: BootMeasurement[]): void => {
+    const times = list.flatMap((m) => ('decompressMs' in m && m.decompressMs !== undefined ? [m.decompressMs] : []));
+    if (times.length > 0) console.log(`median stub decompress ${label}: ${median(times).toFixed(0)} ms (the stage log's TSC time)`);
+  };
+  decompressSummary('(b)', efistub);
+  decompressSummary(`(c)`, efistubRecompressed);
   console.log(ratioLine('(b)/(a) efistub/reference', efistubMedian, referenceMedian));
   console.log(ratioLine(`(c)/(a) efistub ${options.recompress}/reference`, recompressedMedian, referenceMedian));
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BOOT_HELP, BOOT_MARKER, DEFAULT_CMDLINE, DEFAULT_RECOMPRESS, describeQemuCommand, median, parseBootBenchArgs,
-  ratioLine, shellWord,
+  ratioLine, shellWord, stubDecompressMs,
 } from '../../bench/boot.ts';
 
 describe('bench:boot harness', () => {
@@ -63,5 +63,12 @@ describe('bench:boot harness', () => {
     const line = describeQemuCommand(['-initrd', '/x/initramfs.cpio.gz', '-append', 'console=ttyS0 panic=-1']);
     expect(line).toMatch(/qemu-system-x86_64 .*-machine q35 .*-kernel '<run>\/kernel\.efi' -initrd \/x\/initramfs\.cpio\.gz -append 'console=ttyS0 panic=-1'$/);
     expect(line).toContain('-no-reboot');
+  });
+});
+
+describe('the stub\'s decompress time in bench:boot', () => {
+  it('is read from the stage log line, and absent when the stub printed none', () => {
+    expect(stubDecompressMs('efistub: decompress: xz payload …\nefistub: time: decompress 3012 ms\n[    0.000000] Linux')).toBe(3012);
+    expect(stubDecompressMs('[    0.000000] Linux version 6.1.0\n')).toBeUndefined();
   });
 });
