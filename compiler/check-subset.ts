@@ -76,7 +76,7 @@ export const SUBSET_RULES = [
   },
   {
     code: 108, name: 'no-member-access',
-    reason: 'the only members are `.length` of a typed array or string, `s.charCodeAt(i)`, `Math.imul` and `Math.clz32`; other built-in methods are slow f64 code or missing in porffor',
+    reason: 'the only members are `.length` of a typed array or string, `s.charCodeAt(i)`, `Math.imul`, `Math.clz32`, and the byte copies `a.copyWithin(to, from, end)` and `a.set(b.subarray(begin, end), offset)` on Uint8Array parameters (one memory.copy, porffor patch 012); other built-in methods are slow f64 code or missing in porffor',
   },
   {
     code: 109, name: 'typed-array-index',
@@ -966,6 +966,46 @@ class FileWalker {
     return false;
   }
 
+  /**
+   * The byte copies porffor patch 012 compiles to one memory.copy: `a.copyWithin(to, from, end)`
+   * and `a.set(b.subarray(begin, end), offset)`, where a and b are parameters declared
+   * `Uint8Array` (the types the patch sees; anything else would fall back to porffor's generic
+   * builtins, which loop per element and allocate the subarray view on the never-freed heap).
+   * All arguments are written out, so no default comes from the library. Returns why the use
+   * is refused, or undefined when it is one of these.
+   */
+  private byteCopyProblem(node: ts.PropertyAccessExpression, name: string): string | undefined {
+    const byteArrayParameter = (expression: ts.Expression): boolean => {
+      const inner = skipParentheses(expression);
+      if (!ts.isIdentifier(inner)) return false;
+      const declaration = this.resolve(inner)?.valueDeclaration;
+      return declaration !== undefined && ts.isParameter(declaration) && declaration.type !== undefined &&
+        declaration.type.getText(this.file) === 'Uint8Array';
+    };
+    const call = valueParent(node);
+    const shape = name === 'copyWithin' ? '`a.copyWithin(to, from, end)`' : '`a.set(b.subarray(begin, end), offset)`';
+    if (!ts.isCallExpression(call) || skipParentheses(call.expression) !== node) return `\`.${name}\` may only be called, as ${shape}`;
+    if (!byteArrayParameter(node.expression)) {
+      return `\`.${name}\` is only compiled to a memory copy on a parameter declared \`Uint8Array\``;
+    }
+    if (name === 'copyWithin') {
+      return call.arguments.length === 3 ? undefined : '`.copyWithin` takes exactly (to, from, end)';
+    }
+    if (name === 'set') {
+      const view = call.arguments.length === 2 ? skipParentheses(call.arguments[0]) : undefined;
+      const ok = view !== undefined && ts.isCallExpression(view) && ts.isPropertyAccessExpression(view.expression) &&
+        view.expression.name.text === 'subarray';
+      return ok ? undefined : '`.set` takes exactly (b.subarray(begin, end), offset)';
+    }
+    // subarray: only as the view that `.set` copies from, with both bounds
+    const outer = valueParent(call);
+    const inSet = ts.isCallExpression(outer) && outer.arguments.length === 2 && skipParentheses(outer.arguments[0]) === call &&
+      ts.isPropertyAccessExpression(skipParentheses(outer.expression)) &&
+      (skipParentheses(outer.expression) as ts.PropertyAccessExpression).name.text === 'set';
+    if (!inSet) return '`.subarray` may only be the first argument of `a.set(b.subarray(begin, end), offset)`';
+    return call.arguments.length === 2 ? undefined : '`.subarray` takes exactly (begin, end)';
+  }
+
   private checkPropertyAccess(node: ts.PropertyAccessExpression, depth: number): void {
     if (node.questionDotToken) this.report('no-nullish', node, '`?.` is not allowed');
     const name = node.name.text;
@@ -985,6 +1025,14 @@ class FileWalker {
     const family = this.familyAt(object);
     if (name === 'length' && (family === 'typed-array' || family === 'string')) allowed = true;
     if (name === 'charCodeAt' && family === 'string' && calledWith(1)) allowed = true;
+    if ((name === 'copyWithin' || name === 'set' || name === 'subarray') && family === 'typed-array') {
+      const problem = this.byteCopyProblem(node, name);
+      if (problem !== undefined) {
+        this.report('no-member-access', node, problem);
+        return;
+      }
+      allowed = true;
+    }
     if (!allowed) {
       const symbol = ts.isIdentifier(object) ? this.resolve(object) : undefined;
       if (ts.isIdentifier(object) && !symbol) return; // an unresolved name is a type error (code 100)

@@ -199,20 +199,9 @@ function lz4DecodeBlock(input: Uint8Array, ip: number, blockEnd: number, output:
     if (literalLength > ((blockEnd - ip) | 0)) return lz4Fail(EFI_COMPROMISED_DATA, LZ4_REASON_TRUNCATED_LITERALS, ip);
     if (literalLength > ((outputLimit - op) | 0)) return lz4Fail(lz4LimitStatus, lz4LimitReason, ip);
     const literalEnd = (ip + literalLength) | 0;
-    const literalEnd4 = (literalEnd - 3) | 0;
-    while (ip < literalEnd4) {
-      output[op] = input[ip];
-      output[(op + 1) | 0] = input[(ip + 1) | 0];
-      output[(op + 2) | 0] = input[(ip + 2) | 0];
-      output[(op + 3) | 0] = input[(ip + 3) | 0];
-      op = (op + 4) | 0;
-      ip = (ip + 4) | 0;
-    }
-    while (ip < literalEnd) {
-      output[op] = input[ip];
-      op = (op + 1) | 0;
-      ip = (ip + 1) | 0;
-    }
+    output.set(input.subarray(ip, literalEnd), op);
+    op = (op + literalLength) | 0;
+    ip = literalEnd;
     if (ip === blockEnd) {
       // The last sequence: literals only. With a match in the block, the end rules apply.
       if (lastMatchStart >= 0) {
@@ -249,24 +238,21 @@ function lz4DecodeBlock(input: Uint8Array, ip: number, blockEnd: number, output:
     if (matchLength > ((outputLimit - op) | 0)) return lz4Fail(lz4LimitStatus, lz4LimitReason, ip);
     lastMatchStart = op;
     const matchEnd = (op + matchLength) | 0;
-    let from = (op - offset) | 0;
-    // Forward copy: with offset < length it repeats the bytes it has just written. Four at a
-    // time when offset ≥ 4, since then all four source bytes are already written.
-    if (offset >= 4) {
-      const matchEnd4 = (matchEnd - 3) | 0;
-      while (op < matchEnd4) {
-        output[op] = output[from];
-        output[(op + 1) | 0] = output[(from + 1) | 0];
-        output[(op + 2) | 0] = output[(from + 2) | 0];
-        output[(op + 3) | 0] = output[(from + 3) | 0];
-        op = (op + 4) | 0;
-        from = (from + 4) | 0;
+    const from = (op - offset) | 0;
+    if (offset >= matchLength) {
+      // Source and destination do not overlap: one bulk copy.
+      output.copyWithin(op, from, matchEnd - offset);
+      op = matchEnd;
+    } else {
+      // offset < length: the match repeats its first `offset` bytes. output[from, op) always
+      // holds whole periods of that pattern, so copying it (not overlapping its destination)
+      // extends the pattern and doubles what the next copy can take.
+      while (op < matchEnd) {
+        let chunk = (op - from) | 0;
+        if (chunk > ((matchEnd - op) | 0)) chunk = (matchEnd - op) | 0;
+        output.copyWithin(op, from, (from + chunk) | 0);
+        op = (op + chunk) | 0;
       }
-    }
-    while (op < matchEnd) {
-      output[op] = output[from];
-      op = (op + 1) | 0;
-      from = (from + 1) | 0;
     }
     if (ip >= blockEnd) return lz4Fail(EFI_COMPROMISED_DATA, LZ4_REASON_BLOCK_ENDS_WITH_MATCH, ip);
   }

@@ -598,3 +598,77 @@ ${literals.map((text) => `  n = (n + sum(${JSON.stringify(text)})) | 0;`).join('
     expect(pageZeroEnd(wasm)).toBeGreaterThan(16384);
   });
 });
+
+describe('012-typed-byte-copy', () => {
+  // Every relative-index case of copyWithin and set(subarray) (negative, past the end, empty,
+  // overlapping both ways, the RangeErrors), each step checksummed; `copies(n)` does n literal
+  // copies through a subarray view, which the builtins allocate on the never-freed heap.
+  const source = `
+function sum(a: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s = (Math.imul(s, 31) + a[i]) | 0;
+  return s;
+}
+function steps(a: Uint8Array, b: Uint8Array, stop: number): number {
+  let r = 0;
+  let k = 0;
+  a.copyWithin(3, 0, 10); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.copyWithin(0, 5, 30); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.copyWithin(-5, 0, 64); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.copyWithin(60, -20, -2); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.copyWithin(10, 40, 20); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.copyWithin(70, 0, 9); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.copyWithin(-100, 50, 100); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.set(b.subarray(4, 20), 10); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.set(b.subarray(-3, 32), 61); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.set(a.subarray(0, 40), 20); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.set(a.subarray(20, 60), 0); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.set(b.subarray(10, 5), 64); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.set(b.subarray(-40, 99), 1); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  try { a.set(b.subarray(0, 8), 60); r = r + 1; } catch (e) { r = r + 1000; }
+  if (k++ === stop) return (Math.imul(r, 7) + sum(a)) | 0;
+  try { a.set(b.subarray(0, 0), -1); r = r + 1; } catch (e) { r = r + 2000; }
+  return (Math.imul(r, 7) + sum(a)) | 0;
+}
+export function main(stop: number): number {
+  const a = new Uint8Array(new ArrayBuffer(64));
+  const b = new Uint8Array(new ArrayBuffer(32));
+  for (let i = 0; i < 64; i++) a[i] = i + 1;
+  for (let i = 0; i < 32; i++) b[i] = 200 + i;
+  return steps(a, b, stop);
+}
+function literalRuns(out: Uint8Array, from: Uint8Array, n: number): number {
+  for (let i = 0; i < n; i++) out.set(from.subarray(i & 15, (i & 15) + 16), i & 31);
+  return sum(out);
+}
+export function copies(n: number): number {
+  const out = new Uint8Array(new ArrayBuffer(48));
+  const from = new Uint8Array(new ArrayBuffer(32));
+  for (let i = 0; i < 32; i++) from[i] = i * 5;
+  return literalRuns(out, from, n);
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  // The same source run by Node (annotations dropped).
+  const node = new Function(`${source.replace(/export /g, '').replace(/: (number|Uint8Array)/g, '')}; return { main, copies };`)() as
+    { main: (stop: number) => number; copies: (n: number) => number };
+  const memoryBytes = (instance: WebAssembly.Instance): number => (instance.exports.$ as WebAssembly.Memory).buffer.byteLength;
+
+  test('copies match Node step by step, RangeErrors included, and allocate nothing', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    expect(runWabt('wasm2c', wasm).status).toBe(0);
+    const instance = instantiate(wasm);
+    for (let stop = 0; stop <= 15; stop++) expect([ stop, callExport(instance, 'main', stop) ]).toEqual([ stop, node.main(stop) ]);
+    const before = memoryBytes(instance);
+    expect(callExport(instance, 'copies', 200000)).toBe(node.copies(200000));
+    expect(memoryBytes(instance)).toBe(before);
+  });
+
+  test('fails without the patch: every subarray view is a heap allocation that is never freed', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('012-typed-byte-copy') });
+    const instance = instantiate(wasm);
+    const before = memoryBytes(instance);
+    callExport(instance, 'copies', 200000);
+    expect(memoryBytes(instance)).toBeGreaterThan(before + 200000 * 12 - 65536);
+  });
+});
