@@ -73,6 +73,58 @@ export function useFixedMemory(cText: string): { text: string; replaced: number 
   return { text, replaced };
 }
 
+/**
+ * wasm2c's memory.copy is a bounds check against `mem->size` and a call to memmove. The
+ * decoders' copies (porffor patch 012: literal runs, LZ matches) are mostly shorter than 16
+ * bytes, where the call and memmove's own size dispatch cost more than the copy. The helper is
+ * replaced by one that checks both ranges against the fixed reservation (as the loads and stores
+ * above do), copies up to 16 bytes inline with two possibly overlapping loads and stores of a
+ * power-of-two size, every load before any store (so an overlapping copy is still a memmove),
+ * and calls memmove beyond that.
+ */
+const MEMORY_COPY_HELPER = /static inline void memory_copy\(wasm_rt_memory_t\* dest,\n[^{]*\{\n  RANGE_CHECK\(dest, dest_addr, n\);\n  RANGE_CHECK\(src, src_addr, n\);\n  memmove\(dest->data \+ dest_addr, src->data \+ src_addr, n\);\n\}\n/;
+const SMALL_MEMORY_COPY = `static inline void memory_copy(wasm_rt_memory_t* dest,
+                               const wasm_rt_memory_t* src,
+                               u32 dest_addr,
+                               u32 src_addr,
+                               u32 n) {
+  /* efistub (compiler/wasm2c.ts): fixed memory, copies of up to 16 bytes inline. */
+  (void)dest;
+  (void)src;
+  if (UNLIKELY(dest_addr + (u64)n > rt_memory_bound() || src_addr + (u64)n > rt_memory_bound())) TRAP(OOB);
+  u8* d = rt_memory_base() + dest_addr;
+  const u8* s = rt_memory_base() + src_addr;
+  if (n >= 8) {
+    if (n > 16) {
+      memmove(d, s, n);
+      return;
+    }
+    u64 head, tail;
+    memcpy(&head, s, 8);
+    memcpy(&tail, s + n - 8, 8);
+    memcpy(d, &head, 8);
+    memcpy(d + n - 8, &tail, 8);
+  } else if (n >= 4) {
+    u32 head, tail;
+    memcpy(&head, s, 4);
+    memcpy(&tail, s + n - 4, 4);
+    memcpy(d, &head, 4);
+    memcpy(d + n - 4, &tail, 4);
+  } else if (n != 0) {
+    u8 first = s[0], middle = s[n >> 1], last = s[n - 1];
+    d[0] = first;
+    d[n >> 1] = middle;
+    d[n - 1] = last;
+  }
+}
+`;
+
+export function inlineSmallMemoryCopy(cText: string): { text: string; replaced: number } {
+  let replaced = 0;
+  const text = cText.replace(MEMORY_COPY_HELPER, () => { replaced++; return SMALL_MEMORY_COPY; });
+  return { text, replaced };
+}
+
 export interface Wasm2cOptions {
   /** Keep wasm2c's per-load asm barrier (only bench/run.ts does, to measure what dropping it gives). */
   keepLoadBarrier?: boolean;
@@ -113,7 +165,14 @@ export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOption
     return [{ stage: 'wasm2c', code: WASM2C_LOAD_BARRIER_NOT_FOUND, file: outputC, line: 0, column: 0,
       message: 'wasm2c\'s DEFINE_LOAD/DEFINE_STORE are not the wasm2c 1.0.32 output the stage expects' }];
   }
-  writeFileSync(temporaryC, fixed.text);
+  const copy = inlineSmallMemoryCopy(fixed.text);
+  if (copy.replaced !== 1) {
+    rmSync(temporaryC, { force: true });
+    rmSync(temporaryH, { force: true });
+    return [{ stage: 'wasm2c', code: WASM2C_LOAD_BARRIER_NOT_FOUND, file: outputC, line: 0, column: 0,
+      message: 'wasm2c\'s memory_copy helper is not the wasm2c 1.0.32 output the stage expects' }];
+  }
+  writeFileSync(temporaryC, copy.text);
   renameSync(temporaryH, outputH);
   renameSync(temporaryC, outputC);
   copyFileSync(WASM_RT_HEADER, join(dirname(outputC), 'wasm-rt.h'));

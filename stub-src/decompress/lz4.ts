@@ -43,6 +43,7 @@
  */
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_UNSUPPORTED } from '../efi/status';
 import { uint32AtMost, uint32Below } from '../efi/address';
+import { lzCopyMatch } from './lz-copy';
 import { decodeFail, decodeSucceed } from './result';
 import { xxhash32Digest } from './xxhash32';
 
@@ -237,23 +238,7 @@ function lz4DecodeBlock(input: Uint8Array, ip: number, blockEnd: number, output:
     matchLength = (matchLength + 4) | 0;
     if (matchLength > ((outputLimit - op) | 0)) return lz4Fail(lz4LimitStatus, lz4LimitReason, ip);
     lastMatchStart = op;
-    const matchEnd = (op + matchLength) | 0;
-    const from = (op - offset) | 0;
-    if (offset >= matchLength) {
-      // Source and destination do not overlap: one bulk copy.
-      output.copyWithin(op, from, matchEnd - offset);
-      op = matchEnd;
-    } else {
-      // offset < length: the match repeats its first `offset` bytes. output[from, op) always
-      // holds whole periods of that pattern, so copying it (not overlapping its destination)
-      // extends the pattern and doubles what the next copy can take.
-      while (op < matchEnd) {
-        let chunk = (op - from) | 0;
-        if (chunk > ((matchEnd - op) | 0)) chunk = (matchEnd - op) | 0;
-        output.copyWithin(op, from, (from + chunk) | 0);
-        op = (op + chunk) | 0;
-      }
-    }
+    op = lzCopyMatch(output, op, offset, matchLength);
     if (ip >= blockEnd) return lz4Fail(EFI_COMPROMISED_DATA, LZ4_REASON_BLOCK_ENDS_WITH_MATCH, ip);
   }
 }

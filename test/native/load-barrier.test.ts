@@ -88,3 +88,106 @@ describe('wasm2c stage: the per-load asm barrier', () => {
     expect(run('sum', 65536).stdout).toBe('result 0\n');
   });
 });
+
+// memory.copy through the stage's replacement helper (compiler/wasm2c.ts inlineSmallMemoryCopy):
+// every length 0..40 at source/destination distances -20..20 (overlapping both ways), each
+// checked against a memmove done here, and copies past the reservation trap.
+const COPY_WAT = `(module
+  (memory (export "memory") 1)
+  (func (export "copy") (param i32 i32 i32) (result i32)
+    (local i32 i32)
+    loop
+      local.get 3
+      local.get 3
+      i32.const 7
+      i32.mul
+      i32.const 1
+      i32.add
+      i32.store8
+      local.get 3
+      i32.const 1
+      i32.add
+      local.tee 3
+      i32.const 128
+      i32.lt_u
+      br_if 0
+    end
+    local.get 0
+    local.get 1
+    local.get 2
+    memory.copy
+    i32.const 0
+    local.set 3
+    loop
+      local.get 4
+      i32.const 31
+      i32.mul
+      local.get 3
+      i32.load8_u
+      i32.add
+      local.set 4
+      local.get 3
+      i32.const 1
+      i32.add
+      local.tee 3
+      i32.const 128
+      i32.lt_u
+      br_if 0
+    end
+    local.get 4))`;
+
+const COPY_DRIVER = DRIVER.replace(/static Z_stub_instance_t instance;[^]*$/, `static Z_stub_instance_t instance;
+int main(int argc, char **argv) {
+  (void)argc;
+  if (rt_enter() == 0) {
+    wasm_rt_init();
+    Z_stub_init_module();
+    Z_stub_instantiate(&instance);
+    if (argv[1][0] == 'a') {
+      for (int n = 0; n <= 40; n++)
+        for (int shift = -20; shift <= 20; shift++)
+          printf("%d %d %u\\n", n, shift, Z_stubZ_copy(&instance, 50 + shift, 50, n));
+      return 0;
+    }
+    unsigned d = (unsigned)strtoul(argv[2], NULL, 0), s = (unsigned)strtoul(argv[3], NULL, 0), n = (unsigned)strtoul(argv[4], NULL, 0);
+    printf("result %u\\n", Z_stubZ_copy(&instance, d, s, n));
+    return 0;
+  }
+  printf("trap: %s\\n", rt_trap_reason());
+  return 3;
+}
+`);
+
+describe('wasm2c stage: memory.copy', () => {
+  const work = mkdtempSync(join(tmpdir(), 'efistub-copy-'));
+  writeFileSync(join(work, 'm.wat'), COPY_WAT);
+  writeFileSync(join(work, 'driver.c'), COPY_DRIVER);
+  const runtime = join(projectRoot, 'compiler', 'runtime');
+
+  it('is a memmove for every short and long length, overlapping both ways, and traps past the reservation', () => {
+    expect(spawnSync('wat2wasm', [join(work, 'm.wat'), '-o', join(work, 'm.wasm')]).status).toBe(0);
+    expect(wasmToC(join(work, 'm.wasm'), join(work, 'stub.c'))).toEqual([]);
+    expect(readFileSync(join(work, 'stub.c'), 'utf8')).toContain('copies of up to 16 bytes inline');
+    const clang = spawnSync('clang', ['-O2', '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', '-I', join(runtime, 'include-common'),
+      '-I', runtime, '-I', work, join(work, 'stub.c'), join(work, 'driver.c'), join(runtime, 'wasm-rt.c'),
+      '-o', join(work, 'm')], { encoding: 'utf8' });
+    expect(clang.stderr).toBe('');
+    const expected: string[] = [];
+    for (let n = 0; n <= 40; n++) {
+      for (let shift = -20; shift <= 20; shift++) {
+        const memory = new Uint8Array(128).map((_, i) => (i * 7 + 1) & 0xff);
+        memory.copyWithin(50 + shift, 50, 50 + n);
+        let hash = 0;
+        for (const byte of memory) hash = (Math.imul(hash, 31) + byte) >>> 0;
+        expected.push(`${n} ${shift} ${hash}`);
+      }
+    }
+    const all = spawnSync(join(work, 'm'), ['all'], { encoding: 'utf8' });
+    expect(all.stdout.trimEnd().split('\n')).toEqual(expected);
+    const one = (d: number, s: number, n: number) => spawnSync(join(work, 'm'), ['one', String(d), String(s), String(n)], { encoding: 'utf8' });
+    expect(one((1 << 20) - 8, 0, 8).stdout).toMatch(/^result \d+\n$/);
+    expect(one((1 << 20) - 7, 0, 8).stdout).toBe('trap: out-of-bounds access to linear memory or a table\n');
+    expect(one(0, (1 << 20) - 3, 4).stdout).toBe('trap: out-of-bounds access to linear memory or a table\n');
+    expect(one(0, 0xfffffff0, 32).status).toBe(3);
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * @fileoverview The LZ77 match copy that inflate, LZ4, LZO and zstd share: `length` bytes from
+ * `distance` back, where a match longer than its distance repeats the bytes it is writing.
+ *
+ * Bulk copies are `Uint8Array.prototype.copyWithin`, which porffor patch 012 compiles to one
+ * memory.copy (a memmove) and Node runs natively: the byte loops it replaces were the decoders'
+ * hottest code (a dependent load after each store). copyWithin copies its source as it was
+ * before the copy, so an overlapping match is copied in chunks that never overlap their
+ * destination: output[from, op) always holds whole periods of the repeated pattern, so each
+ * chunk extends it and doubles what the next one may take.
+ */
+
+/**
+ * Copies output[op - distance, …) to output[op, op + length), forward; returns op + length.
+ * The caller has checked 1 <= distance <= op and op + length <= the end it writes to.
+ */
+export function lzCopyMatch(output: Uint8Array, op: number, distance: number, length: number): number {
+  const from = (op - distance) | 0;
+  const end = (op + length) | 0;
+  if (distance >= length) {
+    output.copyWithin(op, from, (from + length) | 0);
+    return end;
+  }
+  let at = op;
+  while (at < end) {
+    let chunk = (at - from) | 0;
+    if (chunk > ((end - at) | 0)) chunk = (end - at) | 0;
+    output.copyWithin(at, from, (from + chunk) | 0);
+    at = (at + chunk) | 0;
+  }
+  return end;
+}
