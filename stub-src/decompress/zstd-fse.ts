@@ -210,3 +210,24 @@ export function zstdBackwardBits(src: Uint8Array, start: number, bitPosition: nu
   }
   return value;
 }
+
+/**
+ * A decode loop's window on a backward stream: the 32 bits from bit `windowLow` up, where
+ * windowLow = ((bitPosition - 25) >> 3) << 3 is the byte boundary that leaves between 25 and 32
+ * of the bits below bitPosition in the window. A loop extracts fields from the window while
+ * enough bits sit above windowLow and reloads it (with a new windowLow) when they do not: one
+ * 4-byte read per 25 bits or more instead of one per field. windowLow is negative near the
+ * stream's start; bits below bit 0 read as 0, as in zstdBackwardBits.
+ */
+export function zstdBackwardWindow(src: Uint8Array, start: number, windowLow: number): number {
+  const first = (start + (windowLow >> 3)) | 0;
+  if (windowLow >= 0) {
+    return src[first] | (src[(first + 1) | 0] << 8) | (src[(first + 2) | 0] << 16) | (src[(first + 3) | 0] << 24);
+  }
+  let word = 0;
+  for (let i = 3; i >= 0; i--) {
+    word = word << 8;
+    if (((first + i) | 0) >= start) word = word | src[(first + i) | 0];
+  }
+  return word;
+}

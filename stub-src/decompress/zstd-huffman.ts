@@ -8,7 +8,8 @@
  */
 import {
   ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, zstdBackwardBits,
-  zstdBackwardStart, zstdFseBaseline, zstdFseBits, zstdFseBuild, zstdFseInfo, zstdFseReadDescription, zstdFseSymbol,
+  zstdBackwardStart, zstdBackwardWindow, zstdFseBaseline, zstdFseBits, zstdFseBuild, zstdFseInfo,
+  zstdFseReadDescription, zstdFseSymbol,
 } from './zstd-fse';
 import {
   ZSTD_REASON_HUFFMAN_HEADER_TRUNCATED, ZSTD_REASON_HUFFMAN_JUMP_TABLE, ZSTD_REASON_HUFFMAN_STREAM_CORRUPT,
@@ -175,30 +176,34 @@ function zstdHuffmanDecodeStream(table: Uint16Array, src: Uint8Array, start: num
   const maxBits = zstdHuffmanMaxBits;
   const mask = ((1 << maxBits) - 1) | 0;
   let op = outStart;
-  while (op < outEnd) {
-    if (bitPosition >= 25) {
-      // One 32-bit load serves two lookups (each at most 11 bits; 25 bits sit above the word's base).
-      const topByte = (bitPosition - 1) >> 3;
-      const top = (start + topByte) | 0;
-      const word = src[(top - 3) | 0] | (src[(top - 2) | 0] << 8) | (src[(top - 1) | 0] << 16) | (src[top] << 24);
-      const base = ((topByte - 3) << 3) + maxBits;
-      let entry = table[(word >>> ((bitPosition - base) | 0)) & mask];
-      out[op] = entry >> 4;
-      op = (op + 1) | 0;
-      bitPosition = (bitPosition - (entry & 15)) | 0;
-      if (op < outEnd) {
-        entry = table[(word >>> ((bitPosition - base) | 0)) & mask];
-        out[op] = entry >> 4;
-        op = (op + 1) | 0;
-        bitPosition = (bitPosition - (entry & 15)) | 0;
-      }
-    } else {
-      const entry = table[zstdBackwardBits(src, start, bitPosition, maxBits)];
-      out[op] = entry >> 4;
-      op = (op + 1) | 0;
-      bitPosition = (bitPosition - (entry & 15)) | 0;
-      if (bitPosition < 0) return ZSTD_REASON_HUFFMAN_STREAM_CORRUPT;
+  // The bit window of zstdBackwardWindow: a reload leaves at least 25 bits, enough for two
+  // lookups of at most 11 bits each.
+  let windowLow = ((bitPosition - 25) >> 3) << 3;
+  let window = zstdBackwardWindow(src, start, windowLow);
+  const pairEnd = (outEnd - 1) | 0;
+  while (op < pairEnd) {
+    if (((bitPosition - windowLow) | 0) < (maxBits << 1)) {
+      windowLow = ((bitPosition - 25) >> 3) << 3;
+      window = zstdBackwardWindow(src, start, windowLow);
     }
+    let entry = table[(window >>> ((bitPosition - maxBits - windowLow) | 0)) & mask];
+    out[op] = entry >> 4;
+    bitPosition = (bitPosition - (entry & 15)) | 0;
+    entry = table[(window >>> ((bitPosition - maxBits - windowLow) | 0)) & mask];
+    out[(op + 1) | 0] = entry >> 4;
+    bitPosition = (bitPosition - (entry & 15)) | 0;
+    op = (op + 2) | 0;
+    // Below 0 the stream was over-read (its missing bits read as 0): it cannot end exactly.
+    if (bitPosition < 0) return ZSTD_REASON_HUFFMAN_STREAM_CORRUPT;
+  }
+  if (op < outEnd) {
+    if (((bitPosition - windowLow) | 0) < maxBits) {
+      windowLow = ((bitPosition - 25) >> 3) << 3;
+      window = zstdBackwardWindow(src, start, windowLow);
+    }
+    const entry = table[(window >>> ((bitPosition - maxBits - windowLow) | 0)) & mask];
+    out[op] = entry >> 4;
+    bitPosition = (bitPosition - (entry & 15)) | 0;
   }
   if (bitPosition !== 0) return ZSTD_REASON_HUFFMAN_STREAM_CORRUPT;
   return 0;

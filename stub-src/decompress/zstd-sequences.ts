@@ -10,7 +10,7 @@
  */
 import {
   ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, ZSTD_FSE_LITERAL_LENGTHS, ZSTD_FSE_MATCH_LENGTHS,
-  ZSTD_FSE_OFFSETS, zstdBackwardBits, zstdBackwardStart, zstdFseBaseline, zstdFseBits, zstdFseBuild,
+  ZSTD_FSE_OFFSETS, zstdBackwardBits, zstdBackwardStart, zstdBackwardWindow, zstdFseBaseline, zstdFseBits, zstdFseBuild,
   zstdFseBuildDefaultLiteralLengths, zstdFseBuildDefaultMatchLengths, zstdFseBuildDefaultOffsets, zstdFseBuildRle,
   zstdFseInfo, zstdFseReadDescription, zstdFseSymbol,
 } from './zstd-fse';
@@ -21,6 +21,7 @@ import {
   ZSTD_REASON_SEQUENCES_RESERVED_MODE, ZSTD_REASON_SEQUENCES_RLE_SYMBOL, ZSTD_REASON_SEQUENCES_STREAM_CORRUPT,
   ZSTD_REASON_SEQUENCES_TRAILING_BYTES, ZSTD_REASON_STREAM_NO_END_MARK,
 } from './zstd-reasons';
+import { lzCopyMatch } from './lz-copy';
 
 // The three kinds of table, in the order their modes and descriptions appear.
 const ZSTD_SEQUENCES_LITERAL_LENGTHS = 0;
@@ -111,26 +112,6 @@ function zstdSequencesTable(kind: number, mode: number, src: Uint8Array, at: num
   return at;
 }
 
-/**
- * zstdBackwardBits with its common case here: under tsx every call to an imported function (and
- * every read of an imported table) goes through a getter, which halved the sequence loop's speed
- * in Node. Falls back to zstdBackwardBits for the stream's last 25 bits.
- */
-function zstdSequencesBits(src: Uint8Array, start: number, bitPosition: number, count: number): number {
-  if (bitPosition >= 25) {
-    const topByte = (bitPosition - 1) >> 3;
-    const top = (start + topByte) | 0;
-    const word = src[(top - 3) | 0] | (src[(top - 2) | 0] << 8) | (src[(top - 1) | 0] << 16) | (src[top] << 24);
-    return (word >>> ((bitPosition - count - ((topByte - 3) << 3)) | 0)) & ((1 << count) - 1);
-  }
-  return zstdBackwardBits(src, start, bitPosition, count);
-}
-
-/** Copies literals[from, from + count) to out[at, ...); the caller checked both ranges. */
-function zstdCopyLiterals(literals: Uint8Array, from: number, out: Uint8Array, at: number, count: number): void {
-  for (let i = 0; i < count; i++) out[(at + i) | 0] = literals[(from + i) | 0];
-}
-
 // Where zstdSequencesExecute leaves the output and literal positions.
 const ZSTD_EXECUTE_OP = 0;
 const ZSTD_EXECUTE_LITERAL = 1;
@@ -154,6 +135,13 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
   let repeat1 = zstdSequencesRepeat[0];
   let repeat2 = zstdSequencesRepeat[1];
   let repeat3 = zstdSequencesRepeat[2];
+  // The bit window (zstdBackwardWindow): a field of n bits is (window >>> (bitPosition - n -
+  // windowLow)) & ((1 << n) - 1), after a reload when fewer than n bits sit above windowLow.
+  // No field is wider than 25 bits (longer offsets are read in two parts) and a reload leaves
+  // at least 25, so one reload always suffices. Written out at each field: porffor does not
+  // inline, and a helper could not hand back both the window and its position.
+  let windowLow = ((bitPosition - 25) >> 3) << 3;
+  let window = zstdBackwardWindow(src, at, windowLow);
   for (let sequence = 0; sequence < count; sequence++) {
     const literalLengthCell = (literalLengthRegion + literalLengthState) | 0;
     const offsetCell = (offsetRegion + offsetState) | 0;
@@ -164,35 +152,65 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
     if (offsetCode > 25) {
       if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
       const highBits = (offsetCode - 25) | 0;
-      const high = zstdSequencesBits(src, at, bitPosition, highBits);
+      if (((bitPosition - windowLow) | 0) < highBits) {
+        windowLow = ((bitPosition - 25) >> 3) << 3;
+        window = zstdBackwardWindow(src, at, windowLow);
+      }
+      const high = ((window >>> ((bitPosition - highBits - windowLow) | 0)) & ((1 << highBits) - 1));
       bitPosition = (bitPosition - highBits) | 0;
-      const low = zstdSequencesBits(src, at, bitPosition, 25);
+      if (((bitPosition - windowLow) | 0) < 25) {
+        windowLow = ((bitPosition - 25) >> 3) << 3;
+        window = zstdBackwardWindow(src, at, windowLow);
+      }
+      const low = (window >>> ((bitPosition - 25 - windowLow) | 0)) & 0x1ffffff;
       bitPosition = (bitPosition - 25) | 0;
       offsetValue = ((1 << offsetCode) + (high << 25) + low) | 0;
     } else {
-      offsetValue = ((1 << offsetCode) + zstdSequencesBits(src, at, bitPosition, offsetCode)) | 0;
+      if (((bitPosition - windowLow) | 0) < offsetCode) {
+        windowLow = ((bitPosition - 25) >> 3) << 3;
+        window = zstdBackwardWindow(src, at, windowLow);
+      }
+      offsetValue = ((1 << offsetCode) + ((window >>> ((bitPosition - offsetCode - windowLow) | 0)) & ((1 << offsetCode) - 1))) | 0;
       bitPosition = (bitPosition - offsetCode) | 0;
     }
     const matchLengthCode = symbols[matchLengthCell];
     const matchLengthExtra = matchLengthBits[matchLengthCode];
-    const matchLength = (matchLengthBase[matchLengthCode] +
-      zstdSequencesBits(src, at, bitPosition, matchLengthExtra)) | 0;
+    if (((bitPosition - windowLow) | 0) < matchLengthExtra) {
+      windowLow = ((bitPosition - 25) >> 3) << 3;
+      window = zstdBackwardWindow(src, at, windowLow);
+    }
+    const matchLength = (matchLengthBase[matchLengthCode] + ((window >>> ((bitPosition - matchLengthExtra - windowLow) | 0)) & ((1 << matchLengthExtra) - 1))) | 0;
     bitPosition = (bitPosition - matchLengthExtra) | 0;
     const literalLengthCode = symbols[literalLengthCell];
     const literalLengthExtra = literalLengthBits[literalLengthCode];
-    const literalLength = (literalLengthBase[literalLengthCode] +
-      zstdSequencesBits(src, at, bitPosition, literalLengthExtra)) | 0;
+    if (((bitPosition - windowLow) | 0) < literalLengthExtra) {
+      windowLow = ((bitPosition - 25) >> 3) << 3;
+      window = zstdBackwardWindow(src, at, windowLow);
+    }
+    const literalLength = (literalLengthBase[literalLengthCode] + ((window >>> ((bitPosition - literalLengthExtra - windowLow) | 0)) & ((1 << literalLengthExtra) - 1))) | 0;
     bitPosition = (bitPosition - literalLengthExtra) | 0;
     // State updates, except after the last sequence: literal lengths, match lengths, offsets.
     if (((sequence + 1) | 0) < count) {
       let bits = stateBits[literalLengthCell];
-      literalLengthState = (baselines[literalLengthCell] + zstdSequencesBits(src, at, bitPosition, bits)) | 0;
+      if (((bitPosition - windowLow) | 0) < bits) {
+        windowLow = ((bitPosition - 25) >> 3) << 3;
+        window = zstdBackwardWindow(src, at, windowLow);
+      }
+      literalLengthState = (baselines[literalLengthCell] + ((window >>> ((bitPosition - bits - windowLow) | 0)) & ((1 << bits) - 1))) | 0;
       bitPosition = (bitPosition - bits) | 0;
       bits = stateBits[matchLengthCell];
-      matchLengthState = (baselines[matchLengthCell] + zstdSequencesBits(src, at, bitPosition, bits)) | 0;
+      if (((bitPosition - windowLow) | 0) < bits) {
+        windowLow = ((bitPosition - 25) >> 3) << 3;
+        window = zstdBackwardWindow(src, at, windowLow);
+      }
+      matchLengthState = (baselines[matchLengthCell] + ((window >>> ((bitPosition - bits - windowLow) | 0)) & ((1 << bits) - 1))) | 0;
       bitPosition = (bitPosition - bits) | 0;
       bits = stateBits[offsetCell];
-      offsetState = (baselines[offsetCell] + zstdSequencesBits(src, at, bitPosition, bits)) | 0;
+      if (((bitPosition - windowLow) | 0) < bits) {
+        windowLow = ((bitPosition - 25) >> 3) << 3;
+        window = zstdBackwardWindow(src, at, windowLow);
+      }
+      offsetState = (baselines[offsetCell] + ((window >>> ((bitPosition - bits - windowLow) | 0)) & ((1 << bits) - 1))) | 0;
       bitPosition = (bitPosition - bits) | 0;
     }
     // Positions only go down: once below 0 the stream was over-read and cannot end exactly.
@@ -227,18 +245,11 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
     const produced = (literalLength + matchLength) | 0;
     if (produced > ((blockLimit - op) | 0)) return ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE;
     if (produced > ((capacity - op) | 0)) return ZSTD_REASON_OUTPUT_TOO_SMALL;
-    for (let i = 0; i < literalLength; i++) out[(op + i) | 0] = literals[(literal + i) | 0];
+    out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
     op = (op + literalLength) | 0;
     literal = (literal + literalLength) | 0;
     if (offset > ((op - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
-    // Byte by byte: when offset < length the copy reads bytes it has just written.
-    let from = (op - offset) | 0;
-    const matchEnd = (op + matchLength) | 0;
-    while (op < matchEnd) {
-      out[op] = out[from];
-      op = (op + 1) | 0;
-      from = (from + 1) | 0;
-    }
+    op = lzCopyMatch(out, op, offset, matchLength);
   }
   if (bitPosition !== 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
   zstdExecuteResult[ZSTD_EXECUTE_OP] = op;
@@ -313,7 +324,7 @@ export function zstdSequencesDecode(src: Uint8Array, start: number, end: number,
   const rest = (literalsEnd - literal) | 0;
   if (rest > ((blockLimit - op) | 0)) return ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE;
   if (rest > ((capacity - op) | 0)) return ZSTD_REASON_OUTPUT_TOO_SMALL;
-  zstdCopyLiterals(literals, literal, out, op, rest);
+  out.set(literals.subarray(literal, literalsEnd), op);
   zstdSequencesOutputEnd = (op + rest) | 0;
   return 0;
 }
