@@ -38,6 +38,7 @@
  * which made the native build count code lengths wrong and decode garbage.
  */
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_INVALID_PARAMETER } from '../efi/status';
+import { lzCopyMatch } from './lz-copy';
 import { decodeFail } from './result';
 
 // Reason codes (gzip's range, 100–149 for the DEFLATE layer). The texts follow zlib's messages
@@ -382,16 +383,10 @@ function inflateStoredBlock(input: Uint8Array, inputLength: number, output: Uint
   if (storedLength > ((outputCapacity - inflateOutput) | 0)) {
     return inflateFail(EFI_BUFFER_TOO_SMALL, INFLATE_REASON_OUTPUT_TOO_SMALL);
   }
-  let from = inflatePosition;
-  let to = inflateOutput;
-  const end = (from + storedLength) | 0;
-  while (from < end) {
-    output[to] = input[from];
-    from = (from + 1) | 0;
-    to = (to + 1) | 0;
-  }
+  const end = (inflatePosition + storedLength) | 0;
+  output.set(input.subarray(inflatePosition, end), inflateOutput);
   inflatePosition = end;
-  inflateOutput = to;
+  inflateOutput = (inflateOutput + storedLength) | 0;
   return 0;
 }
 
@@ -564,13 +559,7 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       reason = INFLATE_REASON_DISTANCE_TOO_FAR_BACK;
       break;
     }
-    let from = (out - distance) | 0;
-    const end = (out + matchLength) | 0;
-    while (out < end) {
-      output[out] = output[from];
-      out = (out + 1) | 0;
-      from = (from + 1) | 0;
-    }
+    out = lzCopyMatch(output, out, distance, matchLength);
   }
   inflatePosition = position;
   inflateBitBuffer = bitBuffer;
@@ -678,13 +667,7 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
       reason = INFLATE_REASON_OUTPUT_TOO_SMALL;
       break;
     }
-    let from = (out - distance) | 0;
-    const end = (out + matchLength) | 0;
-    while (out < end) {
-      output[out] = output[from];
-      out = (out + 1) | 0;
-      from = (from + 1) | 0;
-    }
+    out = lzCopyMatch(output, out, distance, matchLength);
   }
   // Hand back only real input: drop the appended zero bytes (still unread, at the top).
   if (reason === 0 && position > inputLength) {

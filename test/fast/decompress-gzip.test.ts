@@ -725,8 +725,28 @@ function instrumentedDecoder(): string {
     .map((line) => (/^\s*(\*|\/\/|\/\*)/.test(line) ? line : wrap(wrap(line, 'input', 'boundsIn'), 'output', 'boundsOut')))
     .join('\n')
     .replace(/from '\.\/(result|crc32)'/g, (_, module) => `from '${join(sourceDir, 'decompress', module)}.ts'`)
-    .replace(/from '\.\.\/efi\/status'/g, `from '${join(sourceDir, 'efi', 'status')}.ts'`);
+    .replace(/from '\.\.\/efi\/status'/g, `from '${join(sourceDir, 'efi', 'status')}.ts'`)
+    // Bulk copies: the first and last byte each one reads and writes go through the checks too.
+    .replace(/import \{ lzCopyMatch \} from '\.\/lz-copy';/,
+      `import { lzCopyMatch as lzCopyMatchUnchecked } from '${join(sourceDir, 'decompress', 'lz-copy')}.ts';`)
+    .replace(/^(\s*)output\.set\(input\.subarray\(([^,]+), ([^)]+)\), ([^)]+)\);$/gm,
+      '$1boundsCopy($2, $3, $4);\n$1output.set(input.subarray($2, $3), $4);');
   writeFileSync(join(directory, 'inflate.ts'), rewrite('inflate.ts') + `
+function lzCopyMatch(output: Uint8Array, op: number, distance: number, length: number): number {
+  if (length > 0) {
+    boundsOut(op - distance);
+    boundsOut(op + length - 1);
+  }
+  return lzCopyMatchUnchecked(output, op, distance, length);
+}
+function boundsCopy(from: number, end: number, to: number): void {
+  if (end > from) {
+    boundsIn(from);
+    boundsIn(end - 1);
+    boundsOut(to);
+    boundsOut(to + end - from - 1);
+  }
+}
 let boundsInputLength = 0;
 let boundsOutputCapacity = 0;
 export function boundsSet(inputLength: number, outputCapacity: number): void {

@@ -625,6 +625,13 @@ function steps(a: Uint8Array, b: Uint8Array, stop: number): number {
   a.set(a.subarray(20, 60), 0); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
   a.set(b.subarray(10, 5), 64); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
   a.set(b.subarray(-40, 99), 1); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.set(b.subarray(0, 16), 48); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.copyWithin(-1, 0, 5); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  a.copyWithin(2, -1, 64); r = (Math.imul(r, 7) + sum(a)) | 0; if (k++ === stop) return r;
+  try { a.set(b.subarray(0, 32), 40); r = r + 1; } catch (e) { r = r + 3000; }
+  if (k++ === stop) return (Math.imul(r, 7) + sum(a)) | 0;
+  try { a.set(b.subarray(0, 1), -1); r = r + 1; } catch (e) { r = r + 4000; }
+  if (k++ === stop) return (Math.imul(r, 7) + sum(a)) | 0;
   try { a.set(b.subarray(0, 8), 60); r = r + 1; } catch (e) { r = r + 1000; }
   if (k++ === stop) return (Math.imul(r, 7) + sum(a)) | 0;
   try { a.set(b.subarray(0, 0), -1); r = r + 1; } catch (e) { r = r + 2000; }
@@ -658,7 +665,7 @@ export function copies(n: number): number {
     expect(runWabt('wasm-validate', wasm).output).toBe('');
     expect(runWabt('wasm2c', wasm).status).toBe(0);
     const instance = instantiate(wasm);
-    for (let stop = 0; stop <= 15; stop++) expect([ stop, callExport(instance, 'main', stop) ]).toEqual([ stop, node.main(stop) ]);
+    for (let stop = 0; stop <= 20; stop++) expect([ stop, callExport(instance, 'main', stop) ]).toEqual([ stop, node.main(stop) ]);
     const before = memoryBytes(instance);
     expect(callExport(instance, 'copies', 200000)).toBe(node.copies(200000));
     expect(memoryBytes(instance)).toBe(before);
