@@ -31,6 +31,7 @@
  * with LZMA_CORE_TRUNCATED, and no read leaves [0, inEnd).
  */
 import { uint32Below } from '../efi/address';
+import { lzCopyMatch } from './lz-copy';
 
 // Probability model layout in lzmaProbabilities (LZMA specification, "LZMA decoding modes").
 const LZMA_STATES = 12;
@@ -621,13 +622,7 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
       result = limitIsEnd ? LZMA_CORE_PAST_END : LZMA_CORE_OUTPUT_FULL;
       break;
     }
-    let from = (outPos - rep0 - 1) | 0;
-    const end = (outPos + matchLength) | 0;
-    while (outPos < end) {
-      output[outPos] = output[from];
-      outPos = (outPos + 1) | 0;
-      from = (from + 1) | 0;
-    }
+    outPos = lzCopyMatch(output, outPos, (rep0 + 1) | 0, matchLength);
   }
 
   // A symbol that read past inEnd was decoded from zeros that are not in the input: whatever it
