@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { dirname, join } from 'node:path';
 import type { Diagnostic } from './diagnostics.ts';
 import { runTool } from './tools.ts';
+import { packDataSegments } from './wasm-data.ts';
 
 export const WASM2C_FAILED = 601;
 export const WASM2C_RUNTIME_HEADER_MISSING = 602;
@@ -134,8 +135,12 @@ export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOption
   mkdirSync(dirname(outputC), { recursive: true });
   // wasm2c names the header after the output file; write both under temporary names first.
   const temporaryC = outputC.replace(/\.c$/, '.tmp.c');
+  // wasm2c reads a copy with the data segments packed (compiler/wasm-data.ts).
+  const packedWasm = outputC.replace(/\.c$/, '.packed.wasm');
+  writeFileSync(packedWasm, packDataSegments(readFileSync(wasmPath)).wasm);
   const run = runTool('wasm2c', WASM2C_FAILED, wasmPath, 'wasm2c',
-    ['--enable-exceptions', '-n', 'stub', wasmPath, '-o', temporaryC], 'wasm2c');
+    ['--enable-exceptions', '-n', 'stub', packedWasm, '-o', temporaryC], 'wasm2c');
+  rmSync(packedWasm, { force: true });
   const temporaryH = temporaryC.replace(/\.c$/, '.h');
   if (!run.ok) {
     rmSync(temporaryC, { force: true });

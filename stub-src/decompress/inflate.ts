@@ -38,7 +38,7 @@
  * which made the native build count code lengths wrong and decode garbage.
  */
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_INVALID_PARAMETER } from '../efi/status';
-import { lzCopyMatch } from './lz-copy';
+import { LZ_SHORT_COPY, lzCopyMatch } from './lz-copy';
 import { decodeFail } from './result';
 
 // Reason codes (gzip's range, 100–149 for the DEFLATE layer). The texts follow zlib's messages
@@ -559,7 +559,17 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       reason = INFLATE_REASON_DISTANCE_TOO_FAR_BACK;
       break;
     }
-    out = lzCopyMatch(output, out, distance, matchLength);
+    if (matchLength <= LZ_SHORT_COPY) {
+      let from = (out - distance) | 0;
+      const end = (out + matchLength) | 0;
+      while (out < end) {
+        output[out] = output[from];
+        out = (out + 1) | 0;
+        from = (from + 1) | 0;
+      }
+    } else {
+      out = lzCopyMatch(output, out, distance, matchLength);
+    }
   }
   inflatePosition = position;
   inflateBitBuffer = bitBuffer;
@@ -667,7 +677,17 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
       reason = INFLATE_REASON_OUTPUT_TOO_SMALL;
       break;
     }
-    out = lzCopyMatch(output, out, distance, matchLength);
+    if (matchLength <= LZ_SHORT_COPY) {
+      let from = (out - distance) | 0;
+      const end = (out + matchLength) | 0;
+      while (out < end) {
+        output[out] = output[from];
+        out = (out + 1) | 0;
+        from = (from + 1) | 0;
+      }
+    } else {
+      out = lzCopyMatch(output, out, distance, matchLength);
+    }
   }
   // Hand back only real input: drop the appended zero bytes (still unread, at the top).
   if (reason === 0 && position > inputLength) {

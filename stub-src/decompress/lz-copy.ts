@@ -8,7 +8,15 @@
  * before the copy, so an overlapping match is copied in chunks that never overlap their
  * destination: output[from, op) always holds whole periods of the repeated pattern, so each
  * chunk extends it and doubles what the next one may take.
+ *
+ * Copies of up to LZ_SHORT_COPY bytes stay byte loops in the decoders' own loops: a call, its
+ * register saves and the copy's checks cost more than the bytes, most under QEMU's TCG (the
+ * boot path), where every stack access is a soft-MMU lookup. A forward byte loop is itself the
+ * LZ77 copy, overlapping or not.
  */
+
+/** The longest copy a decoder writes as a byte loop (see above). */
+export const LZ_SHORT_COPY = 16;
 
 /**
  * Copies output[op - distance, …) to output[op, op + length), forward; returns op + length.

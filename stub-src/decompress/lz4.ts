@@ -43,7 +43,7 @@
  */
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_UNSUPPORTED } from '../efi/status';
 import { uint32AtMost, uint32Below } from '../efi/address';
-import { lzCopyMatch } from './lz-copy';
+import { LZ_SHORT_COPY, lzCopyMatch } from './lz-copy';
 import { decodeFail, decodeSucceed } from './result';
 import { xxhash32Digest } from './xxhash32';
 
@@ -200,9 +200,17 @@ function lz4DecodeBlock(input: Uint8Array, ip: number, blockEnd: number, output:
     if (literalLength > ((blockEnd - ip) | 0)) return lz4Fail(EFI_COMPROMISED_DATA, LZ4_REASON_TRUNCATED_LITERALS, ip);
     if (literalLength > ((outputLimit - op) | 0)) return lz4Fail(lz4LimitStatus, lz4LimitReason, ip);
     const literalEnd = (ip + literalLength) | 0;
-    output.set(input.subarray(ip, literalEnd), op);
-    op = (op + literalLength) | 0;
-    ip = literalEnd;
+    if (literalLength <= LZ_SHORT_COPY) {
+      while (ip < literalEnd) {
+        output[op] = input[ip];
+        op = (op + 1) | 0;
+        ip = (ip + 1) | 0;
+      }
+    } else {
+      output.set(input.subarray(ip, literalEnd), op);
+      op = (op + literalLength) | 0;
+      ip = literalEnd;
+    }
     if (ip === blockEnd) {
       // The last sequence: literals only. With a match in the block, the end rules apply.
       if (lastMatchStart >= 0) {
@@ -238,7 +246,17 @@ function lz4DecodeBlock(input: Uint8Array, ip: number, blockEnd: number, output:
     matchLength = (matchLength + 4) | 0;
     if (matchLength > ((outputLimit - op) | 0)) return lz4Fail(lz4LimitStatus, lz4LimitReason, ip);
     lastMatchStart = op;
-    op = lzCopyMatch(output, op, offset, matchLength);
+    if (matchLength <= LZ_SHORT_COPY) {
+      let from = (op - offset) | 0;
+      const end = (op + matchLength) | 0;
+      while (op < end) {
+        output[op] = output[from];
+        op = (op + 1) | 0;
+        from = (from + 1) | 0;
+      }
+    } else {
+      op = lzCopyMatch(output, op, offset, matchLength);
+    }
     if (ip >= blockEnd) return lz4Fail(EFI_COMPROMISED_DATA, LZ4_REASON_BLOCK_ENDS_WITH_MATCH, ip);
   }
 }

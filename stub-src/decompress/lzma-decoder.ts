@@ -31,7 +31,7 @@
  * with LZMA_CORE_TRUNCATED, and no read leaves [0, inEnd).
  */
 import { uint32Below } from '../efi/address';
-import { lzCopyMatch } from './lz-copy';
+import { LZ_SHORT_COPY, lzCopyMatch } from './lz-copy';
 
 // Probability model layout in lzmaProbabilities (LZMA specification, "LZMA decoding modes").
 const LZMA_STATES = 12;
@@ -622,7 +622,17 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
       result = limitIsEnd ? LZMA_CORE_PAST_END : LZMA_CORE_OUTPUT_FULL;
       break;
     }
-    outPos = lzCopyMatch(output, outPos, (rep0 + 1) | 0, matchLength);
+    if (matchLength <= LZ_SHORT_COPY) {
+      let from = (outPos - rep0 - 1) | 0;
+      const end = (outPos + matchLength) | 0;
+      while (outPos < end) {
+        output[outPos] = output[from];
+        outPos = (outPos + 1) | 0;
+        from = (from + 1) | 0;
+      }
+    } else {
+      outPos = lzCopyMatch(output, outPos, (rep0 + 1) | 0, matchLength);
+    }
   }
 
   // A symbol that read past inEnd was decoded from zeros that are not in the input: whatever it

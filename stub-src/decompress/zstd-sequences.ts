@@ -21,7 +21,7 @@ import {
   ZSTD_REASON_SEQUENCES_RESERVED_MODE, ZSTD_REASON_SEQUENCES_RLE_SYMBOL, ZSTD_REASON_SEQUENCES_STREAM_CORRUPT,
   ZSTD_REASON_SEQUENCES_TRAILING_BYTES, ZSTD_REASON_STREAM_NO_END_MARK,
 } from './zstd-reasons';
-import { lzCopyMatch } from './lz-copy';
+import { LZ_SHORT_COPY, lzCopyMatch } from './lz-copy';
 
 // The three kinds of table, in the order their modes and descriptions appear.
 const ZSTD_SEQUENCES_LITERAL_LENGTHS = 0;
@@ -245,11 +245,30 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
     const produced = (literalLength + matchLength) | 0;
     if (produced > ((blockLimit - op) | 0)) return ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE;
     if (produced > ((capacity - op) | 0)) return ZSTD_REASON_OUTPUT_TOO_SMALL;
-    out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
-    op = (op + literalLength) | 0;
-    literal = (literal + literalLength) | 0;
+    if (literalLength <= LZ_SHORT_COPY) {
+      const literalEnd = (literal + literalLength) | 0;
+      while (literal < literalEnd) {
+        out[op] = literals[literal];
+        op = (op + 1) | 0;
+        literal = (literal + 1) | 0;
+      }
+    } else {
+      out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
+      op = (op + literalLength) | 0;
+      literal = (literal + literalLength) | 0;
+    }
     if (offset > ((op - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
-    op = lzCopyMatch(out, op, offset, matchLength);
+    if (matchLength <= LZ_SHORT_COPY) {
+      let from = (op - offset) | 0;
+      const end = (op + matchLength) | 0;
+      while (op < end) {
+        out[op] = out[from];
+        op = (op + 1) | 0;
+        from = (from + 1) | 0;
+      }
+    } else {
+      op = lzCopyMatch(out, op, offset, matchLength);
+    }
   }
   if (bitPosition !== 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
   zstdExecuteResult[ZSTD_EXECUTE_OP] = op;

@@ -727,8 +727,8 @@ function instrumentedDecoder(): string {
     .replace(/from '\.\/(result|crc32)'/g, (_, module) => `from '${join(sourceDir, 'decompress', module)}.ts'`)
     .replace(/from '\.\.\/efi\/status'/g, `from '${join(sourceDir, 'efi', 'status')}.ts'`)
     // Bulk copies: the first and last byte each one reads and writes go through the checks too.
-    .replace(/import \{ lzCopyMatch \} from '\.\/lz-copy';/,
-      `import { lzCopyMatch as lzCopyMatchUnchecked } from '${join(sourceDir, 'decompress', 'lz-copy')}.ts';`)
+    .replace(/import \{ LZ_SHORT_COPY, lzCopyMatch \} from '\.\/lz-copy';/,
+      `import { LZ_SHORT_COPY, lzCopyMatch as lzCopyMatchUnchecked } from '${join(sourceDir, 'decompress', 'lz-copy')}.ts';`)
     .replace(/^(\s*)output\.set\(input\.subarray\(([^,]+), ([^)]+)\), ([^)]+)\);$/gm,
       '$1boundsCopy($2, $3, $4);\n$1output.set(input.subarray($2, $3), $4);');
   writeFileSync(join(directory, 'inflate.ts'), rewrite('inflate.ts') + `

@@ -62,6 +62,14 @@ describe('efistub build', () => {
     }
   });
 
+  it('initialises linear memory from a few packed data segments, not one memcpy per literal', () => {
+    // compiler/wasm-data.ts: porffor writes some 570 segments; wasm2c emits one LOAD_DATA each.
+    const c = readFileSync(join(outDir, 'stub.c'), 'utf8');
+    const loads = c.match(/^\s*LOAD_DATA\(/gm)?.length ?? 0;
+    expect(loads).toBeGreaterThan(0);
+    expect(loads).toBeLessThanOrEqual(4);
+  });
+
   it('has room for every UKI section (the writer grows headers when needed)', () => {
     const sections = [];
     for (let index = 0; index < UKI_SECTION_COUNT; index++) {

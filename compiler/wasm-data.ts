@@ -1,0 +1,183 @@
+/**
+ * @fileoverview Data segment packing for the wasm2c stage.
+ *
+ * porffor writes every string literal and static table as its own active data segment (about
+ * 570 in the stub), densely packed from address 16 and a second group from page 1. wasm2c turns
+ * each segment into a bounds check and a memcpy in init_memories, about 50 bytes of machine
+ * code per segment: 28 KiB of the stub's .text. Segments whose gaps are at most
+ * DATA_GAP_LIMIT bytes are merged into one, the gaps written as zeros.
+ *
+ * That gives the same initial memory exactly when
+ *   - every segment is active, for memory 0, at an `i32.const` offset (a computed offset could
+ *     place it anywhere): else the module is left as it is;
+ *   - no two segments overlap (then a gap is memory no segment writes, which a fresh memory
+ *     holds as zeros, and the order segments are applied in does not matter): else left as is;
+ *   - no instruction names a segment by index (memory.init, data.drop, whose indices merging
+ *     would shift): the code section is searched for their opcodes (0xfc 0x08, 0xfc 0x09); a
+ *     match, even inside an immediate, leaves the module as it is.
+ * The DataCount section, when present, is rewritten with the new count.
+ */
+
+/** Largest run of zeros written between two merged segments. */
+export const DATA_GAP_LIMIT = 64;
+
+const SECTION_CODE = 10;
+const SECTION_DATA = 11;
+const SECTION_DATA_COUNT = 12;
+const OPCODE_I32_CONST = 0x41;
+const OPCODE_END = 0x0b;
+
+/** A section: its id byte at `header`, its content [start, end). */
+interface Section { id: number; header: number; start: number; end: number }
+interface Segment { offset: number; bytes: Uint8Array }
+
+export interface PackResult {
+  wasm: Uint8Array;
+  segmentsBefore: number;
+  segmentsAfter: number;
+  /** Why the module was left unchanged, when it was. */
+  unchanged?: string;
+}
+
+function readUnsigned(bytes: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = bytes[at++];
+    if (byte === undefined) throw new Error('truncated LEB128');
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+    if ((byte & 0x80) === 0) return [value, at];
+  }
+}
+
+function readSigned32(bytes: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  let shift = 0;
+  let byte = 0;
+  do {
+    byte = bytes[at++];
+    if (byte === undefined) throw new Error('truncated LEB128');
+    value |= (byte & 0x7f) << shift;
+    shift += 7;
+  } while ((byte & 0x80) !== 0 && shift < 35);
+  if (shift < 32 && (byte & 0x40) !== 0) value |= -1 << shift;
+  return [value | 0, at];
+}
+
+function unsignedLeb(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value % 128;
+    value = Math.floor(value / 128);
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
+}
+
+function signedLeb(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function sections(wasm: Uint8Array): Section[] {
+  const found: Section[] = [];
+  let at = 8;
+  while (at < wasm.length) {
+    const id = wasm[at];
+    const [size, start] = readUnsigned(wasm, at + 1);
+    found.push({ id, header: at, start, end: start + size });
+    at = start + size;
+  }
+  return found;
+}
+
+function section(id: number, content: number[] | Uint8Array): Uint8Array {
+  const header = [id, ...unsignedLeb(content.length)];
+  const out = new Uint8Array(header.length + content.length);
+  out.set(header, 0);
+  out.set(content, header.length);
+  return out;
+}
+
+/** The module with its data segments merged where exact (see the file comment). */
+export function packDataSegments(wasm: Uint8Array): PackResult {
+  const all = sections(wasm);
+  const data = all.find((s) => s.id === SECTION_DATA);
+  if (!data) return { wasm, segmentsBefore: 0, segmentsAfter: 0, unchanged: 'no data section' };
+  let [count, at] = readUnsigned(wasm, data.start);
+  const unchanged = (reason: string): PackResult => ({ wasm, segmentsBefore: count, segmentsAfter: count, unchanged: reason });
+  const segments: Segment[] = [];
+  for (let i = 0; i < count; i++) {
+    const [flags, afterFlags] = readUnsigned(wasm, at);
+    if (flags !== 0 || wasm[afterFlags] !== OPCODE_I32_CONST) return unchanged(`segment ${i} is not active at a constant offset`);
+    const [offset, afterOffset] = readSigned32(wasm, afterFlags + 1);
+    if (wasm[afterOffset] !== OPCODE_END) return unchanged(`segment ${i} is not active at a constant offset`);
+    const [size, bytesStart] = readUnsigned(wasm, afterOffset + 1);
+    segments.push({ offset: offset >>> 0, bytes: wasm.subarray(bytesStart, bytesStart + size) });
+    at = bytesStart + size;
+  }
+  const code = all.find((s) => s.id === SECTION_CODE);
+  if (code) {
+    for (let p = code.start; p + 1 < code.end; p++) {
+      if (wasm[p] === 0xfc && (wasm[p + 1] === 0x08 || wasm[p + 1] === 0x09)) {
+        return unchanged('the code may use memory.init or data.drop');
+      }
+    }
+  }
+
+  const sorted = [...segments].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i].offset < sorted[i - 1].offset + sorted[i - 1].bytes.length) return unchanged('segments overlap');
+  }
+  const merged: Segment[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let end = sorted[i].offset + sorted[i].bytes.length;
+    let j = i + 1;
+    while (j < sorted.length && sorted[j].offset - end <= DATA_GAP_LIMIT) {
+      end = sorted[j].offset + sorted[j].bytes.length;
+      j++;
+    }
+    const bytes = new Uint8Array(end - sorted[i].offset);
+    for (let k = i; k < j; k++) bytes.set(sorted[k].bytes, sorted[k].offset - sorted[i].offset);
+    merged.push({ offset: sorted[i].offset, bytes });
+    i = j;
+  }
+
+  const content: number[] = [...unsignedLeb(merged.length)];
+  const parts: Uint8Array[] = [];
+  for (const segment of merged) {
+    content.push(0, OPCODE_I32_CONST, ...signedLeb(segment.offset | 0), OPCODE_END, ...unsignedLeb(segment.bytes.length));
+    parts.push(Uint8Array.from(content), segment.bytes);
+    content.length = 0;
+  }
+  const dataContent = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let fill = 0;
+  for (const part of parts) {
+    dataContent.set(part, fill);
+    fill += part.length;
+  }
+
+  const out: Uint8Array[] = [wasm.subarray(0, 8)];
+  for (const s of all) {
+    if (s.id === SECTION_DATA) out.push(section(SECTION_DATA, dataContent));
+    else if (s.id === SECTION_DATA_COUNT) out.push(section(SECTION_DATA_COUNT, unsignedLeb(merged.length)));
+    else out.push(wasm.subarray(s.header, s.end));
+  }
+  const result = new Uint8Array(out.reduce((n, p) => n + p.length, 0));
+  fill = 0;
+  for (const part of out) {
+    result.set(part, fill);
+    fill += part.length;
+  }
+  return { wasm: result, segmentsBefore: count, segmentsAfter: merged.length };
+}
