@@ -679,3 +679,68 @@ export function copies(n: number): number {
     expect(memoryBytes(instance)).toBeGreaterThan(before + 200000 * 12 - 65536);
   });
 });
+
+describe('013-typed-word-read', () => {
+  // `words` spells out little-endian 32-bit reads in the forms the decoders use: `(i + k) | 0`
+  // indices, a base with its own constant (p + 4 ...), terms out of order, a base below the
+  // first index (top - 3 ... top), and inside larger expressions; `notWords` has shapes that must
+  // stay byte reads (a gap in the offsets, a shift that does not match, two arrays).
+  const source = `
+export function words(a: Uint8Array, p: number): number {
+  let h = 0;
+  for (let i = 0; i < 6; i++) {
+    const w = a[p] | (a[(p + 1) | 0] << 8) | (a[(p + 2) | 0] << 16) | (a[(p + 3) | 0] << 24);
+    const v = (a[(p + 4) | 0] | (a[(p + 5) | 0] << 8) | (a[(p + 6) | 0] << 16) | (a[(p + 7) | 0] << 24)) >>> 0;
+    const u = (a[p + 3] << 24) | (a[p + 2] << 16) | a[p] | (a[p + 1] << 8);
+    const top = (p + 9) | 0;
+    const t = a[(top - 3) | 0] | (a[(top - 2) | 0] << 8) | (a[(top - 1) | 0] << 16) | (a[top] << 24);
+    h = (Math.imul(h, 31) + w + (v >>> 3) + (u ^ 77) + (t >> 5)) | 0;
+    h = (h ^ ((a[i] | (a[(i + 1) | 0] << 8) | (a[(i + 2) | 0] << 16) | (a[(i + 3) | 0] << 24)) << 1)) | 0;
+    p = (p + 3) | 0;
+  }
+  return h;
+}
+export function notWords(a: Uint8Array, b: Uint8Array, p: number): number {
+  const gap = a[p] | (a[(p + 1) | 0] << 8) | (a[(p + 3) | 0] << 16) | (a[(p + 4) | 0] << 24);
+  const shift = a[p] | (a[(p + 1) | 0] << 8) | (a[(p + 2) | 0] << 8) | (a[(p + 3) | 0] << 24);
+  const two = a[p] | (b[(p + 1) | 0] << 8) | (a[(p + 2) | 0] << 16) | (a[(p + 3) | 0] << 24);
+  return (gap ^ shift ^ two) | 0;
+}
+export function main(p: number): number {
+  const a = new Uint8Array(new ArrayBuffer(64));
+  const b = new Uint8Array(new ArrayBuffer(64));
+  for (let i = 0; i < 64; i++) {
+    a[i] = (i * 73 + 200) & 255;
+    b[i] = (i * 31 + 7) & 255;
+  }
+  return (words(a, p) ^ notWords(a, b, p)) | 0;
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  const node = new Function(`${source.replace(/export /g, '').replace(/: (number|Uint8Array)/g, '')}; return main;`)() as (p: number) => number;
+
+  /** Byte loads in the body of the exported function `name`. */
+  const byteLoads = (wasm: Uint8Array<ArrayBuffer>, name: string): number => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'porffor-wat-'));
+    scratchDirs.push(scratch);
+    writeFileSync(path.join(scratch, 'in.wasm'), wasm);
+    const wat = execFileSync('wasm2wat', [ '--enable-exceptions', path.join(scratch, 'in.wasm') ], { encoding: 'utf8' });
+    const index = new RegExp(`\\(export "${name}" \\(func (\\d+)\\)\\)`).exec(wat)![1];
+    const body = wat.split(`(func (;${index};)`)[1].split('(func ')[0];
+    return body.match(/i32\.load8_u/g)?.length ?? 0;
+  };
+
+  test('byte-by-byte word reads become one load each, with the values Node computes', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    const instance = instantiate(wasm);
+    for (const p of [ 0, 1, 5, 13, 30 ]) expect(callExport(instance, 'main', p)).toBe(node(p));
+    expect(byteLoads(wasm, 'words')).toBe(0);
+    expect(byteLoads(wasm, 'notWords')).toBe(12);
+  });
+
+  test('fails without the patch: every word is four byte loads', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('013-typed-word-read') });
+    expect(callExport(instantiate(wasm), 'main', 5)).toBe(node(5));
+    expect(byteLoads(wasm, 'words')).toBeGreaterThanOrEqual(4 * 5);
+  });
+});
