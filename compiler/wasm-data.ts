@@ -153,12 +153,10 @@ export function packDataSegments(wasm: Uint8Array): PackResult {
     i = j;
   }
 
-  const content: number[] = [...unsignedLeb(merged.length)];
-  const parts: Uint8Array[] = [];
+  const parts: Uint8Array[] = [Uint8Array.from(unsignedLeb(merged.length))];
   for (const segment of merged) {
-    content.push(0, OPCODE_I32_CONST, ...signedLeb(segment.offset | 0), OPCODE_END, ...unsignedLeb(segment.bytes.length));
-    parts.push(Uint8Array.from(content), segment.bytes);
-    content.length = 0;
+    parts.push(Uint8Array.from([0, OPCODE_I32_CONST, ...signedLeb(segment.offset | 0), OPCODE_END,
+      ...unsignedLeb(segment.bytes.length)]), segment.bytes);
   }
   const dataContent = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let fill = 0;

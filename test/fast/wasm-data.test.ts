@@ -61,6 +61,23 @@ describe('packDataSegments', () => {
     expect(execFileSync('wasm-validate', [(() => { const p = join(scratch, 'v.wasm'); writeFileSync(p, packed.wasm); return p; })()]).length).toBe(0);
   });
 
+  it('keeps a module without segments valid (a data section holding only its count of 0)', () => {
+    for (const module of ['(module (memory (export "memory") 1))',
+      '(module (memory (export "memory") 1) (data (i32.const 16) "") (func (export "f")))']) {
+      const wasm = wat2wasm(module);
+      const packed = packDataSegments(wasm);
+      const path = join(scratch, `empty${counter++}.wasm`);
+      writeFileSync(path, packed.wasm);
+      expect(execFileSync('wasm-validate', [path]).length).toBe(0);
+      expect(initialMemory(packed.wasm)).toEqual(initialMemory(wasm));
+    }
+    // A data section declaring no segments (porffor writes one for a stub without strings).
+    const empty = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 3, 1, 0, 1, 0x0b, 1, 0]);
+    const packed = packDataSegments(empty);
+    expect(packed.segmentsAfter).toBe(0);
+    expect(() => new WebAssembly.Module(packed.wasm)).not.toThrow();
+  });
+
   it('leaves a module alone when segments overlap', () => {
     const wasm = wat2wasm(`(module (memory (export "memory") 1)
       (data (i32.const 16) "abcdef") (data (i32.const 20) "XY") (data (i32.const 40) "z"))`);
