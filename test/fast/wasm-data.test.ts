@@ -30,7 +30,7 @@ function segmentCount(wasm: Uint8Array): number {
 }
 
 function initialMemory(wasm: Uint8Array): Uint8Array {
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm), { m: { g: new WebAssembly.Global({ value: 'i32' }, 300) } });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(wasm)), { m: { g: new WebAssembly.Global({ value: 'i32' }, 300) } });
   return new Uint8Array((instance.exports.memory as WebAssembly.Memory).buffer);
 }
 
@@ -75,7 +75,7 @@ describe('packDataSegments', () => {
     const empty = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 3, 1, 0, 1, 0x0b, 1, 0]);
     const packed = packDataSegments(empty);
     expect(packed.segmentsAfter).toBe(0);
-    expect(() => new WebAssembly.Module(packed.wasm)).not.toThrow();
+    expect(() => new WebAssembly.Module(new Uint8Array(packed.wasm))).not.toThrow();
   });
 
   it('leaves a module alone when segments overlap', () => {
