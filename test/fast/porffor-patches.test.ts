@@ -39,6 +39,16 @@ function porfforWithout(patchName: string): string {
   return copy;
 }
 
+/** The text (wasm2wat) of the body of the function a module exports as `name`. */
+function exportedBody(wasm: Uint8Array<ArrayBuffer>, name: string): string {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'porffor-wat-'));
+  scratchDirs.push(scratch);
+  writeFileSync(path.join(scratch, 'in.wasm'), wasm);
+  const wat = execFileSync('wasm2wat', [ '--enable-exceptions', path.join(scratch, 'in.wasm') ], { encoding: 'utf8' });
+  const index = new RegExp(`\\(export "${name}" \\(func (\\d+)\\)\\)`).exec(wat)![1];
+  return wat.split(`(func (;${index};)`)[1].split('(func ')[0];
+}
+
 test('every patch in patches/porffor is applied to node_modules/porffor', () => {
   const patches = readdirSync(path.join(projectRoot, 'patches', 'porffor')).filter(x => x.endsWith('.patch')).map(x => x.slice(0, -6)).sort();
   const stamp = readFileSync(path.join(patchedPorfforDir, '.efistub-patches'), 'utf8').split('\n').filter(Boolean).sort();
@@ -523,15 +533,8 @@ export function main(): number {
   const expected = (3 * 28 + 8) * 65536 + 7 * 256;
 
   /** How many times the exported function `name` loads a header's data pointer. */
-  const headerLoads = (wasm: Uint8Array<ArrayBuffer>, name: string): number => {
-    const scratch = mkdtempSync(path.join(tmpdir(), 'porffor-wat-'));
-    scratchDirs.push(scratch);
-    writeFileSync(path.join(scratch, 'in.wasm'), wasm);
-    const wat = execFileSync('wasm2wat', [ '--enable-exceptions', path.join(scratch, 'in.wasm') ], { encoding: 'utf8' });
-    const index = new RegExp(`\\(export "${name}" \\(func (\\d+)\\)\\)`).exec(wat)![1];
-    const body = wat.split(`(func (;${index};)`)[1].split('(func ')[0];
-    return body.match(/i32\.load offset=4 /g)?.length ?? 0;
-  };
+  const headerLoads = (wasm: Uint8Array<ArrayBuffer>, name: string): number =>
+    exportedBody(wasm, name).match(/i32\.load offset=4 /g)?.length ?? 0;
 
   test('element accesses of unassigned typed-array parameters use the pointer loaded at entry', () => {
     const wasm = compileSnippetOrThrow(source, options);
@@ -719,15 +722,8 @@ export function main(p: number): number {
   const node = new Function(`${source.replace(/export /g, '').replace(/: (number|Uint8Array)/g, '')}; return main;`)() as (p: number) => number;
 
   /** Byte loads in the body of the exported function `name`. */
-  const byteLoads = (wasm: Uint8Array<ArrayBuffer>, name: string): number => {
-    const scratch = mkdtempSync(path.join(tmpdir(), 'porffor-wat-'));
-    scratchDirs.push(scratch);
-    writeFileSync(path.join(scratch, 'in.wasm'), wasm);
-    const wat = execFileSync('wasm2wat', [ '--enable-exceptions', path.join(scratch, 'in.wasm') ], { encoding: 'utf8' });
-    const index = new RegExp(`\\(export "${name}" \\(func (\\d+)\\)\\)`).exec(wat)![1];
-    const body = wat.split(`(func (;${index};)`)[1].split('(func ')[0];
-    return body.match(/i32\.load8_u/g)?.length ?? 0;
-  };
+  const byteLoads = (wasm: Uint8Array<ArrayBuffer>, name: string): number =>
+    exportedBody(wasm, name).match(/i32\.load8_u/g)?.length ?? 0;
 
   test('byte-by-byte word reads become one load each, with the values Node computes', () => {
     const wasm = compileSnippetOrThrow(source, options);

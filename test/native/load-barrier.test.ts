@@ -63,20 +63,24 @@ int main(int argc, char **argv) {
 }
 `;
 
+/** Builds work/stub.c with work/driver.c and the runtime as the native link does; returns clang's stderr. */
+function compileWithRuntime(work: string): string {
+  const runtime = join(projectRoot, 'compiler', 'runtime');
+  return spawnSync('clang', ['-O2', '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', '-I', join(runtime, 'include-common'),
+    '-I', runtime, '-I', work, join(work, 'stub.c'), join(work, 'driver.c'), join(runtime, 'wasm-rt.c'),
+    '-o', join(work, 'm')], { encoding: 'utf8' }).stderr;
+}
+
 describe('wasm2c stage: the per-load asm barrier', () => {
   const work = mkdtempSync(join(tmpdir(), 'efistub-barrier-'));
   writeFileSync(join(work, 'm.wat'), WAT);
   writeFileSync(join(work, 'driver.c'), DRIVER);
-  const runtime = join(projectRoot, 'compiler', 'runtime');
 
   it('is removed from both DEFINE_LOAD variants, and an unused out-of-bounds load still traps', () => {
     expect(spawnSync('wat2wasm', [join(work, 'm.wat'), '-o', join(work, 'm.wasm')]).status).toBe(0);
     expect(wasmToC(join(work, 'm.wasm'), join(work, 'stub.c'))).toEqual([]);
     expect(readFileSync(join(work, 'stub.c'), 'utf8')).not.toMatch(/wasm_asm\(""\s*::"r"\(result\)\)/);
-    const clang = spawnSync('clang', ['-O2', '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', '-I', join(runtime, 'include-common'),
-      '-I', runtime, '-I', work, join(work, 'stub.c'), join(work, 'driver.c'), join(runtime, 'wasm-rt.c'),
-      '-o', join(work, 'm')], { encoding: 'utf8' });
-    expect(clang.stderr).toBe('');
+    expect(compileWithRuntime(work)).toBe('');
     const run = (which: string, address: number) =>
       spawnSync(join(work, 'm'), [which, String(address)], { encoding: 'utf8' });
     expect(run('unused', 100).stdout).toBe('result 7\n');
@@ -162,16 +166,12 @@ describe('wasm2c stage: memory.copy', () => {
   const work = mkdtempSync(join(tmpdir(), 'efistub-copy-'));
   writeFileSync(join(work, 'm.wat'), COPY_WAT);
   writeFileSync(join(work, 'driver.c'), COPY_DRIVER);
-  const runtime = join(projectRoot, 'compiler', 'runtime');
 
   it('is a memmove for every short and long length, overlapping both ways, and traps past the reservation', () => {
     expect(spawnSync('wat2wasm', [join(work, 'm.wat'), '-o', join(work, 'm.wasm')]).status).toBe(0);
     expect(wasmToC(join(work, 'm.wasm'), join(work, 'stub.c'))).toEqual([]);
     expect(readFileSync(join(work, 'stub.c'), 'utf8')).toContain('copies of up to 16 bytes inline');
-    const clang = spawnSync('clang', ['-O2', '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', '-I', join(runtime, 'include-common'),
-      '-I', runtime, '-I', work, join(work, 'stub.c'), join(work, 'driver.c'), join(runtime, 'wasm-rt.c'),
-      '-o', join(work, 'm')], { encoding: 'utf8' });
-    expect(clang.stderr).toBe('');
+    expect(compileWithRuntime(work)).toBe('');
     const expected: string[] = [];
     for (let n = 0; n <= 40; n++) {
       for (let shift = -20; shift <= 20; shift++) {
