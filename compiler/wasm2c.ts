@@ -75,9 +75,10 @@ export function useFixedMemory(cText: string): { text: string; replaced: number 
 }
 
 /**
- * wasm2c's memory.copy is a bounds check against `mem->size` and a call to memmove. The
- * decoders' copies (porffor patch 012: literal runs, LZ matches) are mostly shorter than 16
- * bytes, where the call and memmove's own size dispatch cost more than the copy. The helper is
+ * wasm2c's memory.copy is a bounds check against `mem->size` and a call to memmove. Many of the
+ * decoders' copies (porffor patch 012) are short: the first chunks of an overlapping LZ match,
+ * which lzCopyMatch copies in doubling chunks, start at the match's distance. For those the call
+ * and memmove's own size dispatch cost more than the copy. The helper is
  * replaced by one that checks both ranges against the fixed reservation (as the loads and stores
  * above do), copies up to 16 bytes inline with two possibly overlapping loads and stores of a
  * power-of-two size, every load before any store (so an overlapping copy is still a memmove),

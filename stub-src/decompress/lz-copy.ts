@@ -1,5 +1,5 @@
 /**
- * @fileoverview The LZ77 match copy that inflate, LZ4, LZO and zstd share: `length` bytes from
+ * @fileoverview The LZ77 match copy that inflate, LZ4, LZO, zstd and LZMA share: `length` bytes from
  * `distance` back, where a match longer than its distance repeats the bytes it is writing.
  *
  * Bulk copies are `Uint8Array.prototype.copyWithin`, which porffor patch 012 compiles to one

@@ -10,8 +10,8 @@
  */
 import {
   ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, ZSTD_FSE_LITERAL_LENGTHS, ZSTD_FSE_MATCH_LENGTHS,
-  ZSTD_FSE_OFFSETS, zstdBackwardBits, zstdBackwardStart, zstdBackwardWindow, zstdFseBaseline, zstdFseBits, zstdFseBuild,
-  zstdFseBuildDefaultLiteralLengths, zstdFseBuildDefaultMatchLengths, zstdFseBuildDefaultOffsets, zstdFseBuildRle,
+  ZSTD_FSE_OFFSETS, zstdBackwardBits, zstdBackwardStart, zstdBackwardWindow, zstdFseBaseline, zstdFseBits,
+  zstdFseBuild, zstdFseBuildDefaultLiteralLengths, zstdFseBuildDefaultMatchLengths, zstdFseBuildDefaultOffsets, zstdFseBuildRle,
   zstdFseInfo, zstdFseReadDescription, zstdFseSymbol,
 } from './zstd-fse';
 import {
