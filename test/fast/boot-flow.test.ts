@@ -16,17 +16,16 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import * as S from '../../stub-src/efi/status.ts';
 import {
   ACPI_TABLE_GUID, ukiSections, type MemoryDescriptor, type ReturnedMap, type Simulator, type SimulatorOptions,
 } from '../support/simulator/index.ts';
-import { runStubInNode, runStubInWasm, type StubRun } from '../support/simulator/run-stub.ts';
-import { compileStubForSimulator, type CompiledStub } from '../support/simulator/compiled-stub.ts';
+import { runStubInNode, type StubRun } from '../support/simulator/run-stub.ts';
+import { describeInNodeAndWasm, expectSameRun } from '../support/simulator/compiled-stub.ts';
 import { buildTinyKernel, type TinyKernel, type TinyKernelOptions } from '../support/tiny-kernel.ts';
 
-const STUB_SRC = resolve(__dirname, '../../stub-src');
 const PAGE = 0x1000;
 const FOUR_GIB = 0x1_0000_0000;
 
@@ -693,31 +692,14 @@ function bootFlowScenarios(runner: () => Runner): void {
   });
 }
 
-describe('boot flow as TypeScript in Node', () => {
-  bootFlowScenarios(() => runStubInNode);
-});
-
-describe('boot flow as porffor-compiled Wasm', () => {
-  let compiled: CompiledStub;
-
-  beforeAll(async () => {
-    compiled = await compileStubForSimulator('boot-flow', STUB_SRC);
-  });
-
-  afterAll(() => compiled?.remove());
-
-  bootFlowScenarios(() => (options, setup) => runStubInWasm(compiled.wasm, options, setup));
-
+describeInNodeAndWasm('boot flow', 'boot-flow', bootFlowScenarios, (wasm) => {
   it('agrees with the TypeScript run call for call and byte for byte (KASLR, NX firmware, two initrds)', async () => {
     const spec: Boot = {
       cmdline: 'console=ttyS0', options: { rng: rngFor(0xb4000000, 0x40000000), memoryAttributes: { nxByDefault: true } },
       setup: splitConventional,
     };
     const node = await boot(runStubInNode, spec);
-    const wasmRun = await boot((options, setup) => runStubInWasm(compiled.wasm, options, setup), spec);
-    expect(wasmRun.run.entered).toBeDefined();
-    expect(wasmRun.run.lines).toEqual(node.run.lines);
-    expect(wasmRun.run.sim.calls).toEqual(node.run.sim.calls);
-    expect(wasmRun.run.sim.memory.bytes.equals(node.run.sim.memory.bytes)).toBe(true);
+    const wasmRun = await boot(wasm(), spec);
+    expectSameRun(wasmRun.run, node.run);
   });
 });

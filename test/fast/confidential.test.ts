@@ -18,18 +18,17 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import * as S from '../../stub-src/efi/status.ts';
 import {
   bindHost, CC_BLOB_GUID, guidKey, LINUX_EFI_UNACCEPTED_MEM_TABLE_GUID, Simulator, SimulatorFault, ukiSections,
   type MemoryDescriptor, type SimulatorOptions,
 } from '../support/simulator/index.ts';
-import { runStubInNode, runStubInWasm, type StubRun } from '../support/simulator/run-stub.ts';
-import { compileStubForSimulator, type CompiledStub } from '../support/simulator/compiled-stub.ts';
+import { runStubInNode, type StubRun } from '../support/simulator/run-stub.ts';
+import { describeInNodeAndWasm, expectSameRun } from '../support/simulator/compiled-stub.ts';
 import { buildTinyKernel, type TinyKernel, type TinyKernelOptions } from '../support/tiny-kernel.ts';
 
-const STUB_SRC = resolve(__dirname, '../../stub-src');
 const PAGE = 0x1000;
 const MIB = 0x100000;
 const GIB = 0x4000_0000;
@@ -671,21 +670,7 @@ describe('the simulator\'s confidential-computing firmware', () => {
   });
 });
 
-describe('confidential computing as TypeScript in Node', () => {
-  confidentialScenarios(() => runStubInNode);
-});
-
-describe('confidential computing as porffor-compiled Wasm', () => {
-  let compiled: CompiledStub;
-
-  beforeAll(async () => {
-    compiled = await compileStubForSimulator('confidential', STUB_SRC);
-  });
-
-  afterAll(() => compiled?.remove());
-
-  confidentialScenarios(() => (options, setup) => runStubInWasm(compiled.wasm, options, setup));
-
+describeInNodeAndWasm('confidential computing', 'confidential', confidentialScenarios, (wasm) => {
   it('agrees with the TypeScript run call for call and byte for byte (SNP guest, unaccepted memory above 4 GiB)', async () => {
     const spec: Boot = {
       cpu: snpCpu(SNP_GUEST | bit(8)),
@@ -700,10 +685,7 @@ describe('confidential computing as porffor-compiled Wasm', () => {
       },
     };
     const node = await boot(runStubInNode, spec);
-    const wasmRun = await boot((options, setup) => runStubInWasm(compiled.wasm, options, setup), spec);
-    expect(wasmRun.run.entered).toBeDefined();
-    expect(wasmRun.run.lines).toEqual(node.run.lines);
-    expect(wasmRun.run.sim.calls).toEqual(node.run.sim.calls);
-    expect(wasmRun.run.sim.memory.bytes.equals(node.run.sim.memory.bytes)).toBe(true);
+    const wasmRun = await boot(wasm(), spec);
+    expectSameRun(wasmRun.run, node.run);
   });
 });

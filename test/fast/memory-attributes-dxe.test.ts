@@ -15,18 +15,16 @@
  * attribute bits), the synthetic kernel of test/support/tiny-kernel.ts (its first executable
  * PT_LOAD is the text) and the placement the stub logs; never by calling stub code.
  */
-import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as S from '../../stub-src/efi/status.ts';
 import {
   GCD_MEMORY_TYPE_MEMORY_MAPPED_IO, GCD_MEMORY_TYPE_RESERVED, GCD_MEMORY_TYPE_SYSTEM_MEMORY, ukiSections,
   type GcdRange, type Simulator, type SimulatorOptions,
 } from '../support/simulator/index.ts';
-import { runStubInNode, runStubInWasm, type StubRun } from '../support/simulator/run-stub.ts';
-import { compileStubForSimulator, type CompiledStub } from '../support/simulator/compiled-stub.ts';
+import { runStubInNode, type StubRun } from '../support/simulator/run-stub.ts';
+import { describeInNodeAndWasm, expectSameRun } from '../support/simulator/compiled-stub.ts';
 import { buildTinyKernel, PF_X, type TinyKernel } from '../support/tiny-kernel.ts';
 
-const STUB_SRC = resolve(__dirname, '../../stub-src');
 const PAGE = 0x1000;
 /** The simulator's default RAM (firmware.ts): 64 MiB at physical 0. */
 const RAM = 64 * 0x100000;
@@ -266,30 +264,13 @@ function dxeScenarios(runner: () => Runner): void {
   });
 }
 
-describe('memory attributes through DXE services, as TypeScript in Node', () => {
-  dxeScenarios(() => runStubInNode);
-});
-
-describe('memory attributes through DXE services, as porffor-compiled Wasm', () => {
-  let compiled: CompiledStub;
-
-  beforeAll(async () => {
-    compiled = await compileStubForSimulator('memory-attributes-dxe', STUB_SRC);
-  });
-
-  afterAll(() => compiled?.remove());
-
-  dxeScenarios(() => (options, setup) => runStubInWasm(compiled.wasm, options, setup));
-
+describeInNodeAndWasm('memory attributes through DXE services,', 'memory-attributes-dxe', dxeScenarios, (wasm) => {
   it('agrees with the TypeScript run call for call and byte for byte (two protected GCD ranges)', async () => {
     const boundary = TEXT.start + PAGE;
     const options: SimulatorOptions = { dxeServices: { gcd: [system(0, boundary, EFI_MEMORY_XP), system(boundary, RAM, EFI_MEMORY_RO)] } };
     const node = await boot(runStubInNode, options);
-    const wasm = await boot((o, setup) => runStubInWasm(compiled.wasm, o, setup), options);
-    expect(wasm.run.entered).toBeDefined();
-    expect(wasm.run.lines).toEqual(node.run.lines);
-    expect(wasm.run.sim.calls).toEqual(node.run.sim.calls);
-    expect(wasm.run.sim.gcdMap).toEqual(node.run.sim.gcdMap);
-    expect(wasm.run.sim.memory.bytes.equals(node.run.sim.memory.bytes)).toBe(true);
+    const wasmRun = await boot(wasm(), options);
+    expectSameRun(wasmRun.run, node.run);
+    expect(wasmRun.run.sim.gcdMap).toEqual(node.run.sim.gcdMap);
   });
 });
