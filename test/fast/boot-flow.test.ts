@@ -24,7 +24,7 @@ import {
 } from '../support/simulator/index.ts';
 import { runStubInNode, type StubRun } from '../support/simulator/run-stub.ts';
 import { describeInNodeAndWasm, expectSameRun } from '../support/simulator/compiled-stub.ts';
-import { buildTinyKernel, type TinyKernel, type TinyKernelOptions } from '../support/tiny-kernel.ts';
+import { cachedTinyKernel, type TinyKernel, type TinyKernelOptions } from '../support/tiny-kernel.ts';
 
 const PAGE = 0x1000;
 const FOUR_GIB = 0x1_0000_0000;
@@ -91,16 +91,8 @@ interface Boot {
   setup?: (sim: Simulator) => void;
 }
 
-const kernelCache = new Map<string, TinyKernel>();
-function tinyKernel(options: TinyKernelOptions = {}): TinyKernel {
-  const key = JSON.stringify(options, (_k, v) => (typeof v === 'function' ? v.toString() : v));
-  let kernel = kernelCache.get(key);
-  if (!kernel) kernelCache.set(key, (kernel = buildTinyKernel(options)));
-  return kernel;
-}
-
 async function boot(run: Runner, spec: Boot): Promise<{ run: StubRun; kernel: TinyKernel }> {
-  const kernel = tinyKernel(spec.kernel);
+  const kernel = cachedTinyKernel(spec.kernel);
   const options: SimulatorOptions = {
     ...spec.options,
     sections: ukiSections({ linux: kernel.bzImage, cmdline: spec.cmdline ?? 'console=ttyS0 nokaslr\0', initrds: spec.initrds ?? [INITRD_A, INITRD_B] }),
@@ -461,7 +453,7 @@ function bootFlowScenarios(runner: () => Runner): void {
     }
 
     it('the chosen slots cover both free regions (the test data exercises the walk)', () => {
-      const kernel = tinyKernel();
+      const kernel = cachedTinyKernel();
       const map: MemoryDescriptor[] = [
         { type: EFI_CONVENTIONAL_MEMORY, start: 0xa00000, pages: (0x2000000 - 0xa00000) / PAGE, attribute: 0n },
         { type: EFI_BOOT_SERVICES_DATA, start: 0x2000000, pages: 0x100, attribute: 0n },

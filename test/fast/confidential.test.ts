@@ -27,7 +27,7 @@ import {
 } from '../support/simulator/index.ts';
 import { runStubInNode, type StubRun } from '../support/simulator/run-stub.ts';
 import { describeInNodeAndWasm, expectSameRun } from '../support/simulator/compiled-stub.ts';
-import { buildTinyKernel, type TinyKernel, type TinyKernelOptions } from '../support/tiny-kernel.ts';
+import { cachedTinyKernel, type TinyKernel, type TinyKernelOptions } from '../support/tiny-kernel.ts';
 
 const PAGE = 0x1000;
 const MIB = 0x100000;
@@ -97,16 +97,8 @@ interface Boot {
   setup?: (sim: Simulator) => void;
 }
 
-const kernelCache = new Map<string, TinyKernel>();
-function tinyKernel(options: TinyKernelOptions = {}): TinyKernel {
-  const key = JSON.stringify(options);
-  let kernel = kernelCache.get(key);
-  if (!kernel) kernelCache.set(key, (kernel = buildTinyKernel(options)));
-  return kernel;
-}
-
 async function boot(run: Runner, spec: Boot): Promise<{ run: StubRun; kernel: TinyKernel }> {
-  const kernel = tinyKernel(spec.kernel);
+  const kernel = cachedTinyKernel(spec.kernel);
   const options: SimulatorOptions = {
     sections: ukiSections({ linux: kernel.bzImage, cmdline: 'console=ttyS0 nokaslr\0', initrds: [] }),
   };

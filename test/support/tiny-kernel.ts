@@ -321,3 +321,17 @@ export function buildTinyKernel(options: TinyKernelOptions = {}): TinyKernel {
     kernelVersion,
   };
 }
+
+const tinyKernelCache = new Map<string, TinyKernel>();
+
+/**
+ * buildTinyKernel, once per distinct options in a test file's process (options holding functions
+ * are told apart by their source text).
+ */
+export function cachedTinyKernel(options: TinyKernelOptions = {}): TinyKernel {
+  const key = JSON.stringify(options, (_k, v) => (typeof v === 'function' ? v.toString() : v));
+  let kernel = tinyKernelCache.get(key);
+  if (!kernel) tinyKernelCache.set(key, (kernel = buildTinyKernel(options)));
+  return kernel;
+}
+
