@@ -101,12 +101,18 @@ function sections(wasm: Uint8Array): Section[] {
   return found;
 }
 
-function section(id: number, content: number[] | Uint8Array): Uint8Array {
-  const header = [id, ...unsignedLeb(content.length)];
-  const out = new Uint8Array(header.length + content.length);
-  out.set(header, 0);
-  out.set(content, header.length);
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let fill = 0;
+  for (const part of parts) {
+    out.set(part, fill);
+    fill += part.length;
+  }
   return out;
+}
+
+function section(id: number, content: Uint8Array): Uint8Array {
+  return concat([Uint8Array.from([id, ...unsignedLeb(content.length)]), content]);
 }
 
 /** The module with its data segments merged where exact (see the file comment). */
@@ -158,24 +164,11 @@ export function packDataSegments(wasm: Uint8Array): PackResult {
     parts.push(Uint8Array.from([0, OPCODE_I32_CONST, ...signedLeb(segment.offset | 0), OPCODE_END,
       ...unsignedLeb(segment.bytes.length)]), segment.bytes);
   }
-  const dataContent = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let fill = 0;
-  for (const part of parts) {
-    dataContent.set(part, fill);
-    fill += part.length;
-  }
-
   const out: Uint8Array[] = [wasm.subarray(0, 8)];
   for (const s of all) {
-    if (s.id === SECTION_DATA) out.push(section(SECTION_DATA, dataContent));
-    else if (s.id === SECTION_DATA_COUNT) out.push(section(SECTION_DATA_COUNT, unsignedLeb(merged.length)));
+    if (s.id === SECTION_DATA) out.push(section(SECTION_DATA, concat(parts)));
+    else if (s.id === SECTION_DATA_COUNT) out.push(section(SECTION_DATA_COUNT, Uint8Array.from(unsignedLeb(merged.length))));
     else out.push(wasm.subarray(s.header, s.end));
   }
-  const result = new Uint8Array(out.reduce((n, p) => n + p.length, 0));
-  fill = 0;
-  for (const part of out) {
-    result.set(part, fill);
-    fill += part.length;
-  }
-  return { wasm: result, segmentsBefore: count, segmentsAfter: merged.length };
+  return { wasm: concat(out), segmentsBefore: count, segmentsAfter: merged.length };
 }
