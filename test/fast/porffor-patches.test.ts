@@ -740,3 +740,63 @@ export function main(p: number): number {
     expect(byteLoads(wasm, 'words')).toBeGreaterThanOrEqual(4 * 5);
   });
 });
+
+describe('014-const-literal-globals', () => {
+  // Top-level numeric consts in the forms stub-src uses (decimal, hex at and above 2^31, negative,
+  // built from other consts with + * << | >>>), a function declared above the consts it reads, a
+  // parameter and a local that shadow a const, and consts that must stay globals: a division (not
+  // folded, though it is exact), a call, a let's value and an unannotated const.
+  const source = `
+export function early(x: number): number {
+  return (x + LAST + TABLE_END) | 0;
+}
+const BASE: number = 1024;
+const NEGATIVE: number = -7;
+const HIGH: number = 0xdeadbeef;
+const SIGN: number = 0x80000000;
+const SIGNED: number = SIGN | 0;
+const TABLE_END: number = BASE + 288 * 32;
+const SHIFTED: number = (BASE << 3) >>> 1;
+let counter = 40;
+const QUOTIENT: number = BASE / 4;
+const FROM_LET: number = counter + 2;
+const CALLED: number = Math.imul(BASE, 3);
+const BARE = 99;
+const LAST: number = TABLE_END - NEGATIVE;
+function shadow(BASE: number): number {
+  const HIGH = 5;
+  return (BASE + HIGH) | 0;
+}
+export function uses(x: number): number {
+  let h = (x ^ HIGH) >>> 0;
+  h = (h + NEGATIVE + TABLE_END + SHIFTED) | 0;
+  h = (h ^ SIGN ^ SIGNED) | 0;
+  h = (h + QUOTIENT + FROM_LET + CALLED + BARE) | 0;
+  return (h + shadow(x) + early(x)) | 0;
+}
+export function main(x: number): number {
+  return uses(x);
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  const node = new Function(`${source.replace(/export /g, '').replace(/: number/g, '')}; return main;`)() as (x: number) => number;
+  const globalGets = (wasm: Uint8Array<ArrayBuffer>, name: string): number =>
+    exportedBody(wasm, name).match(/global\.get/g)?.length ?? 0;
+
+  test('folded consts compile to literals with the values Node computes; the others stay globals', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    expect(runWabt('wasm2c', wasm).status).toBe(0);
+    const instance = instantiate(wasm);
+    for (const x of [ 0, 1, 77, -5, 0x7fffffff ]) expect([ x, callExport(instance, 'main', x) ]).toEqual([ x, node(x) ]);
+    expect(globalGets(wasm, 'early')).toBe(0);
+    // QUOTIENT, FROM_LET, CALLED and BARE: four reads of globals, none of the folded consts.
+    expect(globalGets(wasm, 'uses')).toBe(4);
+  });
+
+  test('fails without the patch: every const is a global read', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('014-const-literal-globals') });
+    expect(callExport(instantiate(wasm), 'main', 77)).toBe(node(77));
+    expect(globalGets(wasm, 'early')).toBe(2);
+    expect(globalGets(wasm, 'uses')).toBe(10);
+  });
+});
