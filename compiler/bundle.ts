@@ -14,10 +14,11 @@
  * TypeScript instead: the modules are printed back from their syntax trees with the same
  * imports and exports removed, keeping exactly the annotations porffor turns into static types
  * that are always true of the value: `number`, `boolean`, `void` and the typed-array classes,
- * on parameters, return types and variables; a variable without an annotation gets the one
- * TypeScript's checker infers for it when that is one of these. Every other annotation is
- * dropped, because porffor would trust it where it is not exact: `string` (porffor's ASCII
- * strings are a different run-time type, bytestring), unions, interfaces. Type-only syntax
+ * on parameters, return types and variables, and `string` written as porffor's `bytestring`
+ * (every string in the subset is an ASCII literal, which porffor stores as a bytestring); a
+ * variable without an annotation gets the one TypeScript's checker infers for it when that is
+ * one of these. Every other annotation is dropped, because porffor would trust it where it is
+ * not exact: unions, interfaces. Type-only syntax
  * around expressions (`as`, `!`, `satisfies`, `<T>x`) is dropped too (porffor reads `as T` as
  * a type), and type-only declarations are removed.
  */
@@ -83,7 +84,18 @@ function exactType(type: ts.TypeNode | undefined): ts.TypeNode | undefined {
       type.kind === ts.SyntaxKind.VoidKeyword) return type;
   if (ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && !type.typeArguments &&
       EXACT_TYPE_NAMES.has(type.typeName.text)) return type;
+  if (type.kind === ts.SyntaxKind.StringKeyword) return bytestringType();
   return undefined;
+}
+
+/**
+ * porffor's type for the stub's strings. Every string in stub-src is a literal of printable
+ * ASCII (ES110), which porffor stores as a bytestring; so `string` is exact as `bytestring`, and
+ * with it `.length` and `.charCodeAt` compile to a byte read instead of a property lookup through
+ * porffor's generic object code (which pulled ~30 KB of builtins into the stub).
+ */
+function bytestringType(): ts.TypeNode {
+  return ts.factory.createTypeReferenceNode('bytestring');
 }
 
 /**
@@ -102,6 +114,7 @@ function inferredExactType(checker: ts.TypeChecker, declaration: ts.VariableDecl
   if (members.every((member) => (member.flags & ts.TypeFlags.BooleanLike) !== 0)) {
     return ts.factory.createKeywordTypeNode(ts.SyntaxKind.BooleanKeyword);
   }
+  if (members.every((member) => (member.flags & ts.TypeFlags.StringLike) !== 0)) return bytestringType();
   const name = type.isUnion() ? undefined : type.getSymbol()?.getName();
   if (name && EXACT_TYPE_NAMES.has(name)) return ts.factory.createTypeReferenceNode(name);
   return undefined;

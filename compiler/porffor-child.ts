@@ -22,7 +22,10 @@ if (valtypeOverride !== undefined && valtypeOverride !== '--valtype=f64' && valt
 // signature does not change with what the stub happens to call); numbers are i32 (the stub is
 // integer code: see compiler/subset-rules.md and patches/porffor/006-i32-valtype-bridge), so
 // host imports take and return u32 bit patterns and exports take (i32 value, i32 type) pairs.
-process.argv.push('--module', '--no-treeshake-wasm-imports');
+// --exception-mode=lut: porffor's own throws (the subset has none) carry an id instead of an
+// error object; the runtimes can only trap on one anyway, and the error constructors would pull
+// porffor's string and object builtins into the stub.
+process.argv.push('--module', '--no-treeshake-wasm-imports', '--exception-mode=lut');
 if (valtypeOverride !== '--valtype=f64') process.argv.push('--valtype=i32');
 if (valtypeOverride === '--typed') process.argv.push('--parse-types', '--opt-types');
 

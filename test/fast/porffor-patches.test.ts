@@ -800,3 +800,133 @@ export function main(x: number): number {
     expect(globalGets(wasm, 'uses')).toBe(10);
   });
 });
+
+/** How many functions a module defines (imports not counted). */
+function definedFunctions(wasm: Uint8Array<ArrayBuffer>): number {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'porffor-funcs-'));
+  scratchDirs.push(scratch);
+  writeFileSync(path.join(scratch, 'in.wasm'), wasm);
+  const headers = execFileSync('wasm-objdump', [ '-h', path.join(scratch, 'in.wasm') ], { encoding: 'utf8' });
+  return Number(/ Function start=.* count: (\d+)/.exec(headers)![1]);
+}
+
+describe('015-typed-view-constructor', () => {
+  // Each of the six integer typed arrays over a new ArrayBuffer (a computed length, an empty one,
+  // values that wrap), then the two RangeErrors: a byte length that is not a multiple of the
+  // element size, and a negative one. `plain` has the same allocations without try/catch, so its
+  // module holds only what the constructors themselves need.
+  const allocations = `
+function fill(a: Uint8Array, n: number): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) { a[i] = i * n; s = (s + a[i]) | 0; }
+  return s;
+}
+export function plain(k: number): number {
+  const u8 = new Uint8Array(new ArrayBuffer(10 + k));
+  const i8 = new Int8Array(new ArrayBuffer(7));
+  const u16 = new Uint16Array(new ArrayBuffer(8));
+  const i16 = new Int16Array(new ArrayBuffer(6));
+  const u32 = new Uint32Array(new ArrayBuffer(16));
+  const i32 = new Int32Array(new ArrayBuffer(4 * k));
+  const empty = new Uint8Array(new ArrayBuffer(0));
+  i8[3] = 200; u16[1] = 70000; i16[2] = 40000; u32[3] = 0xfffffff0;
+  if (k > 0) i32[k - 1] = -5;
+  let r = (fill(u8, 3) + u8.length * 1000 + i8[3] + i8.length * 7 + u16[1] + u16.length) | 0;
+  r = (r + i16[2] + i16.length + u32[3] + u32.length + i32.length + empty.length) | 0;
+  if (k > 0) r = (r + i32[0] + i32[k - 1]) | 0;
+  return r;
+}`;
+  const source = `${allocations}
+export function main(k: number): number {
+  let r = plain(k);
+  try { const bad = new Uint32Array(new ArrayBuffer(6 + k)); r = (r + bad.length) | 0; } catch (e) { r = (r + 100000) | 0; }
+  try { const bad = new Uint16Array(new ArrayBuffer(0 - k)); r = (r + bad.length) | 0; } catch (e) { r = (r + 200000) | 0; }
+  return r;
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  // The stub's exception mode (compiler/porffor-child.ts): a throw is an id, no error object.
+  const stubOptions: CompileOptions = { flags: [ ...options.flags!, '--exception-mode=lut' ] };
+  const node = new Function(`${source.replace(/export /g, '').replace(/: (number|Uint8Array)/g, '')}; return { main, plain };`)() as
+    { main: (k: number) => number; plain: (k: number) => number };
+
+  test('allocations and their RangeErrors match Node; the generic constructors are not compiled in', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    expect(runWabt('wasm2c', wasm).status).toBe(0);
+    const instance = instantiate(wasm);
+    for (const k of [ 0, 1, 2, 4, 7 ]) expect([ k, callExport(instance, 'main', k) ]).toEqual([ k, node.main(k) ]);
+    expect(definedFunctions(compileSnippetOrThrow(allocations, stubOptions))).toBeLessThanOrEqual(10);
+  });
+
+  test('fails without the patch: the generic constructors bring the object and string builtins', () => {
+    const without = compileSnippetOrThrow(allocations, { ...stubOptions, porfforDir: porfforWithout('015-typed-view-constructor') });
+    expect(callExport(instantiate(without), 'plain', 4)).toBe(node.plain(4));
+    expect(definedFunctions(without)).toBeGreaterThanOrEqual(40);
+  });
+});
+
+describe('016-typed-element-type', () => {
+  // Sums and comparisons of typed-array elements, the forms that made porffor check for strings
+  // at run time (e820's range arithmetic, cmdline's byte comparison).
+  const source = `
+export function add(a: Uint32Array, b: Uint8Array, i: number): number {
+  return (a[i] + b[i] + a[(i + 1) | 0]) >>> 0;
+}
+export function same(a: Uint16Array, b: Int8Array, i: number): number {
+  return a[i] === b[i] ? 1 : (a[i] !== b[(i + 1) | 0] ? 2 : 3);
+}
+export function main(i: number): number {
+  const a = new Uint32Array(new ArrayBuffer(32));
+  const b = new Uint8Array(new ArrayBuffer(8));
+  const c = new Uint16Array(new ArrayBuffer(16));
+  const d = new Int8Array(new ArrayBuffer(8));
+  for (let k = 0; k < 8; k++) { a[k] = 0xfffffff0 + k * 3; b[k] = k * 40; c[k] = k & 2; d[k] = k & 1 ? 0 : 2; }
+  return (add(a, b, i) + same(c, d, i) * 7) | 0;
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  const node = new Function(`${source.replace(/export /g, '').replace(/: (number|Uint8Array|Uint16Array|Uint32Array|Int8Array)/g, '')}; return main;`)() as (i: number) => number;
+  const calls = (wasm: Uint8Array<ArrayBuffer>, name: string): number => exportedBody(wasm, name).match(/\bcall /g)?.length ?? 0;
+
+  test('element sums and comparisons are plain integer code with the values Node computes', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    const instance = instantiate(wasm);
+    for (const i of [ 0, 1, 3, 6 ]) expect([ i, callExport(instance, 'main', i) ]).toEqual([ i, node(i) ]);
+    // one call each: the constructor check on return that every function has
+    expect([ calls(wasm, 'add'), calls(wasm, 'same') ]).toEqual([ 1, 1 ]);
+  });
+
+  test('fails without the patch: the sums and comparisons call string builtins', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('016-typed-element-type') });
+    expect(callExport(instantiate(wasm), 'main', 3)).toBe(node(3));
+    expect(calls(wasm, 'add')).toBeGreaterThanOrEqual(3);
+    expect(calls(wasm, 'same')).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('017-known-type-method-call', () => {
+  // charCodeAt on strings the stub passes around (bundle.ts types them `bytestring`).
+  const source = `
+function code(s: bytestring, i: number): number {
+  return s.charCodeAt(i);
+}
+export function main(i: number): number {
+  return (code('efistub', i) * 3 + code('0123456789', i) + 'abc'.length) | 0;
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  const node = new Function(`${source.replace(/export /g, '').replace(/: (number|bytestring)/g, '')}; return main;`)() as (i: number) => number;
+
+  test('charCodeAt on a bytestring calls only the bytestring builtin', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    const instance = instantiate(wasm);
+    for (const i of [ 0, 2, 6 ]) expect(callExport(instance, 'main', i)).toBe(node(i));
+    expect(definedFunctions(wasm)).toBeLessThanOrEqual(8);
+  });
+
+  test('fails without the patch: the unused generic fallback brings the object builtins', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('017-known-type-method-call') });
+    expect(callExport(instantiate(wasm), 'main', 2)).toBe(node(2));
+    expect(definedFunctions(wasm)).toBeGreaterThanOrEqual(40);
+  });
+});

@@ -70,6 +70,15 @@ describe('efistub build', () => {
     expect(loads).toBeLessThanOrEqual(4);
   });
 
+  it('fits in 256 KiB with all seven decoders, without porffor\'s generic builtins', () => {
+    // Issue 5's size target. What keeps it: patches 014-017 and --exception-mode=lut
+    // (compiler/subset-rules.md, "Staying on the fast path"); each is what drops one group of
+    // porffor's builtins (constructors, error objects, string conversion, property lookup).
+    expect(image.length).toBeLessThanOrEqual(256 * 1024);
+    const c = readFileSync(join(outDir, 'stub.c'), 'utf8');
+    expect(c).not.toMatch(/= CALL_INDIRECT\(instance/);
+  });
+
   it('has room for every UKI section (the writer grows headers when needed)', () => {
     const sections = [];
     for (let index = 0; index < UKI_SECTION_COUNT; index++) {

@@ -1,0 +1,36 @@
+/**
+ * @fileoverview compiler/bundle.ts's typed output: which annotations reach porffor.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { bundleStub } from '../../compiler/bundle.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'efistub-bundle-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+test('string annotations become porffor\'s bytestring, inferred ones too; unions and others are dropped', () => {
+  writeFileSync(join(scratch, 'main.ts'), `
+export function reasonText(reason: number): string {
+  return reason === 0 ? 'ok' : 'bad';
+}
+function first(text: string, fallback: string | number): number {
+  const name = reasonText(0);
+  let label = 'x';
+  const table = new Uint8Array(new ArrayBuffer(4));
+  return (text.charCodeAt(0) + name.length + label.length + table[0]) | 0;
+}
+export function efiMain(): number {
+  return first('efistub', 1);
+}
+`);
+  const output = join(scratch, 'out.js');
+  expect(bundleStub(scratch, join(scratch, 'main.ts'), output, { keepTypes: true })).toEqual([]);
+  const text = readFileSync(output, 'utf8');
+  expect(text).toContain('function reasonText(reason: number): bytestring {');
+  expect(text).toContain('function first(text: bytestring, fallback): number {');
+  expect(text).toContain('const name: bytestring = reasonText(0);');
+  expect(text).toContain('let label: bytestring = \'x\';');
+  expect(text).toContain('const table: Uint8Array = new Uint8Array(new ArrayBuffer(4));');
+});
