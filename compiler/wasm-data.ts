@@ -13,8 +13,10 @@
  *   - no two segments overlap (then a gap is memory no segment writes, which a fresh memory
  *     holds as zeros, and the order segments are applied in does not matter): else left as is;
  *   - no instruction names a segment by index (memory.init, data.drop, whose indices merging
- *     would shift): the code section is searched for their opcodes (0xfc 0x08, 0xfc 0x09); a
- *     match, even inside an immediate, leaves the module as it is.
+ *     would shift): the code section is searched for their opcodes (0xfc 0x08, 0xfc 0x09). A
+ *     match may be inside an immediate (porffor's folded constants make that likely: i32.const
+ *     1148 is 0x41 0xfc 0x08), so it is confirmed by the caller's disassembler when one is
+ *     given (wasm2c.ts: wasm2wat); a match that is not ruled out leaves the module as it is.
  * The DataCount section, when present, is rewritten with the new count.
  */
 
@@ -115,8 +117,12 @@ function section(id: number, content: Uint8Array): Uint8Array {
   return concat([Uint8Array.from([id, ...unsignedLeb(content.length)]), content]);
 }
 
-/** The module with its data segments merged where exact (see the file comment). */
-export function packDataSegments(wasm: Uint8Array): PackResult {
+/**
+ * The module with its data segments merged where exact (see the file comment).
+ * `usesSegmentInstructions`, asked only when the byte search finds a candidate, tells from a
+ * real disassembly whether memory.init or data.drop occurs.
+ */
+export function packDataSegments(wasm: Uint8Array, usesSegmentInstructions?: () => boolean): PackResult {
   const all = sections(wasm);
   const data = all.find((s) => s.id === SECTION_DATA);
   if (!data) return { wasm, segmentsBefore: 0, segmentsAfter: 0, unchanged: 'no data section' };
@@ -136,7 +142,8 @@ export function packDataSegments(wasm: Uint8Array): PackResult {
   if (code) {
     for (let p = code.start; p + 1 < code.end; p++) {
       if (wasm[p] === 0xfc && (wasm[p + 1] === 0x08 || wasm[p + 1] === 0x09)) {
-        return unchanged('the code may use memory.init or data.drop');
+        if (!usesSegmentInstructions || usesSegmentInstructions()) return unchanged('the code may use memory.init or data.drop');
+        break;
       }
     }
   }

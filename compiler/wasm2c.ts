@@ -5,6 +5,7 @@
  * Z_hostZ_<field>, which compiler/runtime/host-*.c implement. wasm-rt.h is copied beside the
  * output so the link stage needs no system include directory (the EFI build has none).
  */
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Diagnostic } from './diagnostics.ts';
@@ -132,13 +133,21 @@ export interface Wasm2cOptions {
   keepLoadBarrier?: boolean;
 }
 
+/** Whether the module's code has memory.init or data.drop, from wasm2wat's disassembly. */
+function namesDataSegments(wasmPath: string): boolean {
+  const wat = spawnSync('wasm2wat', ['--enable-exceptions', wasmPath], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  // No disassembly: assume the worst, which only keeps the segments as porffor wrote them.
+  if (wat.error || wat.status !== 0) return true;
+  return /\b(memory\.init|data\.drop)\b/.test(wat.stdout);
+}
+
 export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOptions = {}): Diagnostic[] {
   mkdirSync(dirname(outputC), { recursive: true });
   // wasm2c names the header after the output file; write both under temporary names first.
   const temporaryC = outputC.replace(/\.c$/, '.tmp.c');
   // wasm2c reads a copy with the data segments packed (compiler/wasm-data.ts).
   const packedWasm = outputC.replace(/\.c$/, '.packed.wasm');
-  writeFileSync(packedWasm, packDataSegments(readFileSync(wasmPath)).wasm);
+  writeFileSync(packedWasm, packDataSegments(readFileSync(wasmPath), () => namesDataSegments(wasmPath)).wasm);
   const run = runTool('wasm2c', WASM2C_FAILED, wasmPath, 'wasm2c',
     ['--enable-exceptions', '-n', 'stub', packedWasm, '-o', temporaryC], 'wasm2c');
   rmSync(packedWasm, { force: true });

@@ -102,6 +102,21 @@ describe('packDataSegments', () => {
       const packed = packDataSegments(wasm);
       expect(packed.unchanged).toBe('the code may use memory.init or data.drop');
       expect(packed.wasm).toBe(wasm);
+      // a disassembler that finds the instruction keeps the refusal
+      expect(packDataSegments(wasm, () => true).unchanged).toBe('the code may use memory.init or data.drop');
     }
+  });
+
+  it('packs a module whose opcode bytes are only an immediate once the disassembly rules the instructions out', () => {
+    // i32.const 1148 is 0x41 0xfc 0x08: memory.init's opcode bytes inside an immediate
+    const wasm = wat2wasm(`(module (memory (export "memory") 1)
+      (data (i32.const 16) "ab") (data (i32.const 18) "cd")
+      (func (export "f") (result i32) (i32.const 1148)))`);
+    expect(packDataSegments(wasm).unchanged).toBe('the code may use memory.init or data.drop');
+    let asked = 0;
+    const packed = packDataSegments(wasm, () => { asked++; return false; });
+    expect(asked).toBe(1);
+    expect(packed.unchanged).toBeUndefined();
+    expect(packed.segmentsAfter).toBe(1);
   });
 });
