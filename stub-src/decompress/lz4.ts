@@ -200,17 +200,10 @@ function lz4DecodeBlock(input: Uint8Array, ip: number, blockEnd: number, output:
     if (literalLength > ((blockEnd - ip) | 0)) return lz4Fail(EFI_COMPROMISED_DATA, LZ4_REASON_TRUNCATED_LITERALS, ip);
     if (literalLength > ((outputLimit - op) | 0)) return lz4Fail(lz4LimitStatus, lz4LimitReason, ip);
     const literalEnd = (ip + literalLength) | 0;
-    if (literalLength <= LZ_SHORT_COPY) {
-      while (ip < literalEnd) {
-        output[op] = input[ip];
-        op = (op + 1) | 0;
-        ip = (ip + 1) | 0;
-      }
-    } else {
-      output.set(input.subarray(ip, literalEnd), op);
-      op = (op + literalLength) | 0;
-      ip = literalEnd;
-    }
+    // Literals never overlap their destination: one inline copy whatever the length (lz-copy.ts).
+    output.set(input.subarray(ip, literalEnd), op);
+    op = (op + literalLength) | 0;
+    ip = literalEnd;
     if (ip === blockEnd) {
       // The last sequence: literals only. With a match in the block, the end rules apply.
       if (lastMatchStart >= 0) {
@@ -246,7 +239,12 @@ function lz4DecodeBlock(input: Uint8Array, ip: number, blockEnd: number, output:
     matchLength = (matchLength + 4) | 0;
     if (matchLength > ((outputLimit - op) | 0)) return lz4Fail(lz4LimitStatus, lz4LimitReason, ip);
     lastMatchStart = op;
-    if (matchLength <= LZ_SHORT_COPY) {
+    if (offset >= matchLength) {
+      // No overlap: one copy, inline up to 16 bytes (lz-copy.ts).
+      const from = (op - offset) | 0;
+      output.copyWithin(op, from, (from + matchLength) | 0);
+      op = (op + matchLength) | 0;
+    } else if (matchLength <= LZ_SHORT_COPY) {
       let from = (op - offset) | 0;
       const end = (op + matchLength) | 0;
       while (op < end) {

@@ -190,4 +190,20 @@ describe('wasm2c stage: memory.copy', () => {
     expect(one(0, (1 << 20) - 3, 4).stdout).toBe('trap: out-of-bounds access to linear memory or a table\n');
     expect(one(0, 0xfffffff0, 32).status).toBe(3);
   });
+
+  it('copies short lengths without a call in the EFI build too (freestanding: a plain memcpy there is a call)', () => {
+    // The stub is compiled -ffreestanding (linker-scripts/efi-clang.rsp), where memcpy is not a
+    // builtin: each 8-byte move written as memcpy was a call into libc-efi.c, four per short copy.
+    // Built from the C the test above generated; only memmove (lengths over 16) may remain.
+    const runtime = join(projectRoot, 'compiler', 'runtime');
+    const object = join(work, 'efi.obj');
+    const compiled = spawnSync('clang', [`@${join(projectRoot, 'linker-scripts', 'efi-clang.rsp')}`,
+      '-I', join(runtime, 'include-common'), '-I', join(runtime, 'include-efi'), '-I', work,
+      '-c', join(work, 'stub.c'), '-o', object], { encoding: 'utf8' });
+    expect(compiled.stderr).toBe('');
+    const relocations = spawnSync('llvm-objdump', ['-d', '-r', object], { encoding: 'utf8' }).stdout;
+    const called = [...relocations.matchAll(/IMAGE_REL_AMD64_REL32\s+(\w+)/g)].map((m) => m[1]);
+    expect(called).toContain('memmove');
+    expect(called).not.toContain('memcpy');
+  });
 });
