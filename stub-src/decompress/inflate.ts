@@ -559,7 +559,12 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       reason = INFLATE_REASON_DISTANCE_TOO_FAR_BACK;
       break;
     }
-    if (matchLength <= LZ_SHORT_COPY) {
+    if (distance >= matchLength) {
+      // No overlap: one copy, inline up to 16 bytes (lz-copy.ts).
+      const from = (out - distance) | 0;
+      output.copyWithin(out, from, (from + matchLength) | 0);
+      out = (out + matchLength) | 0;
+    } else if (matchLength <= LZ_SHORT_COPY) {
       let from = (out - distance) | 0;
       const end = (out + matchLength) | 0;
       while (out < end) {
@@ -677,7 +682,12 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
       reason = INFLATE_REASON_OUTPUT_TOO_SMALL;
       break;
     }
-    if (matchLength <= LZ_SHORT_COPY) {
+    if (distance >= matchLength) {
+      // No overlap: one copy, inline up to 16 bytes (lz-copy.ts).
+      const from = (out - distance) | 0;
+      output.copyWithin(out, from, (from + matchLength) | 0);
+      out = (out + matchLength) | 0;
+    } else if (matchLength <= LZ_SHORT_COPY) {
       let from = (out - distance) | 0;
       const end = (out + matchLength) | 0;
       while (out < end) {

@@ -622,7 +622,13 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
       result = limitIsEnd ? LZMA_CORE_PAST_END : LZMA_CORE_OUTPUT_FULL;
       break;
     }
-    if (matchLength <= LZ_SHORT_COPY) {
+    const matchDistance = (rep0 + 1) | 0;
+    if (matchDistance >= matchLength) {
+      // No overlap: one copy, inline up to 16 bytes (lz-copy.ts).
+      const from = (outPos - matchDistance) | 0;
+      output.copyWithin(outPos, from, (from + matchLength) | 0);
+      outPos = (outPos + matchLength) | 0;
+    } else if (matchLength <= LZ_SHORT_COPY) {
       let from = (outPos - rep0 - 1) | 0;
       const end = (outPos + matchLength) | 0;
       while (outPos < end) {

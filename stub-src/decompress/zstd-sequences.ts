@@ -245,20 +245,17 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
     const produced = (literalLength + matchLength) | 0;
     if (produced > ((blockLimit - op) | 0)) return ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE;
     if (produced > ((capacity - op) | 0)) return ZSTD_REASON_OUTPUT_TOO_SMALL;
-    if (literalLength <= LZ_SHORT_COPY) {
-      const literalEnd = (literal + literalLength) | 0;
-      while (literal < literalEnd) {
-        out[op] = literals[literal];
-        op = (op + 1) | 0;
-        literal = (literal + 1) | 0;
-      }
-    } else {
-      out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
-      op = (op + literalLength) | 0;
-      literal = (literal + literalLength) | 0;
-    }
+    // Literals never overlap their destination: one inline copy whatever the length (lz-copy.ts).
+    out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
+    op = (op + literalLength) | 0;
+    literal = (literal + literalLength) | 0;
     if (offset > ((op - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
-    if (matchLength <= LZ_SHORT_COPY) {
+    if (offset >= matchLength) {
+      // No overlap: one copy, inline up to 16 bytes (lz-copy.ts).
+      const from = (op - offset) | 0;
+      out.copyWithin(op, from, (from + matchLength) | 0);
+      op = (op + matchLength) | 0;
+    } else if (matchLength <= LZ_SHORT_COPY) {
       let from = (op - offset) | 0;
       const end = (op + matchLength) | 0;
       while (op < end) {
