@@ -39,12 +39,17 @@ function porfforWithout(patchName: string): string {
   return copy;
 }
 
-/** The text (wasm2wat) of the body of the function a module exports as `name`. */
-function exportedBody(wasm: Uint8Array<ArrayBuffer>, name: string): string {
-  const scratch = mkdtempSync(path.join(tmpdir(), 'porffor-wat-'));
+/** What a wabt tool prints for the module, given as a file: `tool ...args in.wasm`. */
+function wabtOutput(wasm: Uint8Array<ArrayBuffer>, tool: 'wasm2wat' | 'wasm-objdump', args: string[]): string {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'porffor-wabt-'));
   scratchDirs.push(scratch);
   writeFileSync(path.join(scratch, 'in.wasm'), wasm);
-  const wat = execFileSync('wasm2wat', [ '--enable-exceptions', path.join(scratch, 'in.wasm') ], { encoding: 'utf8' });
+  return execFileSync(tool, [ ...args, path.join(scratch, 'in.wasm') ], { encoding: 'utf8', maxBuffer: 1 << 26 });
+}
+
+/** The text (wasm2wat) of the body of the function a module exports as `name`. */
+function exportedBody(wasm: Uint8Array<ArrayBuffer>, name: string): string {
+  const wat = wabtOutput(wasm, 'wasm2wat', [ '--enable-exceptions' ]);
   const index = new RegExp(`\\(export "${name}" \\(func (\\d+)\\)\\)`).exec(wat)![1];
   return wat.split(`(func (;${index};)`)[1].split('(func ')[0];
 }
@@ -431,14 +436,7 @@ export function sum(n) { let a = 1; for (let i = 0; i < n; i++) a = (a + bytes[i
   const options: CompileOptions = { flags: [ '--module', '--valtype=i32' ] };
 
   /** The text of the exported function `sum` as wasm2wat prints it. */
-  const sumBody = (wasm: Uint8Array<ArrayBuffer>): string => {
-    const scratch = mkdtempSync(path.join(tmpdir(), 'porffor-wat-'));
-    scratchDirs.push(scratch);
-    writeFileSync(path.join(scratch, 'in.wasm'), wasm);
-    const wat = execFileSync('wasm2wat', [ '--enable-exceptions', path.join(scratch, 'in.wasm') ], { encoding: 'utf8' });
-    const index = /\(export "sum" \(func (\d+)\)\)/.exec(wat)![1];
-    return wat.split(`(func (;${index};)`)[1].split('(func ')[0];
-  };
+  const sumBody = (wasm: Uint8Array<ArrayBuffer>): string => exportedBody(wasm, 'sum');
 
   test('the guard block yields i32, so the sum never becomes f64', () => {
     const wasm = compileSnippetOrThrow(source, options);
@@ -577,10 +575,7 @@ ${literals.map((text) => `  n = (n + sum(${JSON.stringify(text)})) | 0;`).join('
 
   /** The highest end address of the data segments that start in page 0 (below 16 KiB). */
   const pageZeroEnd = (wasm: Uint8Array<ArrayBuffer>): number => {
-    const scratch = mkdtempSync(path.join(tmpdir(), 'porffor-data-'));
-    scratchDirs.push(scratch);
-    writeFileSync(path.join(scratch, 'in.wasm'), wasm);
-    const dump = execFileSync('wasm-objdump', [ '-x', path.join(scratch, 'in.wasm') ], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const dump = wabtOutput(wasm, 'wasm-objdump', [ '-x' ]);
     let end = 0;
     for (const match of dump.matchAll(/memory=0 size=(\d+) - init i32=(\d+)/g)) {
       const start = Number(match[2]);
@@ -803,10 +798,7 @@ export function main(x: number): number {
 
 /** How many functions a module defines (imports not counted). */
 function definedFunctions(wasm: Uint8Array<ArrayBuffer>): number {
-  const scratch = mkdtempSync(path.join(tmpdir(), 'porffor-funcs-'));
-  scratchDirs.push(scratch);
-  writeFileSync(path.join(scratch, 'in.wasm'), wasm);
-  const headers = execFileSync('wasm-objdump', [ '-h', path.join(scratch, 'in.wasm') ], { encoding: 'utf8' });
+  const headers = wabtOutput(wasm, 'wasm-objdump', [ '-h' ]);
   return Number(/ Function start=.* count: (\d+)/.exec(headers)![1]);
 }
 
