@@ -20,7 +20,7 @@
  *   (its output buffer touched before the clock starts, as the efistub tool's);
  * - TS-node: stub-src/decompress/decompress.ts run by Node (tsx), decompressKbuildPayload timed;
  * - Wasm-node: the tool's Wasm (the pipeline's bundle + porffor output) instantiated in Node,
- *   toolDecompressKbuild timed.
+ *   toolDecompressKbuild timed (its output prepared before, with toolPrepareKbuildOutput).
  * Every decode's output is hashed and compared with the vmlinux: a wrong decode fails the run.
  */
 import { spawn } from 'node:child_process';
@@ -385,8 +385,10 @@ async function loadWasmDecoder(wasmPath: string): Promise<NodeDecoder> {
         new Uint8Array(memory.buffer, new DataView(memory.buffer).getUint32(header + 4, true) + 4, length);
       exports.m();
       bytes(call('toolInputBuffer', payload.length), payload.length).set(payload);
+      // The output is prepared before the clock starts, as the native tool and TS-node do.
+      const prepared = call('toolPrepareKbuildOutput', payload.length);
       const started = performance.now();
-      const status = call('toolDecompressKbuild', payload.length);
+      const status = prepared !== 0 ? prepared : call('toolDecompressKbuild', payload.length);
       const seconds = (performance.now() - started) / 1000;
       if (status !== 0) {
         return { output: new Uint8Array(0), seconds, error: `status 0x${status.toString(16)} reason ${call('toolReason')}` };
