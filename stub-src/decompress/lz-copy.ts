@@ -42,3 +42,14 @@ export function lzCopyMatch(output: Uint8Array, op: number, distance: number, le
   }
   return end;
 }
+
+/**
+ * Writes `value` to output[at, at + length): a match of distance 1 after one byte (zstd's RLE
+ * blocks and RLE literals), so the copies double from 1 byte instead of one store per byte.
+ * The caller has checked at + length <= the end it writes to; length 0 writes nothing.
+ */
+export function lzFill(output: Uint8Array, at: number, value: number, length: number): void {
+  if (length <= 0) return;
+  output[at] = value;
+  lzCopyMatch(output, (at + 1) | 0, 1, (length - 1) | 0);
+}

@@ -23,6 +23,7 @@ import { zstdHuffmanDecodeLiterals, zstdHuffmanHasTable, zstdHuffmanReadTree, zs
   zstdHuffmanTreeSize } from './zstd-huffman';
 import { zstdSequencesDecode, zstdSequencesOutputPosition, zstdSequencesReset } from './zstd-sequences';
 import { zstdXxh64 } from './zstd-xxhash';
+import { lzFill } from './lz-copy';
 import {
   ZSTD_REASON_BAD_MAGIC, ZSTD_REASON_BLOCK_HEADER_TRUNCATED, ZSTD_REASON_BLOCK_TOO_LARGE,
   ZSTD_REASON_BLOCK_TRUNCATED, ZSTD_REASON_BLOCK_TYPE_RESERVED, ZSTD_REASON_CHECKSUM_MISMATCH,
@@ -128,8 +129,7 @@ function zstdDecodeCompressedBlock(src: Uint8Array, start: number, end: number, 
     at = (at + regenerated) | 0;
   } else if (type === ZSTD_LITERALS_RLE) {
     if (at >= end) return ZSTD_REASON_LITERALS_TRUNCATED;
-    const value = src[at];
-    for (let i = 0; i < regenerated; i++) zstdLiterals[i] = value;
+    lzFill(zstdLiterals, 0, src[at], regenerated);
     at = (at + 1) | 0;
   } else {
     if (compressed > ((end - at) | 0)) return ZSTD_REASON_LITERALS_TRUNCATED;
@@ -261,8 +261,7 @@ function zstdDecodeFrame(input: Uint8Array, start: number, inputLength: number, 
     if (type === ZSTD_BLOCK_RLE) {
       if (blockStart >= inputLength) return zstdFail(ZSTD_REASON_BLOCK_TRUNCATED, at);
       if (size > ((capacity - op) | 0)) return zstdFail(ZSTD_REASON_OUTPUT_TOO_SMALL, at);
-      const value = input[blockStart];
-      for (let i = 0; i < size; i++) output[(op + i) | 0] = value;
+      lzFill(output, op, input[blockStart], size);
       op = (op + size) | 0;
       at = (blockStart + 1) | 0;
       continue;
@@ -270,7 +269,7 @@ function zstdDecodeFrame(input: Uint8Array, start: number, inputLength: number, 
     if (size > ((inputLength - blockStart) | 0)) return zstdFail(ZSTD_REASON_BLOCK_TRUNCATED, at);
     if (type === ZSTD_BLOCK_RAW) {
       if (size > ((capacity - op) | 0)) return zstdFail(ZSTD_REASON_OUTPUT_TOO_SMALL, at);
-      for (let i = 0; i < size; i++) output[(op + i) | 0] = input[(blockStart + i) | 0];
+      output.set(input.subarray(blockStart, (blockStart + size) | 0), op);
       op = (op + size) | 0;
     } else if (type === ZSTD_BLOCK_COMPRESSED && size > 0) {
       // ZSTD_BLOCK_COMPRESSED. One of size 0 has no literals header, but `zstd -d` (its
