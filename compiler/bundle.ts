@@ -81,7 +81,7 @@ const EXACT_TYPE_NAMES = new Set(['Uint8Array', 'Int8Array', 'Uint16Array', 'Int
 function exactType(type: ts.TypeNode | undefined): ts.TypeNode | undefined {
   if (!type) return undefined;
   if (type.kind === ts.SyntaxKind.NumberKeyword || type.kind === ts.SyntaxKind.BooleanKeyword ||
-      type.kind === ts.SyntaxKind.VoidKeyword) return type;
+      type.kind === ts.SyntaxKind.VoidKeyword || type.kind === ts.SyntaxKind.BigIntKeyword) return type;
   if (ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && !type.typeArguments &&
       EXACT_TYPE_NAMES.has(type.typeName.text)) return type;
   if (type.kind === ts.SyntaxKind.StringKeyword) return bytestringType();
@@ -115,6 +115,9 @@ function inferredExactType(checker: ts.TypeChecker, declaration: ts.VariableDecl
     return ts.factory.createKeywordTypeNode(ts.SyntaxKind.BooleanKeyword);
   }
   if (members.every((member) => (member.flags & ts.TypeFlags.StringLike) !== 0)) return bytestringType();
+  if (members.every((member) => (member.flags & ts.TypeFlags.BigIntLike) !== 0)) {
+    return ts.factory.createKeywordTypeNode(ts.SyntaxKind.BigIntKeyword);
+  }
   const name = type.isUnion() ? undefined : type.getSymbol()?.getName();
   if (name && EXACT_TYPE_NAMES.has(name)) return ts.factory.createTypeReferenceNode(name);
   return undefined;

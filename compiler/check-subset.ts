@@ -59,8 +59,8 @@ export const SUBSET_RULES = [
     reason: 'porffor\'s try/finally is broken and exceptions become Wasm exception tags the EFI runtime cannot recover from; return a status code instead',
   },
   {
-    code: 104, name: 'no-bigint',
-    reason: 'porffor\'s BigInt is broken; carry 64-bit values as two 32-bit halves (lo, hi)',
+    code: 104, name: 'u64-bigint',
+    reason: 'BigInt is only an unsigned 64-bit integer in a function\'s local (porffor patch 018 compiles it to an i64 local; porffor\'s BigInt objects are broken): `+ - * <<` inside `BigInt.asUintN(64, ...)`, `& | ^`, `>>` of a wrapped value, shift counts 0n..63n, in from `BigInt(x >>> 0)`, out by `Number(BigInt.asUintN(32, e))`; anything else carries 64-bit values as two 32-bit halves (lo, hi)',
   },
   {
     code: 105, name: 'no-object-literal',
@@ -407,7 +407,7 @@ function isValueReference(id: ts.Identifier): boolean {
   return true;
 }
 
-type Family = 'number' | 'boolean' | 'string' | 'typed-array' | 'void' | 'other';
+type Family = 'number' | 'boolean' | 'string' | 'typed-array' | 'void' | 'bigint' | 'other';
 
 class FileWalker {
   private readonly file: ts.SourceFile;
@@ -438,6 +438,7 @@ class FileWalker {
     if (type.flags & ts.TypeFlags.BooleanLike) return 'boolean';
     if (type.flags & ts.TypeFlags.StringLike) return 'string';
     if (type.flags & ts.TypeFlags.Void) return 'void';
+    if (type.flags & ts.TypeFlags.BigIntLike) return 'bigint';
     const symbol = type.getSymbol();
     if (symbol && TYPED_ARRAYS.includes(symbol.name) && this.isLibSymbol(symbol)) return 'typed-array';
     return 'other';
@@ -477,7 +478,9 @@ class FileWalker {
         if (!isReturnType) this.report('allowed-types', node, '`void` is only a return type');
         return;
       case ts.SyntaxKind.BigIntKeyword:
-        this.report('no-bigint', node, 'the `bigint` type is not allowed');
+        if (isReturnType || !ts.isVariableDeclaration(node.parent)) {
+          this.report('u64-bigint', node, '`bigint` is only the type of a local variable, not of a parameter or a result');
+        }
         return;
       case ts.SyntaxKind.ParenthesizedType:
         this.checkTypeNode((node as ts.ParenthesizedTypeNode).type, isReturnType);
@@ -668,6 +671,13 @@ class FileWalker {
         }
         if (declaration.exclamationToken) this.report('no-type-assertion', declaration, 'a definite-assignment `!` is not allowed');
         if (declaration.type) this.checkTypeNode(declaration.type, false);
+        if (this.familyAt(declaration.name) === 'bigint') {
+          if (depth === 0) {
+            this.report('u64-bigint', declaration.name, `\`${declaration.name.text}\`: a 64-bit value is only a function's local, not module-level state`);
+          }
+          if (declaration.initializer) this.checkU64Root(declaration.initializer, depth);
+          return;
+        }
         const reportedBefore = this.diagnostics.length;
         if (declaration.initializer) this.visit(declaration.initializer, depth);
         // An inferred type is only worth a report when the initializer broke no other rule
@@ -711,7 +721,7 @@ class FileWalker {
 
       // --- literals ---
       case ts.SyntaxKind.BigIntLiteral:
-        this.report('no-bigint', node, 'BigInt literals are not allowed');
+        this.report('u64-bigint', node, 'a BigInt literal is only allowed in a 64-bit expression (a bigint local\'s value)');
         return;
       case ts.SyntaxKind.ObjectLiteralExpression:
         this.report('no-object-literal', node, 'object literals are not allowed');
@@ -770,6 +780,12 @@ class FileWalker {
           return;
         }
         if (call.typeArguments) this.report('no-generics', call.typeArguments[0], 'type arguments are not allowed');
+        if (this.isGlobal(call.expression, ['Number']) && call.arguments.length === 1 &&
+          this.isAsUintN(skipParentheses(call.arguments[0]), 32)) {
+          // The way out of a 64-bit expression: its low 32 bits (exact in JS, i32.wrap_i64 in Wasm).
+          this.checkU64((skipParentheses(call.arguments[0]) as ts.CallExpression).arguments[1], true, depth);
+          return;
+        }
         this.checkStringUse(call);
         break;
       }
@@ -809,12 +825,111 @@ class FileWalker {
         if (unary.operator === ts.SyntaxKind.PlusToken) this.report('no-dynamic-operator', node, 'unary `+` is not allowed');
         break;
       }
-      case ts.SyntaxKind.BinaryExpression:
-        if (!this.checkBinary(node as ts.BinaryExpression, depth)) return;
+      case ts.SyntaxKind.BinaryExpression: {
+        const binary = node as ts.BinaryExpression;
+        if (this.familyAt(binary.left) === 'bigint' || this.familyAt(binary.right) === 'bigint') {
+          if (binary.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(skipParentheses(binary.left))) {
+            this.checkU64Root(binary.right, depth);
+          } else {
+            this.report('u64-bigint', binary.operatorToken, 'a 64-bit value may only be assigned with `=` to a bigint local, inside a 64-bit expression');
+          }
+          return;
+        }
+        if (!this.checkBinary(binary, depth)) return;
         break;
+      }
     }
     if (ts.isTypeNode(node)) return;
     this.visitChildren(node, depth);
+  }
+
+  // --- 64-bit expressions (ES104) -----------------------------------------------------------------
+
+  /** `BigInt.asUintN(bits, x)` with the bit count written as that literal. */
+  private isAsUintN(node: ts.Expression, bits: number): boolean {
+    return ts.isCallExpression(node) && node.arguments.length === 2 && ts.isPropertyAccessExpression(node.expression) &&
+      this.isGlobal(node.expression.expression, ['BigInt']) && node.expression.name.text === 'asUintN' &&
+      ts.isNumericLiteral(node.arguments[0]) && Number(node.arguments[0].text) === bits;
+  }
+
+  /** A bigint local's value (initializer or `=`): a 64-bit expression whose value is in [0, 2^64). */
+  private checkU64Root(expression: ts.Expression, depth: number): void {
+    if (!this.checkU64(expression, false, depth)) {
+      this.report('u64-bigint', expression, 'a bigint local takes a value in [0, 2^64): wrap `+ - * <<` in `BigInt.asUintN(64, ...)`');
+    }
+  }
+
+  /**
+   * Checks a 64-bit expression; returns whether its value is known to be in [0, 2^64) ("wrapped").
+   * `+ - * <<` may exceed that range in JS, so they are only allowed under an asUintN(64) (or the
+   * asUintN(32) of Number(...)), where JS's exact result and Wasm's wrapped one agree; `>>` does
+   * not commute with the wrap, so its operand must be wrapped already.
+   */
+  private checkU64(node: ts.Expression, insideWrap: boolean, depth: number): boolean {
+    const expression = skipParentheses(node);
+    if (ts.isBigIntLiteral(expression)) {
+      if (BigInt(expression.text.slice(0, -1)) >= 1n << 64n) {
+        this.report('u64-bigint', expression, 'a 64-bit constant is below 2^64');
+      }
+      return true;
+    }
+    if (ts.isIdentifier(expression)) {
+      if (this.familyAt(expression) !== 'bigint') {
+        this.report('u64-bigint', expression, `\`${expression.text}\` is not a bigint local`);
+      }
+      return true;
+    }
+    if (this.isAsUintN(expression, 64)) {
+      this.checkU64((expression as ts.CallExpression).arguments[1], true, depth);
+      return true;
+    }
+    if (ts.isCallExpression(expression) && this.isGlobal(expression.expression, ['BigInt']) && expression.arguments.length === 1) {
+      const argument = skipParentheses(expression.arguments[0]);
+      if (!ts.isBinaryExpression(argument) || argument.operatorToken.kind !== ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken) {
+        this.report('u64-bigint', argument, 'write `BigInt(x >>> 0)`: the value must be an unsigned 32-bit number');
+      }
+      this.visit(argument, depth);
+      return true;
+    }
+    if (ts.isBinaryExpression(expression)) {
+      const K = ts.SyntaxKind;
+      const operator = expression.operatorToken.kind;
+      if (operator === K.AmpersandToken || operator === K.BarToken || operator === K.CaretToken) {
+        const left = this.checkU64(expression.left, insideWrap, depth);
+        const right = this.checkU64(expression.right, insideWrap, depth);
+        return left && right;
+      }
+      if (operator === K.GreaterThanGreaterThanToken || operator === K.LessThanLessThanToken) {
+        const count = skipParentheses(expression.right);
+        if (!ts.isBigIntLiteral(count) || BigInt(count.text.slice(0, -1)) > 63n) {
+          this.report('u64-bigint', count, 'a 64-bit shift count is a literal 0n..63n');
+        }
+        if (operator === K.GreaterThanGreaterThanToken) {
+          // The operand is written wrapped, even a local already in range: Node 20's optimizing
+          // compiler aborts the process ("Phi of kRepTagged (UnsignedBigInt64) cannot be changed
+          // to kRepWord64") when a BigInt local that flows through a branch or loop is shifted
+          // right directly.
+          if (!this.isAsUintN(skipParentheses(expression.left), 64)) {
+            this.report('u64-bigint', expression.left, 'shift right only `BigInt.asUintN(64, ...)`: `BigInt.asUintN(64, x) >> 8n`');
+          }
+          this.checkU64(expression.left, insideWrap, depth);
+          return true;
+        }
+        this.checkU64(expression.left, insideWrap, depth);
+        if (!insideWrap) this.report('u64-bigint', expression, '`<<` may exceed 2^64: write it inside `BigInt.asUintN(64, ...)`');
+        return false;
+      }
+      if (operator === K.PlusToken || operator === K.MinusToken || operator === K.AsteriskToken) {
+        if (!insideWrap) {
+          this.report('u64-bigint', expression.operatorToken, `\`${expression.operatorToken.getText(this.file)}\` may leave [0, 2^64): write it inside \`BigInt.asUintN(64, ...)\``);
+        }
+        this.checkU64(expression.left, insideWrap, depth);
+        this.checkU64(expression.right, insideWrap, depth);
+        return false;
+      }
+    }
+    this.report('u64-bigint', expression, 'not a 64-bit expression the compiler supports (literal, bigint local, BigInt(x >>> 0), BigInt.asUintN(64, ...), + - * & | ^ << >>)');
+    return true;
   }
 
   private checkImport(node: ts.ImportDeclaration): void {
@@ -915,6 +1030,11 @@ class FileWalker {
     const declarations = symbol.getDeclarations() ?? [];
     const local = declarations.some((d) => this.isInSource(d.getSourceFile().fileName));
     if (local) {
+      if (this.familyAt(id) === 'bigint') {
+        // Every allowed use of a bigint local is inside a 64-bit expression, checked by checkU64.
+        this.report('u64-bigint', id, `\`${name}\` is 64-bit: use it only inside a 64-bit expression (a bigint local's value, or Number(BigInt.asUintN(32, ...)))`);
+        return;
+      }
       this.checkStringUse(id);
       if (symbol.flags & ts.SymbolFlags.Function) {
         const parent = valueParent(id);
@@ -926,7 +1046,7 @@ class FileWalker {
       return;
     }
     if (name === 'BigInt') {
-      this.report('no-bigint', id, '`BigInt` is not allowed');
+      this.report('u64-bigint', id, '`BigInt` is only allowed as `BigInt(x >>> 0)` and `BigInt.asUintN(...)` in a 64-bit expression');
       return;
     }
     if (ALLOWED_GLOBALS.has(name)) {

@@ -1,152 +1,23 @@
 /**
  * @fileoverview XXH64 (seed 0), zstd's Content_Checksum (RFC 8878 §3.1.1: the low 32 bits of
- * XXH64 of the frame's decompressed content), on 32-bit halves.
+ * XXH64 of the frame's decompressed content).
  *
- * The stub has no 64-bit integers (no BigInt; i32 Wasm), so every 64-bit value is a (lo, hi)
- * pair of unsigned 32-bit halves and the helpers below leave their result in the module-level
- * zstdXxhLo/zstdXxhHi (a function cannot return two numbers). The algorithm is the one in the
- * xxHash specification (Cyan4973/xxHash doc/xxhash_spec.md, "XXH64 algorithm description"):
- * four lanes over 32-byte stripes, merged, then 8-, 4- and 1-byte tails and the avalanche.
- *
- * 64-bit multiplication mod 2^64: lo*lo needs the full 64-bit product of two 32-bit halves,
- * built from four 16x16-bit products (each below 2^32, so exact both as doubles and as
- * Math.imul's wrapped result); the cross terms lo*hi only matter mod 2^32 (Math.imul).
- * Additions take the carry out of the low half without an unsigned comparison:
- * carry = ((a >>> 1) + (b >>> 1) + (a & b & 1)) >>> 31.
+ * The algorithm is the one in the xxHash specification (Cyan4973/xxHash doc/xxhash_spec.md,
+ * "XXH64 algorithm description"): four lanes over 32-byte stripes, merged, then 8-, 4- and 1-byte
+ * tails and the avalanche. It is 64-bit arithmetic throughout, written with the subset's unsigned
+ * 64-bit locals (compiler/subset-rules.md, ES104 u64-bigint): `bigint` locals that porffor patch
+ * 018 compiles to i64 locals and instructions, and that Node runs as BigInt. Every + * << sits
+ * inside BigInt.asUintN(64, …), so the exact BigInt result and the wrapped i64 one agree. A
+ * bigint cannot be a parameter, a result or module-level state, so the hash is one function;
+ * the primes are locals (clang folds them into the instructions).
  */
 
-// The five XXH64 primes as (lo, hi) halves.
-const ZSTD_XXH_PRIME1_LO = 0x85ebca87;
-const ZSTD_XXH_PRIME1_HI = 0x9e3779b1;
-const ZSTD_XXH_PRIME2_LO = 0x27d4eb4f;
-const ZSTD_XXH_PRIME2_HI = 0xc2b2ae3d;
-const ZSTD_XXH_PRIME3_LO = 0x9e3779f9;
-const ZSTD_XXH_PRIME3_HI = 0x165667b1;
-const ZSTD_XXH_PRIME4_LO = 0xc2b2ae63;
-const ZSTD_XXH_PRIME4_HI = 0x85ebca77;
-const ZSTD_XXH_PRIME5_LO = 0x165667c5;
-const ZSTD_XXH_PRIME5_HI = 0x27d4eb2f;
+/** High 32 bits of the last zstdXxh64 result (zstd only stores the low half). */
+let zstdXxhHigh = 0;
 
-/** Result of the last 64-bit helper (and of zstdXxh64: the whole hash). */
-let zstdXxhLo = 0;
-let zstdXxhHi = 0;
-
-/** (aLo, aHi) * (bLo, bHi) mod 2^64 into zstdXxhLo/zstdXxhHi. */
-export function zstdXxhMultiply(aLo: number, aHi: number, bLo: number, bHi: number): void {
-  const a0 = aLo & 0xffff;
-  const a1 = aLo >>> 16;
-  const b0 = bLo & 0xffff;
-  const b1 = bLo >>> 16;
-  const p00 = Math.imul(a0, b0) >>> 0;
-  const p01 = Math.imul(a0, b1) >>> 0;
-  const p10 = Math.imul(a1, b0) >>> 0;
-  const p11 = Math.imul(a1, b1) >>> 0;
-  // Bits 16..47 of aLo*bLo: below 3 * 2^16 before the shift, so its top is the carry into hi.
-  const middle = ((p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff)) | 0;
-  zstdXxhLo = ((middle << 16) | (p00 & 0xffff)) >>> 0;
-  let hi = (p11 + (p01 >>> 16)) | 0;
-  hi = (hi + (p10 >>> 16)) | 0;
-  hi = (hi + (middle >>> 16)) | 0;
-  hi = (hi + Math.imul(aLo, bHi)) | 0;
-  hi = (hi + Math.imul(aHi, bLo)) | 0;
-  zstdXxhHi = hi >>> 0;
-}
-
-/** (aLo, aHi) + (bLo, bHi) mod 2^64 into zstdXxhLo/zstdXxhHi. */
-export function zstdXxhAdd(aLo: number, aHi: number, bLo: number, bHi: number): void {
-  const carry = (((aLo >>> 1) + (bLo >>> 1) + (aLo & bLo & 1)) | 0) >>> 31;
-  zstdXxhLo = (aLo + bLo) >>> 0;
-  zstdXxhHi = (((aHi + bHi) | 0) + carry) >>> 0;
-}
-
-/** (lo, hi) rotated left by 1..31 bits into zstdXxhLo/zstdXxhHi. */
-export function zstdXxhRotateLeft(lo: number, hi: number, bits: number): void {
-  zstdXxhLo = ((lo << bits) | (hi >>> (32 - bits))) >>> 0;
-  zstdXxhHi = ((hi << bits) | (lo >>> (32 - bits))) >>> 0;
-}
-
-/** High half of the last helper's result (the low half is what they return or read). */
+/** High half of the last zstdXxh64 result. */
 export function zstdXxhResultHi(): number {
-  return zstdXxhHi;
-}
-
-/** Low half of the last helper's result. */
-export function zstdXxhResultLo(): number {
-  return zstdXxhLo;
-}
-
-/** XXH64's round: rotl(acc + input * PRIME2, 31) * PRIME1, into zstdXxhLo/zstdXxhHi. */
-function zstdXxhRound(accLo: number, accHi: number, inputLo: number, inputHi: number): void {
-  zstdXxhMultiply(inputLo, inputHi, ZSTD_XXH_PRIME2_LO, ZSTD_XXH_PRIME2_HI);
-  zstdXxhAdd(accLo, accHi, zstdXxhLo, zstdXxhHi);
-  zstdXxhRotateLeft(zstdXxhLo, zstdXxhHi, 31);
-  zstdXxhMultiply(zstdXxhLo, zstdXxhHi, ZSTD_XXH_PRIME1_LO, ZSTD_XXH_PRIME1_HI);
-}
-
-/** XXH64's merge of a lane into the hash: (hash ^ round(0, lane)) * PRIME1 + PRIME4. */
-function zstdXxhMerge(hashLo: number, hashHi: number, laneLo: number, laneHi: number): void {
-  zstdXxhRound(0, 0, laneLo, laneHi);
-  zstdXxhMultiply((hashLo ^ zstdXxhLo) >>> 0, (hashHi ^ zstdXxhHi) >>> 0, ZSTD_XXH_PRIME1_LO, ZSTD_XXH_PRIME1_HI);
-  zstdXxhAdd(zstdXxhLo, zstdXxhHi, ZSTD_XXH_PRIME4_LO, ZSTD_XXH_PRIME4_HI);
-}
-
-/** Little-endian 32-bit word at bytes[at] (the caller keeps at + 3 in range). */
-function zstdXxhRead32(bytes: Uint8Array, at: number): number {
-  return (bytes[at] | (bytes[(at + 1) | 0] << 8) | (bytes[(at + 2) | 0] << 16) | (bytes[(at + 3) | 0] << 24)) >>> 0;
-}
-
-/** The four lanes (lo, hi pairs) while zstdXxhStripes runs. */
-const zstdXxhLanes = new Uint32Array(new ArrayBuffer(8 * 4));
-
-/**
- * Runs the four lanes over every 32-byte stripe starting at p while p <= lastStripe; returns the
- * position after the last stripe. This is the hash's hot loop, so the round (input * PRIME2 added
- * to the lane, rotated left by 31, times PRIME1) is written out here with the 16-bit partial
- * products of the constants, instead of calling the helpers above.
- */
-function zstdXxhStripes(bytes: Uint8Array, p: number, lastStripe: number): number {
-  const lanes = zstdXxhLanes;
-  while (p <= lastStripe) {
-    for (let lane = 0; lane < 8; lane = (lane + 2) | 0) {
-      const inputLo = (bytes[p] | (bytes[(p + 1) | 0] << 8) | (bytes[(p + 2) | 0] << 16) | (bytes[(p + 3) | 0] << 24)) >>> 0;
-      const inputHi = (bytes[(p + 4) | 0] | (bytes[(p + 5) | 0] << 8) | (bytes[(p + 6) | 0] << 16) |
-        (bytes[(p + 7) | 0] << 24)) >>> 0;
-      p = (p + 8) | 0;
-      // product = input * PRIME2
-      let a0 = inputLo & 0xffff;
-      let a1 = inputLo >>> 16;
-      let p00 = Math.imul(a0, ZSTD_XXH_PRIME2_LO & 0xffff) >>> 0;
-      let p01 = Math.imul(a0, ZSTD_XXH_PRIME2_LO >>> 16) >>> 0;
-      let p10 = Math.imul(a1, ZSTD_XXH_PRIME2_LO & 0xffff) >>> 0;
-      let p11 = Math.imul(a1, ZSTD_XXH_PRIME2_LO >>> 16) >>> 0;
-      let middle = ((p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff)) | 0;
-      const productLo = ((middle << 16) | (p00 & 0xffff)) >>> 0;
-      let productHi = (p11 + (p01 >>> 16)) | 0;
-      productHi = (productHi + (p10 >>> 16) + (middle >>> 16)) | 0;
-      productHi = (productHi + Math.imul(inputLo, ZSTD_XXH_PRIME2_HI) + Math.imul(inputHi, ZSTD_XXH_PRIME2_LO)) | 0;
-      // sum = lane + product
-      const laneLo = lanes[lane];
-      const carry = (((laneLo >>> 1) + (productLo >>> 1) + (laneLo & productLo & 1)) | 0) >>> 31;
-      const sumLo = (laneLo + productLo) | 0;
-      const sumHi = (lanes[(lane + 1) | 0] + productHi + carry) | 0;
-      // rotated = rotl(sum, 31)
-      const rotatedLo = ((sumLo << 31) | (sumHi >>> 1)) >>> 0;
-      const rotatedHi = ((sumHi << 31) | (sumLo >>> 1)) >>> 0;
-      // lane = rotated * PRIME1
-      a0 = rotatedLo & 0xffff;
-      a1 = rotatedLo >>> 16;
-      p00 = Math.imul(a0, ZSTD_XXH_PRIME1_LO & 0xffff) >>> 0;
-      p01 = Math.imul(a0, ZSTD_XXH_PRIME1_LO >>> 16) >>> 0;
-      p10 = Math.imul(a1, ZSTD_XXH_PRIME1_LO & 0xffff) >>> 0;
-      p11 = Math.imul(a1, ZSTD_XXH_PRIME1_LO >>> 16) >>> 0;
-      middle = ((p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff)) | 0;
-      lanes[lane] = (middle << 16) | (p00 & 0xffff);
-      let hi = (p11 + (p01 >>> 16)) | 0;
-      hi = (hi + (p10 >>> 16) + (middle >>> 16)) | 0;
-      lanes[(lane + 1) | 0] = (hi + Math.imul(rotatedLo, ZSTD_XXH_PRIME1_HI) + Math.imul(rotatedHi, ZSTD_XXH_PRIME1_LO)) | 0;
-    }
-  }
-  return p;
+  return zstdXxhHigh;
 }
 
 /**
@@ -154,90 +25,92 @@ function zstdXxhStripes(bytes: Uint8Array, p: number, lastStripe: number): numbe
  * half is then zstdXxhResultHi().
  */
 export function zstdXxh64(bytes: Uint8Array, start: number, end: number): number {
+  const prime1: bigint = 0x9e3779b185ebca87n;
+  const prime2: bigint = 0xc2b2ae3d27d4eb4fn;
+  const prime3: bigint = 0x165667b19e3779f9n;
+  const prime4: bigint = 0x85ebca77c2b2ae63n;
+  const prime5: bigint = 0x27d4eb2f165667c5n;
   const byteCount = (end - start) | 0;
   let p = start;
-  let hashLo = 0;
-  let hashHi = 0;
+  let hash: bigint = prime5;
   if (byteCount >= 32) {
     // Lanes start at seed + PRIME1 + PRIME2, seed + PRIME2, seed, seed - PRIME1.
-    zstdXxhAdd(ZSTD_XXH_PRIME1_LO, ZSTD_XXH_PRIME1_HI, ZSTD_XXH_PRIME2_LO, ZSTD_XXH_PRIME2_HI);
-    zstdXxhLanes[0] = zstdXxhLo;
-    zstdXxhLanes[1] = zstdXxhHi;
-    zstdXxhLanes[2] = ZSTD_XXH_PRIME2_LO;
-    zstdXxhLanes[3] = ZSTD_XXH_PRIME2_HI;
-    zstdXxhLanes[4] = 0;
-    zstdXxhLanes[5] = 0;
-    zstdXxhAdd((~ZSTD_XXH_PRIME1_LO) >>> 0, (~ZSTD_XXH_PRIME1_HI) >>> 0, 1, 0);
-    zstdXxhLanes[6] = zstdXxhLo;
-    zstdXxhLanes[7] = zstdXxhHi;
-    p = zstdXxhStripes(bytes, p, (end - 32) | 0);
-    const lane1Lo = zstdXxhLanes[0];
-    const lane1Hi = zstdXxhLanes[1];
-    const lane2Lo = zstdXxhLanes[2];
-    const lane2Hi = zstdXxhLanes[3];
-    const lane3Lo = zstdXxhLanes[4];
-    const lane3Hi = zstdXxhLanes[5];
-    const lane4Lo = zstdXxhLanes[6];
-    const lane4Hi = zstdXxhLanes[7];
-    zstdXxhRotateLeft(lane1Lo, lane1Hi, 1);
-    hashLo = zstdXxhLo;
-    hashHi = zstdXxhHi;
-    zstdXxhRotateLeft(lane2Lo, lane2Hi, 7);
-    zstdXxhAdd(hashLo, hashHi, zstdXxhLo, zstdXxhHi);
-    hashLo = zstdXxhLo;
-    hashHi = zstdXxhHi;
-    zstdXxhRotateLeft(lane3Lo, lane3Hi, 12);
-    zstdXxhAdd(hashLo, hashHi, zstdXxhLo, zstdXxhHi);
-    hashLo = zstdXxhLo;
-    hashHi = zstdXxhHi;
-    zstdXxhRotateLeft(lane4Lo, lane4Hi, 18);
-    zstdXxhAdd(hashLo, hashHi, zstdXxhLo, zstdXxhHi);
-    zstdXxhMerge(zstdXxhLo, zstdXxhHi, lane1Lo, lane1Hi);
-    zstdXxhMerge(zstdXxhLo, zstdXxhHi, lane2Lo, lane2Hi);
-    zstdXxhMerge(zstdXxhLo, zstdXxhHi, lane3Lo, lane3Hi);
-    zstdXxhMerge(zstdXxhLo, zstdXxhHi, lane4Lo, lane4Hi);
-    hashLo = zstdXxhLo;
-    hashHi = zstdXxhHi;
-  } else {
-    hashLo = ZSTD_XXH_PRIME5_LO;
-    hashHi = ZSTD_XXH_PRIME5_HI;
+    let lane1: bigint = BigInt.asUintN(64, prime1 + prime2);
+    let lane2: bigint = prime2;
+    let lane3: bigint = 0n;
+    let lane4: bigint = BigInt.asUintN(64, 0n - prime1);
+    const lastStripe = (end - 32) | 0;
+    // The hot loop: each lane's round is rotl(lane + input * PRIME2, 31) * PRIME1, where input is
+    // the lane's little-endian 64-bit word of the stripe (two word reads, patch 013).
+    while (p <= lastStripe) {
+      const input1: bigint = BigInt.asUintN(64, BigInt((bytes[p] | (bytes[(p + 1) | 0] << 8) | (bytes[(p + 2) | 0] << 16) |
+        (bytes[(p + 3) | 0] << 24)) >>> 0) | (BigInt((bytes[(p + 4) | 0] | (bytes[(p + 5) | 0] << 8) |
+        (bytes[(p + 6) | 0] << 16) | (bytes[(p + 7) | 0] << 24)) >>> 0) << 32n));
+      const input2: bigint = BigInt.asUintN(64, BigInt((bytes[(p + 8) | 0] | (bytes[(p + 9) | 0] << 8) | (bytes[(p + 10) | 0] << 16) |
+        (bytes[(p + 11) | 0] << 24)) >>> 0) | (BigInt((bytes[(p + 12) | 0] | (bytes[(p + 13) | 0] << 8) |
+        (bytes[(p + 14) | 0] << 16) | (bytes[(p + 15) | 0] << 24)) >>> 0) << 32n));
+      const input3: bigint = BigInt.asUintN(64, BigInt((bytes[(p + 16) | 0] | (bytes[(p + 17) | 0] << 8) | (bytes[(p + 18) | 0] << 16) |
+        (bytes[(p + 19) | 0] << 24)) >>> 0) | (BigInt((bytes[(p + 20) | 0] | (bytes[(p + 21) | 0] << 8) |
+        (bytes[(p + 22) | 0] << 16) | (bytes[(p + 23) | 0] << 24)) >>> 0) << 32n));
+      const input4: bigint = BigInt.asUintN(64, BigInt((bytes[(p + 24) | 0] | (bytes[(p + 25) | 0] << 8) | (bytes[(p + 26) | 0] << 16) |
+        (bytes[(p + 27) | 0] << 24)) >>> 0) | (BigInt((bytes[(p + 28) | 0] | (bytes[(p + 29) | 0] << 8) |
+        (bytes[(p + 30) | 0] << 16) | (bytes[(p + 31) | 0] << 24)) >>> 0) << 32n));
+      lane1 = BigInt.asUintN(64, lane1 + input1 * prime2);
+      lane1 = BigInt.asUintN(64, ((lane1 << 31n) | (BigInt.asUintN(64, lane1) >> 33n)) * prime1);
+      lane2 = BigInt.asUintN(64, lane2 + input2 * prime2);
+      lane2 = BigInt.asUintN(64, ((lane2 << 31n) | (BigInt.asUintN(64, lane2) >> 33n)) * prime1);
+      lane3 = BigInt.asUintN(64, lane3 + input3 * prime2);
+      lane3 = BigInt.asUintN(64, ((lane3 << 31n) | (BigInt.asUintN(64, lane3) >> 33n)) * prime1);
+      lane4 = BigInt.asUintN(64, lane4 + input4 * prime2);
+      lane4 = BigInt.asUintN(64, ((lane4 << 31n) | (BigInt.asUintN(64, lane4) >> 33n)) * prime1);
+      p = (p + 32) | 0;
+    }
+    hash = BigInt.asUintN(64, ((lane1 << 1n) | (BigInt.asUintN(64, lane1) >> 63n)) + ((lane2 << 7n) | (BigInt.asUintN(64, lane2) >> 57n)) +
+      ((lane3 << 12n) | (BigInt.asUintN(64, lane3) >> 52n)) + ((lane4 << 18n) | (BigInt.asUintN(64, lane4) >> 46n)));
+    // Merge each lane: hash = (hash ^ round(0, lane)) * PRIME1 + PRIME4.
+    let merged: bigint = BigInt.asUintN(64, lane1 * prime2);
+    merged = BigInt.asUintN(64, ((merged << 31n) | (BigInt.asUintN(64, merged) >> 33n)) * prime1);
+    hash = BigInt.asUintN(64, (hash ^ merged) * prime1 + prime4);
+    merged = BigInt.asUintN(64, lane2 * prime2);
+    merged = BigInt.asUintN(64, ((merged << 31n) | (BigInt.asUintN(64, merged) >> 33n)) * prime1);
+    hash = BigInt.asUintN(64, (hash ^ merged) * prime1 + prime4);
+    merged = BigInt.asUintN(64, lane3 * prime2);
+    merged = BigInt.asUintN(64, ((merged << 31n) | (BigInt.asUintN(64, merged) >> 33n)) * prime1);
+    hash = BigInt.asUintN(64, (hash ^ merged) * prime1 + prime4);
+    merged = BigInt.asUintN(64, lane4 * prime2);
+    merged = BigInt.asUintN(64, ((merged << 31n) | (BigInt.asUintN(64, merged) >> 33n)) * prime1);
+    hash = BigInt.asUintN(64, (hash ^ merged) * prime1 + prime4);
   }
-  // hash += the input's length (below 2^31 here).
-  zstdXxhAdd(hashLo, hashHi, byteCount >>> 0, 0);
-  hashLo = zstdXxhLo;
-  hashHi = zstdXxhHi;
+  // hash += the input's length.
+  hash = BigInt.asUintN(64, hash + BigInt(byteCount >>> 0));
   while (((end - p) | 0) >= 8) {
-    zstdXxhRound(0, 0, zstdXxhRead32(bytes, p), zstdXxhRead32(bytes, (p + 4) | 0));
-    zstdXxhRotateLeft((hashLo ^ zstdXxhLo) >>> 0, (hashHi ^ zstdXxhHi) >>> 0, 27);
-    zstdXxhMultiply(zstdXxhLo, zstdXxhHi, ZSTD_XXH_PRIME1_LO, ZSTD_XXH_PRIME1_HI);
-    zstdXxhAdd(zstdXxhLo, zstdXxhHi, ZSTD_XXH_PRIME4_LO, ZSTD_XXH_PRIME4_HI);
-    hashLo = zstdXxhLo;
-    hashHi = zstdXxhHi;
+    const word: bigint = BigInt.asUintN(64, BigInt((bytes[p] | (bytes[(p + 1) | 0] << 8) | (bytes[(p + 2) | 0] << 16) |
+      (bytes[(p + 3) | 0] << 24)) >>> 0) | (BigInt((bytes[(p + 4) | 0] | (bytes[(p + 5) | 0] << 8) |
+      (bytes[(p + 6) | 0] << 16) | (bytes[(p + 7) | 0] << 24)) >>> 0) << 32n));
+    let round: bigint = BigInt.asUintN(64, word * prime2);
+    round = BigInt.asUintN(64, ((round << 31n) | (BigInt.asUintN(64, round) >> 33n)) * prime1);
+    hash = hash ^ round;
+    hash = BigInt.asUintN(64, ((hash << 27n) | (BigInt.asUintN(64, hash) >> 37n)) * prime1 + prime4);
     p = (p + 8) | 0;
   }
   if (((end - p) | 0) >= 4) {
-    zstdXxhMultiply(zstdXxhRead32(bytes, p), 0, ZSTD_XXH_PRIME1_LO, ZSTD_XXH_PRIME1_HI);
-    zstdXxhRotateLeft((hashLo ^ zstdXxhLo) >>> 0, (hashHi ^ zstdXxhHi) >>> 0, 23);
-    zstdXxhMultiply(zstdXxhLo, zstdXxhHi, ZSTD_XXH_PRIME2_LO, ZSTD_XXH_PRIME2_HI);
-    zstdXxhAdd(zstdXxhLo, zstdXxhHi, ZSTD_XXH_PRIME3_LO, ZSTD_XXH_PRIME3_HI);
-    hashLo = zstdXxhLo;
-    hashHi = zstdXxhHi;
+    const half: bigint = BigInt((bytes[p] | (bytes[(p + 1) | 0] << 8) | (bytes[(p + 2) | 0] << 16) |
+      (bytes[(p + 3) | 0] << 24)) >>> 0);
+    hash = hash ^ BigInt.asUintN(64, half * prime1);
+    hash = BigInt.asUintN(64, ((hash << 23n) | (BigInt.asUintN(64, hash) >> 41n)) * prime2 + prime3);
     p = (p + 4) | 0;
   }
   while (p < end) {
-    zstdXxhMultiply(bytes[p], 0, ZSTD_XXH_PRIME5_LO, ZSTD_XXH_PRIME5_HI);
-    zstdXxhRotateLeft((hashLo ^ zstdXxhLo) >>> 0, (hashHi ^ zstdXxhHi) >>> 0, 11);
-    zstdXxhMultiply(zstdXxhLo, zstdXxhHi, ZSTD_XXH_PRIME1_LO, ZSTD_XXH_PRIME1_HI);
-    hashLo = zstdXxhLo;
-    hashHi = zstdXxhHi;
+    hash = hash ^ BigInt.asUintN(64, BigInt(bytes[p] >>> 0) * prime5);
+    hash = BigInt.asUintN(64, ((hash << 11n) | (BigInt.asUintN(64, hash) >> 53n)) * prime1);
     p = (p + 1) | 0;
   }
   // Avalanche: h ^= h >> 33; h *= PRIME2; h ^= h >> 29; h *= PRIME3; h ^= h >> 32.
-  hashLo = (hashLo ^ (hashHi >>> 1)) >>> 0;
-  zstdXxhMultiply(hashLo, hashHi, ZSTD_XXH_PRIME2_LO, ZSTD_XXH_PRIME2_HI);
-  hashLo = (zstdXxhLo ^ ((zstdXxhLo >>> 29) | (zstdXxhHi << 3))) >>> 0;
-  hashHi = (zstdXxhHi ^ (zstdXxhHi >>> 29)) >>> 0;
-  zstdXxhMultiply(hashLo, hashHi, ZSTD_XXH_PRIME3_LO, ZSTD_XXH_PRIME3_HI);
-  zstdXxhLo = (zstdXxhLo ^ zstdXxhHi) >>> 0;
-  return zstdXxhLo;
+  hash = hash ^ (BigInt.asUintN(64, hash) >> 33n);
+  hash = BigInt.asUintN(64, hash * prime2);
+  hash = hash ^ (BigInt.asUintN(64, hash) >> 29n);
+  hash = BigInt.asUintN(64, hash * prime3);
+  hash = hash ^ (BigInt.asUintN(64, hash) >> 32n);
+  zstdXxhHigh = Number(BigInt.asUintN(32, BigInt.asUintN(64, hash) >> 32n)) >>> 0;
+  return Number(BigInt.asUintN(32, hash)) >>> 0;
 }

@@ -34,3 +34,24 @@ export function efiMain(): number {
   expect(text).toContain('let label: bytestring = \'x\';');
   expect(text).toContain('const table: Uint8Array = new Uint8Array(new ArrayBuffer(4));');
 });
+
+test('bigint annotations are kept, and inferred for unannotated 64-bit locals (patch 018 makes them i64 locals)', () => {
+  writeFileSync(join(scratch, 'main.ts'), `
+function low(lo: number): number {
+  const prime: bigint = 0x9e3779b185ebca87n;
+  let value = BigInt.asUintN(64, BigInt(lo >>> 0) * prime);
+  const shifted = BigInt.asUintN(64, value) >> 7n;
+  value = value ^ shifted;
+  return Number(BigInt.asUintN(32, value)) >>> 0;
+}
+export function efiMain(): number {
+  return low(3);
+}
+`);
+  const output = join(scratch, 'out.js');
+  expect(bundleStub(scratch, join(scratch, 'main.ts'), output, { keepTypes: true })).toEqual([]);
+  const text = readFileSync(output, 'utf8');
+  expect(text).toContain('const prime: bigint = 0x9e3779b185ebca87n;');
+  expect(text).toContain('let value: bigint = BigInt.asUintN(64, BigInt(lo >>> 0) * prime);');
+  expect(text).toContain('const shifted: bigint = BigInt.asUintN(64, value) >> 7n;');
+});

@@ -922,3 +922,49 @@ export function main(i: number): number {
     expect(definedFunctions(wasm)).toBeGreaterThanOrEqual(40);
   });
 });
+
+describe('018-u64-bigint-locals', () => {
+  // XXH64's shapes (zstd-xxhash.ts): 64-bit multiply, add, rotate, xor-shift, constants wider
+  // than 32 bits, in from 32-bit halves and out as the low and high halves.
+  const source = `
+function mix(lo: number, hi: number, rounds: number): number {
+  const prime1: bigint = 0x9e3779b185ebca87n;
+  const prime2: bigint = 0xc2b2ae3d27d4eb4fn;
+  let lane: bigint = BigInt.asUintN(64, BigInt(lo >>> 0) | (BigInt(hi >>> 0) << 32n));
+  let hash: bigint = 0x27d4eb2f165667c5n;
+  for (let i = 0; i < rounds; i++) {
+    lane = BigInt.asUintN(64, lane + BigInt(i >>> 0) * prime2);
+    lane = BigInt.asUintN(64, ((lane << 31n) | (BigInt.asUintN(64, lane) >> 33n)) * prime1);
+    hash = BigInt.asUintN(64, (hash ^ lane) * prime1 - prime2);
+  }
+  hash = hash ^ (BigInt.asUintN(64, hash) >> 29n);
+  return (Number(BigInt.asUintN(32, hash)) ^ Number(BigInt.asUintN(32, BigInt.asUintN(64, hash) >> 32n))) | 0;
+}
+export function main(i: number): number {
+  return mix(Math.imul(i, 0x9e3779b1), i ^ 0xdeadbeef, (i & 7) + 1);
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  const node = new Function(`${source.replace(/export /g, '').replace(/: (number|bigint)/g, '')}; return main;`)() as (i: number) => number;
+  const calls = (wasm: Uint8Array<ArrayBuffer>, name: string): number => exportedBody(wasm, name).match(/\bcall /g)?.length ?? 0;
+
+  test('bigint locals are i64 locals and their arithmetic i64 instructions, with the values Node computes', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    const instance = instantiate(wasm);
+    for (const i of [ 0, 1, 5, 7, 0x7fffffff, -1, -123456 ]) expect([ i, callExport(instance, 'main', i) ]).toEqual([ i, node(i) ]);
+    const wat = wabtOutput(wasm, 'wasm2wat', [ '--enable-exceptions' ]);
+    const body = wat.split('(func ').find((f) => f.includes('i64.mul'))!;
+    expect(body).toMatch(/\(local [^)]*i64/);
+    expect(body.match(/i64\.mul/g)!.length).toBeGreaterThanOrEqual(3);
+    // no BigInt objects or builtins: main calls mix, Math.imul's builtin and the constructor
+    // check every function has
+    expect(definedFunctions(wasm)).toBeLessThanOrEqual(5);
+    expect(calls(wasm, 'main')).toBeLessThanOrEqual(3);
+  });
+
+  test('fails without the patch: BigInt values go through porffor\'s bigint builtins', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('018-u64-bigint-locals') });
+    expect(wabtOutput(wasm, 'wasm2wat', [ '--enable-exceptions' ])).not.toContain('i64.mul');
+    expect(definedFunctions(wasm)).toBeGreaterThanOrEqual(40);
+  });
+});
