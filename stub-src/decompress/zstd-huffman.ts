@@ -183,8 +183,12 @@ function zstdHuffmanDecodeStream(table: Uint16Array, src: Uint8Array, start: num
   const pairEnd = (outEnd - 1) | 0;
   while (op < pairEnd) {
     if (((bitPosition - windowLow) | 0) < (maxBits << 1)) {
+      // zstdBackwardWindow's word read written out (a call per reload cost more than the read),
+      // the call kept for the stream's first bytes.
       windowLow = ((bitPosition - 25) >> 3) << 3;
-      window = zstdBackwardWindow(src, start, windowLow);
+      const reload = (start + (windowLow >> 3)) | 0;
+      window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+        (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, start, windowLow);
     }
     let entry = table[(window >>> ((bitPosition - maxBits - windowLow) | 0)) & mask];
     out[op] = entry >> 4;

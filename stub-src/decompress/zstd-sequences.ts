@@ -142,6 +142,7 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
   // inline, and a helper could not hand back both the window and its position.
   let windowLow = ((bitPosition - 25) >> 3) << 3;
   let window = zstdBackwardWindow(src, at, windowLow);
+  let reload = 0;
   for (let sequence = 0; sequence < count; sequence++) {
     const literalLengthCell = (literalLengthRegion + literalLengthState) | 0;
     const offsetCell = (offsetRegion + offsetState) | 0;
@@ -154,13 +155,17 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       const highBits = (offsetCode - 25) | 0;
       if (((bitPosition - windowLow) | 0) < highBits) {
         windowLow = ((bitPosition - 25) >> 3) << 3;
-        window = zstdBackwardWindow(src, at, windowLow);
+        reload = (at + (windowLow >> 3)) | 0;
+        window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+          (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
       }
       const high = ((window >>> ((bitPosition - highBits - windowLow) | 0)) & ((1 << highBits) - 1));
       bitPosition = (bitPosition - highBits) | 0;
       if (((bitPosition - windowLow) | 0) < 25) {
         windowLow = ((bitPosition - 25) >> 3) << 3;
-        window = zstdBackwardWindow(src, at, windowLow);
+        reload = (at + (windowLow >> 3)) | 0;
+        window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+          (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
       }
       const low = (window >>> ((bitPosition - 25 - windowLow) | 0)) & 0x1ffffff;
       bitPosition = (bitPosition - 25) | 0;
@@ -168,7 +173,9 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
     } else {
       if (((bitPosition - windowLow) | 0) < offsetCode) {
         windowLow = ((bitPosition - 25) >> 3) << 3;
-        window = zstdBackwardWindow(src, at, windowLow);
+        reload = (at + (windowLow >> 3)) | 0;
+        window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+          (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
       }
       offsetValue = ((1 << offsetCode) + ((window >>> ((bitPosition - offsetCode - windowLow) | 0)) & ((1 << offsetCode) - 1))) | 0;
       bitPosition = (bitPosition - offsetCode) | 0;
@@ -177,7 +184,9 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
     const matchLengthExtra = matchLengthBits[matchLengthCode];
     if (((bitPosition - windowLow) | 0) < matchLengthExtra) {
       windowLow = ((bitPosition - 25) >> 3) << 3;
-      window = zstdBackwardWindow(src, at, windowLow);
+      reload = (at + (windowLow >> 3)) | 0;
+      window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+        (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
     }
     const matchLength = (matchLengthBase[matchLengthCode] + ((window >>> ((bitPosition - matchLengthExtra - windowLow) | 0)) & ((1 << matchLengthExtra) - 1))) | 0;
     bitPosition = (bitPosition - matchLengthExtra) | 0;
@@ -185,7 +194,9 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
     const literalLengthExtra = literalLengthBits[literalLengthCode];
     if (((bitPosition - windowLow) | 0) < literalLengthExtra) {
       windowLow = ((bitPosition - 25) >> 3) << 3;
-      window = zstdBackwardWindow(src, at, windowLow);
+      reload = (at + (windowLow >> 3)) | 0;
+      window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+        (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
     }
     const literalLength = (literalLengthBase[literalLengthCode] + ((window >>> ((bitPosition - literalLengthExtra - windowLow) | 0)) & ((1 << literalLengthExtra) - 1))) | 0;
     bitPosition = (bitPosition - literalLengthExtra) | 0;
@@ -194,21 +205,27 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       let bits = stateBits[literalLengthCell];
       if (((bitPosition - windowLow) | 0) < bits) {
         windowLow = ((bitPosition - 25) >> 3) << 3;
-        window = zstdBackwardWindow(src, at, windowLow);
+        reload = (at + (windowLow >> 3)) | 0;
+        window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+          (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
       }
       literalLengthState = (baselines[literalLengthCell] + ((window >>> ((bitPosition - bits - windowLow) | 0)) & ((1 << bits) - 1))) | 0;
       bitPosition = (bitPosition - bits) | 0;
       bits = stateBits[matchLengthCell];
       if (((bitPosition - windowLow) | 0) < bits) {
         windowLow = ((bitPosition - 25) >> 3) << 3;
-        window = zstdBackwardWindow(src, at, windowLow);
+        reload = (at + (windowLow >> 3)) | 0;
+        window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+          (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
       }
       matchLengthState = (baselines[matchLengthCell] + ((window >>> ((bitPosition - bits - windowLow) | 0)) & ((1 << bits) - 1))) | 0;
       bitPosition = (bitPosition - bits) | 0;
       bits = stateBits[offsetCell];
       if (((bitPosition - windowLow) | 0) < bits) {
         windowLow = ((bitPosition - 25) >> 3) << 3;
-        window = zstdBackwardWindow(src, at, windowLow);
+        reload = (at + (windowLow >> 3)) | 0;
+        window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+          (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
       }
       offsetState = (baselines[offsetCell] + ((window >>> ((bitPosition - bits - windowLow) | 0)) & ((1 << bits) - 1))) | 0;
       bitPosition = (bitPosition - bits) | 0;
