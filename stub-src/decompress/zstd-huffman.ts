@@ -171,11 +171,19 @@ function zstdHuffmanBuild(count: number): number {
  */
 function zstdHuffmanDecodeStream(table: Uint16Array, src: Uint8Array, start: number, end: number, out: Uint8Array,
   outStart: number, outEnd: number): number {
-  let bitPosition = zstdBackwardStart(src, start, end);
+  const bitPosition = zstdBackwardStart(src, start, end);
   if (bitPosition < 0) return ZSTD_REASON_STREAM_NO_END_MARK;
+  return zstdHuffmanContinue(table, src, start, bitPosition, out, outStart, outEnd);
+}
+
+/**
+ * Decodes out[op, outEnd) from the stream at src[start ..) with bitPosition bits left, which must
+ * be exactly the symbols' bits. Returns 0 or a reason.
+ */
+function zstdHuffmanContinue(table: Uint16Array, src: Uint8Array, start: number, bitPosition: number, out: Uint8Array,
+  op: number, outEnd: number): number {
   const maxBits = zstdHuffmanMaxBits;
   const mask = ((1 << maxBits) - 1) | 0;
-  let op = outStart;
   // The bit window of zstdBackwardWindow: a reload leaves at least 25 bits, enough for two
   // lookups of at most 11 bits each.
   let windowLow = ((bitPosition - 25) >> 3) << 3;
@@ -214,6 +222,103 @@ function zstdHuffmanDecodeStream(table: Uint16Array, src: Uint8Array, start: num
 }
 
 /**
+ * The four streams of a 4-stream literals section, decoded together: stream k fills
+ * out[k * segment, ...), the last one up to `regenerated`. While every stream has two symbols
+ * left, each round decodes two from each: four independent chains of table lookups that the
+ * CPU overlaps, where one stream after another is one chain (the reference decoder's 4X loop).
+ * Each stream then finishes alone (zstdHuffmanContinue). Returns 0 or a reason.
+ */
+function zstdHuffmanDecodeFour(table: Uint16Array, src: Uint8Array, start1: number, start2: number, start3: number,
+  start4: number, end: number, out: Uint8Array, segment: number, regenerated: number): number {
+  let bitPosition1 = zstdBackwardStart(src, start1, start2);
+  let bitPosition2 = zstdBackwardStart(src, start2, start3);
+  let bitPosition3 = zstdBackwardStart(src, start3, start4);
+  let bitPosition4 = zstdBackwardStart(src, start4, end);
+  if ((bitPosition1 | bitPosition2 | bitPosition3 | bitPosition4) < 0) return ZSTD_REASON_STREAM_NO_END_MARK;
+  const maxBits = zstdHuffmanMaxBits;
+  const mask = ((1 << maxBits) - 1) | 0;
+  // Windows as in zstdHuffmanContinue, reloaded at the start of a round when the stream has fewer
+  // than two lookups' bits above its windowLow.
+  let windowLow1 = ((bitPosition1 - 25) >> 3) << 3;
+  let window1 = zstdBackwardWindow(src, start1, windowLow1);
+  let windowLow2 = ((bitPosition2 - 25) >> 3) << 3;
+  let window2 = zstdBackwardWindow(src, start2, windowLow2);
+  let windowLow3 = ((bitPosition3 - 25) >> 3) << 3;
+  let window3 = zstdBackwardWindow(src, start3, windowLow3);
+  let windowLow4 = ((bitPosition4 - 25) >> 3) << 3;
+  let window4 = zstdBackwardWindow(src, start4, windowLow4);
+  const pairBits = maxBits << 1;
+  // Symbols done per stream; the last stream is the shortest (regenerated - 3 * segment).
+  let done = 0;
+  const lastPairs = (regenerated - Math.imul(segment, 3) - 1) | 0;
+  while (done < lastPairs) {
+    if (((bitPosition1 - windowLow1) | 0) < pairBits) {
+      windowLow1 = ((bitPosition1 - 25) >> 3) << 3;
+      const reload = (start1 + (windowLow1 >> 3)) | 0;
+      window1 = windowLow1 >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+        (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, start1, windowLow1);
+    }
+    if (((bitPosition2 - windowLow2) | 0) < pairBits) {
+      windowLow2 = ((bitPosition2 - 25) >> 3) << 3;
+      const reload = (start2 + (windowLow2 >> 3)) | 0;
+      window2 = windowLow2 >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+        (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, start2, windowLow2);
+    }
+    if (((bitPosition3 - windowLow3) | 0) < pairBits) {
+      windowLow3 = ((bitPosition3 - 25) >> 3) << 3;
+      const reload = (start3 + (windowLow3 >> 3)) | 0;
+      window3 = windowLow3 >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+        (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, start3, windowLow3);
+    }
+    if (((bitPosition4 - windowLow4) | 0) < pairBits) {
+      windowLow4 = ((bitPosition4 - 25) >> 3) << 3;
+      const reload = (start4 + (windowLow4 >> 3)) | 0;
+      window4 = windowLow4 >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+        (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, start4, windowLow4);
+    }
+    const op1 = done;
+    const op2 = (segment + done) | 0;
+    const op3 = ((segment << 1) + done) | 0;
+    const op4 = (Math.imul(segment, 3) + done) | 0;
+    let entry1 = table[(window1 >>> ((bitPosition1 - maxBits - windowLow1) | 0)) & mask];
+    let entry2 = table[(window2 >>> ((bitPosition2 - maxBits - windowLow2) | 0)) & mask];
+    let entry3 = table[(window3 >>> ((bitPosition3 - maxBits - windowLow3) | 0)) & mask];
+    let entry4 = table[(window4 >>> ((bitPosition4 - maxBits - windowLow4) | 0)) & mask];
+    out[op1] = entry1 >> 4;
+    out[op2] = entry2 >> 4;
+    out[op3] = entry3 >> 4;
+    out[op4] = entry4 >> 4;
+    bitPosition1 = (bitPosition1 - (entry1 & 15)) | 0;
+    bitPosition2 = (bitPosition2 - (entry2 & 15)) | 0;
+    bitPosition3 = (bitPosition3 - (entry3 & 15)) | 0;
+    bitPosition4 = (bitPosition4 - (entry4 & 15)) | 0;
+    entry1 = table[(window1 >>> ((bitPosition1 - maxBits - windowLow1) | 0)) & mask];
+    entry2 = table[(window2 >>> ((bitPosition2 - maxBits - windowLow2) | 0)) & mask];
+    entry3 = table[(window3 >>> ((bitPosition3 - maxBits - windowLow3) | 0)) & mask];
+    entry4 = table[(window4 >>> ((bitPosition4 - maxBits - windowLow4) | 0)) & mask];
+    out[(op1 + 1) | 0] = entry1 >> 4;
+    out[(op2 + 1) | 0] = entry2 >> 4;
+    out[(op3 + 1) | 0] = entry3 >> 4;
+    out[(op4 + 1) | 0] = entry4 >> 4;
+    bitPosition1 = (bitPosition1 - (entry1 & 15)) | 0;
+    bitPosition2 = (bitPosition2 - (entry2 & 15)) | 0;
+    bitPosition3 = (bitPosition3 - (entry3 & 15)) | 0;
+    bitPosition4 = (bitPosition4 - (entry4 & 15)) | 0;
+    done = (done + 2) | 0;
+    // Below 0 a stream was over-read (its missing bits read as 0): it cannot end exactly.
+    if ((bitPosition1 | bitPosition2 | bitPosition3 | bitPosition4) < 0) return ZSTD_REASON_HUFFMAN_STREAM_CORRUPT;
+  }
+  let reason = zstdHuffmanContinue(table, src, start1, bitPosition1, out, done, segment);
+  if (reason !== 0) return reason;
+  reason = zstdHuffmanContinue(table, src, start2, bitPosition2, out, (segment + done) | 0, segment << 1);
+  if (reason !== 0) return reason;
+  reason = zstdHuffmanContinue(table, src, start3, bitPosition3, out, ((segment << 1) + done) | 0,
+    Math.imul(segment, 3));
+  if (reason !== 0) return reason;
+  return zstdHuffmanContinue(table, src, start4, bitPosition4, out, (Math.imul(segment, 3) + done) | 0, regenerated);
+}
+
+/**
  * Decodes `regenerated` literals into out[0, regenerated) from the Huffman streams at
  * src[start, end) with the current table: one stream, or four after a 6-byte jump table
  * (§3.1.1.3.1.6). Returns 0 or a reason.
@@ -231,11 +336,5 @@ export function zstdHuffmanDecodeLiterals(src: Uint8Array, start: number, end: n
   const start4 = (start3 + size3) | 0;
   if (start4 >= end) return ZSTD_REASON_HUFFMAN_JUMP_TABLE;
   const segment = (regenerated + 3) >> 2;
-  let reason = zstdHuffmanDecodeStream(zstdHuffmanTable, src, start1, start2, out, 0, segment);
-  if (reason !== 0) return reason;
-  reason = zstdHuffmanDecodeStream(zstdHuffmanTable, src, start2, start3, out, segment, segment << 1);
-  if (reason !== 0) return reason;
-  reason = zstdHuffmanDecodeStream(zstdHuffmanTable, src, start3, start4, out, segment << 1, (segment * 3) | 0);
-  if (reason !== 0) return reason;
-  return zstdHuffmanDecodeStream(zstdHuffmanTable, src, start4, end, out, (segment * 3) | 0, regenerated);
+  return zstdHuffmanDecodeFour(zstdHuffmanTable, src, start1, start2, start3, start4, end, out, segment, regenerated);
 }
