@@ -132,6 +132,32 @@ export function inlineSmallMemoryCopy(cText: string): { text: string; replaced: 
   return { text, replaced };
 }
 
+/**
+ * wasm2c counts Wasm call depth (wasm-rt.h: WASM_RT_USE_STACK_DEPTH_COUNT, on when memory
+ * checks are not guard pages): every function increments a global counter on entry, traps past
+ * WASM_RT_MAX_CALL_STACK_DEPTH, and decrements it on exit. After clang inlines a small function
+ * the counter stays, as a load, two stores and a branch at each inlined call: porffor's
+ * Math.imul is such a function, and LZMA calls it for every bit it decodes (under QEMU's TCG
+ * each of those accesses is a soft-MMU lookup). A function that calls no other Wasm function
+ * (no direct call, no call_indirect; host imports are C and never re-enter) cannot recurse, so
+ * its own frame is the only one it adds beyond the caller's, which was counted: its prologue
+ * and epilogue are removed. The limit then bounds the frames of every function but the last,
+ * leaf one, which is what it protects the native stack from: unbounded recursion.
+ */
+const FUNCTION_DEFINITION = /^static [^\n;]*?\bw2c_\w+\(Z_stub_instance_t\* instance[^)]*\) \{\n[\s\S]*?^\}\n/gm;
+const WASM_CALL = /\bw2c_\w+\(instance\b|CALL_INDIRECT\(/;
+
+export function uncountLeafFunctions(cText: string): { text: string; leaves: number } {
+  let leaves = 0;
+  const text = cText.replace(FUNCTION_DEFINITION, (definition) => {
+    const body = definition.slice(definition.indexOf('{\n'));
+    if (WASM_CALL.test(body) || !body.includes('  FUNC_PROLOGUE;\n')) return definition;
+    leaves++;
+    return definition.replace('  FUNC_PROLOGUE;\n', '').replace(/^  FUNC_EPILOGUE;\n/gm, '');
+  });
+  return { text, leaves };
+}
+
 export interface Wasm2cOptions {
   /** Keep wasm2c's per-load asm barrier (only bench/run.ts does, to measure what dropping it gives). */
   keepLoadBarrier?: boolean;
@@ -191,7 +217,7 @@ export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOption
     return [{ stage: 'wasm2c', code: WASM2C_LOAD_BARRIER_NOT_FOUND, file: outputC, line: 0, column: 0,
       message: 'wasm2c\'s memory_copy helper is not the wasm2c 1.0.32 output the stage expects' }];
   }
-  writeFileSync(temporaryC, copy.text);
+  writeFileSync(temporaryC, uncountLeafFunctions(copy.text).text);
   renameSync(temporaryH, outputH);
   renameSync(temporaryC, outputC);
   copyFileSync(WASM_RT_HEADER, join(dirname(outputC), 'wasm-rt.h'));

@@ -207,3 +207,80 @@ describe('wasm2c stage: memory.copy', () => {
     expect(called).not.toContain('memcpy');
   });
 });
+
+const DEPTH_WAT = `(module
+  (func $square (param i32) (result i32)
+    local.get 0
+    local.get 0
+    i32.mul)
+  (func (export "squares") (param i32) (result i32)
+    local.get 0
+    call $square
+    local.get 0
+    i32.const 1
+    i32.add
+    call $square
+    i32.add)
+  (func $down (export "down") (param i32) (result i32)
+    local.get 0
+    i32.eqz
+    if (result i32)
+      i32.const 0
+    else
+      local.get 0
+      i32.const 1
+      i32.sub
+      call $down
+      i32.const 1
+      i32.add
+    end))`;
+
+const DEPTH_DRIVER = `#include <stdio.h>
+#include <stdlib.h>
+#include "runtime.h"
+#include "stub.h"
+void *platform_allocate_pages(uint64_t bytes) { return calloc(1, bytes); }
+void platform_free_pages(void *address, uint64_t bytes) { (void)bytes; free(address); }
+void *platform_allocate_small(size_t bytes) { return calloc(1, bytes); }
+void platform_console_write(const char *text, size_t length) { fwrite(text, 1, length, stdout); }
+uint64_t platform_heap_reserve_bytes(void) { return 1u << 16; }
+static Z_stub_instance_t instance;
+int main(int argc, char **argv) {
+  (void)argc;
+  unsigned n = (unsigned)strtoul(argv[2], NULL, 0);
+  if (rt_enter() == 0) {
+    wasm_rt_init();
+    Z_stub_init_module();
+    Z_stub_instantiate(&instance);
+    printf("result %u\\n", argv[1][0] == 's' ? Z_stubZ_squares(&instance, n) : Z_stubZ_down(&instance, n));
+    return 0;
+  }
+  printf("trap: %s\\n", rt_trap_reason());
+  return 3;
+}
+`;
+
+describe('wasm2c stage: the call-depth count', () => {
+  const work = mkdtempSync(join(tmpdir(), 'efistub-depth-'));
+  writeFileSync(join(work, 'm.wat'), DEPTH_WAT);
+  writeFileSync(join(work, 'driver.c'), DEPTH_DRIVER);
+
+  it('is dropped from functions that call no other (porffor\'s Math.imul), kept where a call could recurse', () => {
+    expect(spawnSync('wat2wasm', [join(work, 'm.wat'), '-o', join(work, 'm.wasm')]).status).toBe(0);
+    expect(wasmToC(join(work, 'm.wasm'), join(work, 'stub.c'))).toEqual([]);
+    const c = readFileSync(join(work, 'stub.c'), 'utf8');
+    const body = (name: string): string => c.split(new RegExp(`^static u32 ${name}\\(Z_stub_instance_t\\* instance[^)]*\\) \\{$`, 'm'))[1].split(/^\}$/m)[0];
+    // $square is w2c_f0, "squares" and "down" keep their export names.
+    expect(body('w2c_f0')).not.toMatch(/FUNC_(PROLOGUE|EPILOGUE)/);
+    expect(body('w2c_squares')).toContain('FUNC_PROLOGUE;');
+    expect(body('w2c_squares')).toContain('FUNC_EPILOGUE;');
+    expect(body('w2c_down')).toContain('FUNC_PROLOGUE;');
+    expect(compileWithRuntime(work)).toBe('');
+    expect(spawnSync(join(work, 'm'), ['squares', '7'], { encoding: 'utf8' }).stdout).toBe('result 113\n');
+    expect(spawnSync(join(work, 'm'), ['down', '400'], { encoding: 'utf8' }).stdout).toBe('result 400\n');
+    // Still bounded: unbounded recursion traps on the limit (WASM_RT_MAX_CALL_STACK_DEPTH, 500).
+    const deep = spawnSync(join(work, 'm'), ['down', '100000'], { encoding: 'utf8' });
+    expect(deep.stdout).toBe('trap: call stack exhausted\n');
+    expect(deep.status).toBe(3);
+  });
+});
