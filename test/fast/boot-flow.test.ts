@@ -389,6 +389,20 @@ function splitConventional(sim: Simulator): void {
 // --- the scenarios, run by both runners ------------------------------------------------------
 
 function bootFlowScenarios(runner: () => Runner): void {
+  describe('stage clock', () => {
+    it('calibrates the TSC against Stall with the cost of the call cancelled: each stage reads exactly its ticks', async () => {
+      // A 3 GHz TSC whose every read costs 2 ms of ticks (a slow way into the firmware, as under
+      // TCG): a stage with one read in it took 2 ms. A single 2 ms calibration stall would count
+      // the read's cost as stall time (12e6 ticks for 2 ms) and log 1 ms.
+      const { run, kernel } = await boot(runner(), { options: { tscPerMicrosecond: 3000n, tscStep: 6_000_000n } });
+      expectBooted(run, kernel, { load: kernel.prefAddress, delta: 0, kaslr: false, cmdline: 'console=ttyS0 nokaslr' });
+      expect(run.lines.filter((line) => line.startsWith('efistub: time: '))).toEqual([
+        'efistub: time: setup 2 ms', 'efistub: time: decompress 2 ms', 'efistub: time: elf+relocate 2 ms',
+        'efistub: time: initrd+boot-params 2 ms',
+      ]);
+    });
+  });
+
   describe('nokaslr', () => {
     it('places the kernel at pref_address, copies the segments, zeroes .bss and fills boot_params', async () => {
       const { run, kernel } = await boot(runner(), {});

@@ -270,7 +270,10 @@ export interface SimulatorOptions {
    */
   sevStatus?: bigint;
   tscStart?: bigint;
+  /** TSC ticks every read adds (the cost of reading it and of the code around the read). */
   tscStep?: bigint;
+  /** TSC ticks a Stall(n) adds per microsecond (default 1000: a 1 GHz TSC). */
+  tscPerMicrosecond?: bigint;
   /** RDRAND values in order, or null when the CPU has none; default a fixed xorshift sequence. */
   random?: bigint[] | null;
   /** Copy console lines to stdout (also with EFISTUB_SIM_ECHO=1). */
@@ -510,7 +513,7 @@ export class Simulator {
       LOCATE_PROTOCOL: [3, (a) => this.locateProtocolService(a)],
       EXIT_BOOT_SERVICES: [2, (a) => this.exitBootServicesService(a)],
       INSTALL_CONFIGURATION_TABLE: [2, (a) => this.installConfigurationTableService(a)],
-      STALL: [1, () => S.EFI_SUCCESS],
+      STALL: [1, (a) => { this.tsc += a[0] * (this.options.tscPerMicrosecond ?? 1000n); return S.EFI_SUCCESS; }],
       SET_WATCHDOG_TIMER: [4, () => S.EFI_SUCCESS],
     };
     for (const [slot, offset] of BOOT_SERVICE_SLOTS) {
