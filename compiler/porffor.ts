@@ -10,7 +10,9 @@
  * --parse-types --opt-types; a JavaScript bundle without. The exports' convention differs only
  * in results: in typed mode a function declared `: number`/`: boolean`/`: Uint8Array` returns
  * the value alone instead of a (value, type) pair (the C hosts read either: runtime.h
- * RT_EXPORT_VALUE). Parameters are (value, type) pairs in both.
+ * RT_EXPORT_VALUE). Parameters are (value, type) pairs in both. Only the typed mode compiles
+ * 64-bit locals (ES104, porffor patch 018 needs their `bigint` annotations): a JavaScript bundle
+ * would hand them to porffor's own BigInt code, which gets them wrong (zstd's checksum fails).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
