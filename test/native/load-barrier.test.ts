@@ -235,16 +235,8 @@ const DEPTH_WAT = `(module
       i32.add
     end))`;
 
-const DEPTH_DRIVER = `#include <stdio.h>
-#include <stdlib.h>
-#include "runtime.h"
-#include "stub.h"
-void *platform_allocate_pages(uint64_t bytes) { return calloc(1, bytes); }
-void platform_free_pages(void *address, uint64_t bytes) { (void)bytes; free(address); }
-void *platform_allocate_small(size_t bytes) { return calloc(1, bytes); }
-void platform_console_write(const char *text, size_t length) { fwrite(text, 1, length, stdout); }
-uint64_t platform_heap_reserve_bytes(void) { return 1u << 16; }
-static Z_stub_instance_t instance;
+// DRIVER's platform, with main calling "squares" or "down" on argv[2].
+const DEPTH_DRIVER = DRIVER.replace(/static Z_stub_instance_t instance;[^]*$/, `static Z_stub_instance_t instance;
 int main(int argc, char **argv) {
   (void)argc;
   unsigned n = (unsigned)strtoul(argv[2], NULL, 0);
@@ -258,7 +250,7 @@ int main(int argc, char **argv) {
   printf("trap: %s\\n", rt_trap_reason());
   return 3;
 }
-`;
+`);
 
 describe('wasm2c stage: the call-depth count', () => {
   const work = mkdtempSync(join(tmpdir(), 'efistub-depth-'));
