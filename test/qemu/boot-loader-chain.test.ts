@@ -44,7 +44,7 @@ describe('efistub chain-loaded by systemd-boot', () => {
     writeFileSync(join(outDir, 'loader.conf'), 'timeout 0\ndefault efistub.conf\n');
     writeFileSync(join(outDir, 'efistub.conf'), `title efistub\nlinux /efistub.efi\ninitrd /initramfs.gz\noptions ${options}\n`);
     const run = await runImage({
-      image: SYSTEMD_BOOT, mode: 'esp', timeoutSeconds: 300, stopOn: new RegExp(marker),
+      image: SYSTEMD_BOOT, mode: 'esp', timeoutSeconds: 300, stopOn: new RegExp(`${marker}\n`),
       espFiles: {
         'efistub.efi': image, 'initramfs.gz': initramfs,
         'loader/loader.conf': join(outDir, 'loader.conf'), 'loader/entries/efistub.conf': join(outDir, 'efistub.conf'),

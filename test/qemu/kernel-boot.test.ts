@@ -55,7 +55,9 @@ describe('Debian\'s kernel booted by the stub under OVMF', () => {
     expect(wrapped.status).toBe(0);
     // With an extra script, the run goes on until its output (scriptOutput) has been printed: a
     // kernel message can land on the console between the marker and the script's line.
-    const stopOn = scriptOutput === undefined ? new RegExp(marker) : scriptOutput;
+    // The stop pattern includes the newline: runImage stops at the first chunk that matches, and
+    // the marker's newline can arrive in the next one (expectBooted checks the whole line).
+    const stopOn = scriptOutput === undefined ? new RegExp(`${marker}\n`) : scriptOutput;
     const run = await runImage({ image, mode: 'kernel', timeoutSeconds: BOOT_TIMEOUT_SECONDS, extraQemuArgs, stopOn });
     return { run, marker };
   }
