@@ -69,7 +69,19 @@ export function bcjX86Decode(buffer: Uint8Array, start: number, end: number): nu
   const basePosition = (bcjX86State[BCJ_X86_STATE_POSITION] - start) | 0; // stream position of buffer[0]
   const limit = (end - 5) | 0;
   let i = start;
+  const wordLimit = (limit - 3) | 0;
   while (i <= limit) {
+    // Four bytes at once while none is E8/E9 (most of them): in (word & 0xFEFEFEFE) ^ 0xE8E8E8E8
+    // exactly those bytes are zero, and (x - 0x01010101) & ~x & 0x80808080 is non-zero exactly
+    // when x has a zero byte. Skipping such bytes changes no state (only E8/E9 bytes do).
+    if (i <= wordLimit) {
+      const x = ((buffer[i] | (buffer[(i + 1) | 0] << 8) | (buffer[(i + 2) | 0] << 16) | (buffer[(i + 3) | 0] << 24)) &
+        0xfefefefe) ^ 0xe8e8e8e8;
+      if ((((x - 0x01010101) | 0) & ~x & 0x80808080) === 0) {
+        i = (i + 4) | 0;
+        continue;
+      }
+    }
     if ((buffer[i] & 0xfe) !== 0xe8) {
       i = (i + 1) | 0;
       continue;
