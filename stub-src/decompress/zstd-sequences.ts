@@ -139,7 +139,9 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
   // windowLow)) & ((1 << n) - 1), after a reload when fewer than n bits sit above windowLow.
   // No field is wider than 25 bits (longer offsets are read in two parts) and a reload leaves
   // at least 25, so one reload always suffices. Written out at each field: porffor does not
-  // inline, and a helper could not hand back both the window and its position.
+  // inline, and a helper could not hand back both the window and its position. A reload is the
+  // word read at `reload`; zstdBackwardWindow is called only near the stream's start, where the
+  // window reaches below its first byte.
   let windowLow = ((bitPosition - 25) >> 3) << 3;
   let window = zstdBackwardWindow(src, at, windowLow);
   let reload = 0;
