@@ -10,8 +10,16 @@ import { bundleStub } from '../../compiler/bundle.ts';
 const scratch = mkdtempSync(join(tmpdir(), 'efistub-bundle-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+/** The typed bundle (what porffor reads) of a one-module stub whose main.ts is `source`. */
+function typedBundle(source: string): string {
+  writeFileSync(join(scratch, 'main.ts'), source);
+  const output = join(scratch, 'out.js');
+  expect(bundleStub(scratch, join(scratch, 'main.ts'), output, { keepTypes: true })).toEqual([]);
+  return readFileSync(output, 'utf8');
+}
+
 test('string annotations become porffor\'s bytestring, inferred ones too; unions and others are dropped', () => {
-  writeFileSync(join(scratch, 'main.ts'), `
+  const text = typedBundle(`
 export function reasonText(reason: number): string {
   return reason === 0 ? 'ok' : 'bad';
 }
@@ -25,9 +33,6 @@ export function efiMain(): number {
   return first('efistub', 1);
 }
 `);
-  const output = join(scratch, 'out.js');
-  expect(bundleStub(scratch, join(scratch, 'main.ts'), output, { keepTypes: true })).toEqual([]);
-  const text = readFileSync(output, 'utf8');
   expect(text).toContain('function reasonText(reason: number): bytestring {');
   expect(text).toContain('function first(text: bytestring, fallback): number {');
   expect(text).toContain('const name: bytestring = reasonText(0);');
@@ -36,7 +41,7 @@ export function efiMain(): number {
 });
 
 test('bigint annotations are kept, and inferred for unannotated 64-bit locals (patch 018 makes them i64 locals)', () => {
-  writeFileSync(join(scratch, 'main.ts'), `
+  const text = typedBundle(`
 function low(lo: number): number {
   const prime: bigint = 0x9e3779b185ebca87n;
   let value = BigInt.asUintN(64, BigInt(lo >>> 0) * prime);
@@ -48,9 +53,6 @@ export function efiMain(): number {
   return low(3);
 }
 `);
-  const output = join(scratch, 'out.js');
-  expect(bundleStub(scratch, join(scratch, 'main.ts'), output, { keepTypes: true })).toEqual([]);
-  const text = readFileSync(output, 'utf8');
   expect(text).toContain('const prime: bigint = 0x9e3779b185ebca87n;');
   expect(text).toContain('let value: bigint = BigInt.asUintN(64, BigInt(lo >>> 0) * prime);');
   expect(text).toContain('const shifted: bigint = BigInt.asUintN(64, value) >> 7n;');

@@ -54,6 +54,11 @@ function exportedBody(wasm: Uint8Array<ArrayBuffer>, name: string): string {
   return wat.split(`(func (;${index};)`)[1].split('(func ')[0];
 }
 
+/** How many direct calls the body of the exported function `name` makes. */
+function calls(wasm: Uint8Array<ArrayBuffer>, name: string): number {
+  return exportedBody(wasm, name).match(/\bcall /g)?.length ?? 0;
+}
+
 test('every patch in patches/porffor is applied to node_modules/porffor', () => {
   const patches = readdirSync(path.join(projectRoot, 'patches', 'porffor')).filter(x => x.endsWith('.patch')).map(x => x.slice(0, -6)).sort();
   const stamp = readFileSync(path.join(patchedPorfforDir, '.efistub-patches'), 'utf8').split('\n').filter(Boolean).sort();
@@ -877,7 +882,6 @@ export function main(i: number): number {
 }`;
   const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
   const node = new Function(`${source.replace(/export /g, '').replace(/: (number|Uint8Array|Uint16Array|Uint32Array|Int8Array)/g, '')}; return main;`)() as (i: number) => number;
-  const calls = (wasm: Uint8Array<ArrayBuffer>, name: string): number => exportedBody(wasm, name).match(/\bcall /g)?.length ?? 0;
 
   test('element sums and comparisons are plain integer code with the values Node computes', () => {
     const wasm = compileSnippetOrThrow(source, options);
@@ -945,7 +949,6 @@ export function main(i: number): number {
 }`;
   const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
   const node = new Function(`${source.replace(/export /g, '').replace(/: (number|bigint)/g, '')}; return main;`)() as (i: number) => number;
-  const calls = (wasm: Uint8Array<ArrayBuffer>, name: string): number => exportedBody(wasm, name).match(/\bcall /g)?.length ?? 0;
 
   test('bigint locals are i64 locals and their arithmetic i64 instructions, with the values Node computes', () => {
     const wasm = compileSnippetOrThrow(source, options);

@@ -63,6 +63,21 @@ int main(int argc, char **argv) {
 }
 `;
 
+/** A scratch directory holding the module's text (m.wat) and its C driver (driver.c). */
+function moduleDir(prefix: string, wat: string, driver: string): string {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(join(work, 'm.wat'), wat);
+  writeFileSync(join(work, 'driver.c'), driver);
+  return work;
+}
+
+/** work/m.wat through wat2wasm and the wasm2c stage; returns the stage's C (work/stub.c). */
+function translateModule(work: string): string {
+  expect(spawnSync('wat2wasm', [join(work, 'm.wat'), '-o', join(work, 'm.wasm')]).status).toBe(0);
+  expect(wasmToC(join(work, 'm.wasm'), join(work, 'stub.c'))).toEqual([]);
+  return readFileSync(join(work, 'stub.c'), 'utf8');
+}
+
 /** Builds work/stub.c with work/driver.c and the runtime as the native link does; returns clang's stderr. */
 function compileWithRuntime(work: string): string {
   const runtime = join(projectRoot, 'compiler', 'runtime');
@@ -72,14 +87,10 @@ function compileWithRuntime(work: string): string {
 }
 
 describe('wasm2c stage: the per-load asm barrier', () => {
-  const work = mkdtempSync(join(tmpdir(), 'efistub-barrier-'));
-  writeFileSync(join(work, 'm.wat'), WAT);
-  writeFileSync(join(work, 'driver.c'), DRIVER);
+  const work = moduleDir('efistub-barrier-', WAT, DRIVER);
 
   it('is removed from both DEFINE_LOAD variants, and an unused out-of-bounds load still traps', () => {
-    expect(spawnSync('wat2wasm', [join(work, 'm.wat'), '-o', join(work, 'm.wasm')]).status).toBe(0);
-    expect(wasmToC(join(work, 'm.wasm'), join(work, 'stub.c'))).toEqual([]);
-    expect(readFileSync(join(work, 'stub.c'), 'utf8')).not.toMatch(/wasm_asm\(""\s*::"r"\(result\)\)/);
+    expect(translateModule(work)).not.toMatch(/wasm_asm\(""\s*::"r"\(result\)\)/);
     expect(compileWithRuntime(work)).toBe('');
     const run = (which: string, address: number) =>
       spawnSync(join(work, 'm'), [which, String(address)], { encoding: 'utf8' });
@@ -163,14 +174,10 @@ int main(int argc, char **argv) {
 `);
 
 describe('wasm2c stage: memory.copy', () => {
-  const work = mkdtempSync(join(tmpdir(), 'efistub-copy-'));
-  writeFileSync(join(work, 'm.wat'), COPY_WAT);
-  writeFileSync(join(work, 'driver.c'), COPY_DRIVER);
+  const work = moduleDir('efistub-copy-', COPY_WAT, COPY_DRIVER);
 
   it('is a memmove for every short and long length, overlapping both ways, and traps past the reservation', () => {
-    expect(spawnSync('wat2wasm', [join(work, 'm.wat'), '-o', join(work, 'm.wasm')]).status).toBe(0);
-    expect(wasmToC(join(work, 'm.wasm'), join(work, 'stub.c'))).toEqual([]);
-    expect(readFileSync(join(work, 'stub.c'), 'utf8')).toContain('copies of up to 16 bytes inline');
+    expect(translateModule(work)).toContain('copies of up to 16 bytes inline');
     expect(compileWithRuntime(work)).toBe('');
     const expected: string[] = [];
     for (let n = 0; n <= 40; n++) {
@@ -253,14 +260,10 @@ int main(int argc, char **argv) {
 `);
 
 describe('wasm2c stage: the call-depth count', () => {
-  const work = mkdtempSync(join(tmpdir(), 'efistub-depth-'));
-  writeFileSync(join(work, 'm.wat'), DEPTH_WAT);
-  writeFileSync(join(work, 'driver.c'), DEPTH_DRIVER);
+  const work = moduleDir('efistub-depth-', DEPTH_WAT, DEPTH_DRIVER);
 
   it('is dropped from functions that call no other (porffor\'s Math.imul), kept where a call could recurse', () => {
-    expect(spawnSync('wat2wasm', [join(work, 'm.wat'), '-o', join(work, 'm.wasm')]).status).toBe(0);
-    expect(wasmToC(join(work, 'm.wasm'), join(work, 'stub.c'))).toEqual([]);
-    const c = readFileSync(join(work, 'stub.c'), 'utf8');
+    const c = translateModule(work);
     const body = (name: string): string => c.split(new RegExp(`^static u32 ${name}\\(Z_stub_instance_t\\* instance[^)]*\\) \\{$`, 'm'))[1].split(/^\}$/m)[0];
     // $square is w2c_f0, "squares" and "down" keep their export names.
     expect(body('w2c_f0')).not.toMatch(/FUNC_(PROLOGUE|EPILOGUE)/);
