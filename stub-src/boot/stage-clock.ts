@@ -24,7 +24,7 @@ const stageClockHalves = new Uint32Array(new ArrayBuffer(8));
 // [0..1] last mark, [2] TSC ticks per millisecond >> 11 (0: not calibrated).
 const stageClockState = new Uint32Array(new ArrayBuffer(12));
 
-/** Ticks since (lo, hi), shifted right by 11 (fits 31 bits for over an hour at 4 GHz). */
+/** Ticks since (lo, hi), shifted right by 11 (31 bits hold about 18 minutes at 4 GHz, far more than a stage). */
 function stageClockElapsed(): number {
   hostReadTsc(stageClockHalves);
   const lo = stageClockHalves[0] >>> 0;
