@@ -136,6 +136,8 @@ const LZ4_LEGACY_BLOCK_SIZE = 0x800000;
 const LZ4_LEGACY_BOUND = 0x808080;
 const LZ4_MIN_LAST_LITERALS = 5;
 const LZ4_MIN_LAST_MATCH_DISTANCE = 12;
+/** Input and output left for lz4DecodeBlock's shortcut: its copies reach 30 bytes past op. */
+const LZ4_SHORTCUT_ROOM = 32;
 /** Positions and sizes are kept below 2^31 so signed int32 comparisons are right everywhere. */
 const LZ4_POSITION_LIMIT = 0x7fffffff;
 
@@ -180,6 +182,33 @@ function lz4DecodeBlock(input: Uint8Array, ip: number, blockEnd: number, output:
   if (ip >= blockEnd) return lz4Fail(EFI_COMPROMISED_DATA, LZ4_REASON_BLOCK_EMPTY, ip);
   let lastMatchStart = -1;
   for (;;) {
+    // The shortcut (LZ4's own decoder has one): with 32 bytes of the block and of the output
+    // left, a sequence whose lengths fit in its token (literals < 15, match <= 16 bytes, no
+    // overlap) copies a fixed 16 bytes of literals and 16 of match, past their lengths. The bytes
+    // beyond them land in output the next sequences overwrite, below outputLimit (op + 30 at
+    // most), and a fixed-size copy is two word moves with no branch on the length (lz-copy.ts);
+    // the checks below it cannot fail with that room. Any other sequence, and a bad offset,
+    // takes the exact path after it, which starts again from the same token.
+    if (((blockEnd - ip) | 0) >= LZ4_SHORTCUT_ROOM && ((outputLimit - op) | 0) >= LZ4_SHORTCUT_ROOM) {
+      const token = input[ip];
+      const literalLength = token >>> 4;
+      const matchLength = ((token & 15) + 4) | 0;
+      if (literalLength < 15 && matchLength <= 16) {
+        const literalStart = (ip + 1) | 0;
+        output.set(input.subarray(literalStart, (literalStart + 16) | 0), op);
+        const offsetAt = (literalStart + literalLength) | 0;
+        const offset = input[offsetAt] | (input[(offsetAt + 1) | 0] << 8);
+        const matchStart = (op + literalLength) | 0;
+        if (offset >= matchLength && offset <= ((matchStart - lowest) | 0)) {
+          const from = (matchStart - offset) | 0;
+          output.copyWithin(matchStart, from, (from + 16) | 0);
+          lastMatchStart = matchStart;
+          op = (matchStart + matchLength) | 0;
+          ip = (offsetAt + 2) | 0;
+          continue;
+        }
+      }
+    }
     // ip < blockEnd here: the loop is entered with input left and continues only after a check.
     const token = input[ip];
     ip = (ip + 1) | 0;

@@ -224,6 +224,32 @@ describe('lz4Decode: differential against lz4', () => {
 });
 
 describe('lz4Decode: frames built field by field, as lz4 -dc reads them', () => {
+  it('decodes sequences at each edge of the block decoder\'s shortcut as lz4 -dc does', async () => {
+    // The shortcut takes literals < 15 and matches of 4..16 bytes no longer than their offset,
+    // with 32 bytes of block and output left; this block walks every length around those edges,
+    // overlapping matches (offset < length) included, then ends with 40 literals.
+    const seed = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ');
+    const sequences: Buffer[] = [sequence(seed, seed.length, 4)];
+    let produced = seed.length + 4;
+    let n = 0;
+    for (const literalLength of [0, 1, 7, 14, 15, 16]) {
+      for (const matchLength of [4, 5, 15, 16, 17, 18, 19, 40]) {
+        for (const offset of [1, 3, matchLength - 1, matchLength, matchLength + 1, produced + literalLength]) {
+          if (offset < 1) continue;
+          const literals = Buffer.from(Array.from({ length: literalLength }, () => 0x41 + (n++ % 26)));
+          sequences.push(sequence(literals, offset, matchLength));
+          produced += literalLength + matchLength;
+        }
+      }
+    }
+    sequences.push(sequence(Buffer.from('z'.repeat(40))));
+    const input = frame({ blocks: [block(Buffer.concat(sequences))] });
+    const cli = cliDecode(input);
+    expect(cli.ok).toBe(true);
+    const [run] = await decodeAll([{ input, capacity: cli.output.length }]);
+    expectSuccess(run, cli.output, 'shortcut edges');
+  });
+
   const hello = Buffer.from('hello, hello, hello, hello, world');
   const helloBlock = Buffer.concat([sequence(Buffer.from('hello, '), 7, 21), sequence(Buffer.from('world'))]);
   const a = text(3000, 7);
@@ -313,6 +339,9 @@ describe('lz4Decode: one malformation per reason code', () => {
     ['truncated offset', frame({ blocks: [block(Buffer.concat([Buffer.from([0x50]), five, Buffer.from([5])]))] }), EFI_COMPROMISED_DATA, L.LZ4_REASON_TRUNCATED_OFFSET, true],
     ['offset 0', frame({ blocks: [block(Buffer.concat([sequence(five, 0, 4), sequence(Buffer.from('stuvwxyz'))]))] }), EFI_COMPROMISED_DATA, L.LZ4_REASON_OFFSET_ZERO, false],
     ['offset before the output start', frame({ blocks: [block(Buffer.concat([sequence(five, 6, 4), sequence(Buffer.from('stuvwxyz'))]))] }), EFI_COMPROMISED_DATA, L.LZ4_REASON_OFFSET_TOO_FAR, true],
+    // The same two with 32 bytes of block left after them: the shortcut's room, then the exact path's reasons.
+    ['offset 0 (shortcut room)', frame({ blocks: [block(Buffer.concat([sequence(five, 0, 4), sequence(Buffer.alloc(40, 0x73))]))] }), EFI_COMPROMISED_DATA, L.LZ4_REASON_OFFSET_ZERO, false],
+    ['offset before the output start (shortcut room)', frame({ blocks: [block(Buffer.concat([sequence(five, 6, 4), sequence(Buffer.alloc(40, 0x73))]))] }), EFI_COMPROMISED_DATA, L.LZ4_REASON_OFFSET_TOO_FAR, true],
     ['offset before the block start (independent blocks)', frame({ blocks: [storedBlock(Buffer.from('0123456789')), block(Buffer.concat([sequence(Buffer.alloc(0), 8, 4), sequence(Buffer.from('stuvwxyzstuv'))]))] }), EFI_COMPROMISED_DATA, L.LZ4_REASON_OFFSET_TOO_FAR, true],
     ['truncated match length', frame({ blocks: [block(Buffer.concat([Buffer.from([0x5f]), five, Buffer.from([1, 0])]))] }), EFI_COMPROMISED_DATA, L.LZ4_REASON_TRUNCATED_MATCH_LENGTH, true],
     ['block ends with a match', frame({ blocks: [block(sequence(five, 5, 4))] }), EFI_COMPROMISED_DATA, L.LZ4_REASON_BLOCK_ENDS_WITH_MATCH, true],
