@@ -145,6 +145,8 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
   let windowLow = ((bitPosition - 25) >> 3) << 3;
   let window = zstdBackwardWindow(src, at, windowLow);
   let reload = 0;
+  // The end of what this block may write: its fixed-size copies stay below it.
+  const limit = blockLimit < capacity ? blockLimit : capacity;
   for (let sequence = 0; sequence < count; sequence++) {
     const literalLengthCell = (literalLengthRegion + literalLengthState) | 0;
     const offsetCell = (offsetRegion + offsetState) | 0;
@@ -265,14 +267,26 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
     if (produced > ((blockLimit - op) | 0)) return ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE;
     if (produced > ((capacity - op) | 0)) return ZSTD_REASON_OUTPUT_TOO_SMALL;
     // Literals never overlap their destination: one inline copy whatever the length (lz-copy.ts).
-    out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
+    // Up to 16 of them, with 16 literals and 16 + literalLength bytes of output left, are a
+    // fixed 16-byte copy: two word moves with no branch on the length. The bytes past the
+    // literals land where this sequence's match and the next sequences write, below `limit`.
+    if (literalLength <= 16 && ((literalsEnd - literal) | 0) >= 16 && ((limit - op) | 0) >= ((literalLength + 16) | 0)) {
+      out.set(literals.subarray(literal, (literal + 16) | 0), op);
+    } else {
+      out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
+    }
     op = (op + literalLength) | 0;
     literal = (literal + literalLength) | 0;
     if (offset > ((op - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
     if (offset >= matchLength) {
-      // No overlap: one copy, inline up to 16 bytes (lz-copy.ts).
+      // No overlap: one copy, inline up to 16 bytes (lz-copy.ts); a fixed 16 bytes as the
+      // literals' when there is room (the source's first matchLength bytes lie before op).
       const from = (op - offset) | 0;
-      out.copyWithin(op, from, (from + matchLength) | 0);
+      if (matchLength <= 16 && ((limit - op) | 0) >= 16) {
+        out.copyWithin(op, from, (from + 16) | 0);
+      } else {
+        out.copyWithin(op, from, (from + matchLength) | 0);
+      }
       op = (op + matchLength) | 0;
     } else if (matchLength <= LZ_SHORT_COPY) {
       let from = (op - offset) | 0;
