@@ -560,9 +560,15 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       break;
     }
     if (distance >= matchLength) {
-      // No overlap: one copy, inline up to 16 bytes (lz-copy.ts).
+      // No overlap: one copy, inline up to 16 bytes (lz-copy.ts). Up to 16 bytes are a fixed
+      // 16-byte copy, two word moves with no branch on the length: the margin of 258 bytes
+      // holds the bytes past the match, which the next symbols overwrite.
       const from = (out - distance) | 0;
-      output.copyWithin(out, from, (from + matchLength) | 0);
+      if (matchLength <= 16) {
+        output.copyWithin(out, from, (from + 16) | 0);
+      } else {
+        output.copyWithin(out, from, (from + matchLength) | 0);
+      }
       out = (out + matchLength) | 0;
     } else if (matchLength <= LZ_SHORT_COPY) {
       let from = (out - distance) | 0;
