@@ -647,7 +647,7 @@ export function main(stop: number): number {
   for (let i = 0; i < 32; i++) b[i] = 200 + i;
   return steps(a, b, stop);
 }
-function literalRuns(out: Uint8Array, from: Uint8Array, n: number): number {
+export function literalRuns(out: Uint8Array, from: Uint8Array, n: number): number {
   for (let i = 0; i < n; i++) out.set(from.subarray(i & 15, (i & 15) + 16), i & 31);
   return sum(out);
 }
@@ -672,6 +672,16 @@ export function copies(n: number): number {
     const before = memoryBytes(instance);
     expect(callExport(instance, 'copies', 200000)).toBe(node.copies(200000));
     expect(memoryBytes(instance)).toBe(before);
+  });
+
+  test('a copy between parameters reads their lengths from patch 010\'s locals, not from the headers in the loop', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    const body = exportedBody(wasm, 'literalRuns');
+    const loop = body.slice(body.indexOf('loop'));
+    expect(loop).toContain('memory.copy');
+    // a header's length word is an i32.load at offset 0 (wasm2wat omits the offset)
+    expect(loop.match(/i32\.load(?! offset)/g)).toBeNull();
+    expect(body.slice(0, body.indexOf('loop')).match(/i32\.load(?! offset)/g)?.length).toBe(2);
   });
 
   test('fails without the patch: every subarray view is a heap allocation that is never freed', () => {
