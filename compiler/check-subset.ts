@@ -60,7 +60,7 @@ export const SUBSET_RULES = [
   },
   {
     code: 104, name: 'u64-bigint',
-    reason: 'BigInt is only an unsigned 64-bit integer in a function\'s local (porffor patch 018 compiles it to an i64 local; porffor\'s BigInt objects are broken): `+ - * <<` inside `BigInt.asUintN(64, ...)`, `& | ^`, `>>` of a wrapped value, shift counts 0n..63n, in from `BigInt(x >>> 0)`, out by `Number(BigInt.asUintN(32, e))`; anything else carries 64-bit values as two 32-bit halves (lo, hi)',
+    reason: 'BigInt is only an unsigned 64-bit integer in a function\'s local (porffor patch 018 compiles it to an i64 local; porffor\'s BigInt objects are broken): `+ - * <<` inside `BigInt.asUintN(64, ...)`, `& | ^`, `>>` of a wrapped value, shift counts 0n..63n or `BigInt(n & 63)`, in from `BigInt(x >>> 0)`, out by `Number(BigInt.asUintN(32, e))`; anything else carries 64-bit values as two 32-bit halves (lo, hi)',
   },
   {
     code: 105, name: 'no-object-literal',
@@ -852,6 +852,18 @@ class FileWalker {
       ts.isNumericLiteral(node.arguments[0]) && Number(node.arguments[0].text) === bits;
   }
 
+  /**
+   * `BigInt(n & m)` with m a literal 0..63: a shift count computed at run time, in 0..63 whatever
+   * n is, where JS's shift and Wasm's (which takes the count mod 64) agree.
+   */
+  private isMaskedShiftCount(node: ts.Expression): boolean {
+    if (!ts.isCallExpression(node) || !this.isGlobal(node.expression, ['BigInt']) || node.arguments.length !== 1) return false;
+    const argument = skipParentheses(node.arguments[0]);
+    if (!ts.isBinaryExpression(argument) || argument.operatorToken.kind !== ts.SyntaxKind.AmpersandToken) return false;
+    const mask = skipParentheses(argument.right);
+    return ts.isNumericLiteral(mask) && Number(mask.text) >= 0 && Number(mask.text) <= 63;
+  }
+
   /** A bigint local's value (initializer or `=`): a 64-bit expression whose value is in [0, 2^64). */
   private checkU64Root(expression: ts.Expression, depth: number): void {
     if (!this.checkU64(expression, false, depth)) {
@@ -901,8 +913,10 @@ class FileWalker {
       }
       if (operator === K.GreaterThanGreaterThanToken || operator === K.LessThanLessThanToken) {
         const count = skipParentheses(expression.right);
-        if (!ts.isBigIntLiteral(count) || BigInt(count.text.slice(0, -1)) > 63n) {
-          this.report('u64-bigint', count, 'a 64-bit shift count is a literal 0n..63n');
+        if (this.isMaskedShiftCount(count)) {
+          this.visit((count as ts.CallExpression).arguments[0], depth);
+        } else if (!ts.isBigIntLiteral(count) || BigInt(count.text.slice(0, -1)) > 63n) {
+          this.report('u64-bigint', count, 'a 64-bit shift count is a literal 0n..63n or `BigInt(n & 63)`');
         }
         if (operator === K.GreaterThanGreaterThanToken) {
           // The operand is written wrapped, even a local already in range: Node 20's optimizing

@@ -116,6 +116,8 @@ function zstdSequencesTable(kind: number, mode: number, src: Uint8Array, at: num
 const ZSTD_EXECUTE_OP = 0;
 const ZSTD_EXECUTE_LITERAL = 1;
 const zstdExecuteResult = new Int32Array(new ArrayBuffer(8));
+/** The most bits a sequence's three state updates read: 9 + 9 + 8 (the accuracy logs' maxima). */
+const ZSTD_STATE_UPDATE_BITS = 26;
 
 /**
  * The sequence loop of zstdSequencesDecode: decodes `count` sequences from the backward stream
@@ -135,103 +137,74 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
   let repeat1 = zstdSequencesRepeat[0];
   let repeat2 = zstdSequencesRepeat[1];
   let repeat3 = zstdSequencesRepeat[2];
-  // The bit window (zstdBackwardWindow): a field of n bits is (window >>> (bitPosition - n -
-  // windowLow)) & ((1 << n) - 1), after a reload when fewer than n bits sit above windowLow.
-  // No field is wider than 25 bits (longer offsets are read in two parts) and a reload leaves
-  // at least 25, so one reload always suffices. Written out at each field: porffor does not
-  // inline, and a helper could not hand back both the window and its position. A reload is the
-  // word read at `reload`; zstdBackwardWindow is called only near the stream's start, where the
-  // window reaches below its first byte.
-  let windowLow = ((bitPosition - 25) >> 3) << 3;
-  let window = zstdBackwardWindow(src, at, windowLow);
+  // The bit window: 64 bits of the stream from bit windowLow up, in a 64-bit local (ES104). A
+  // reload puts windowLow on the byte boundary that leaves 57 to 64 of the bits below
+  // bitPosition in the window; a field of n bits is the window shifted right by bitPosition - n -
+  // windowLow, masked to n bits. Each sequence starts with a reload, after which its offset (up to
+  // 30 bits, read at once) and its match and literal length extra bits (16 each at most) need
+  // none, except after an offset of more than 25 bits; its three state updates (9 + 9 + 8 bits
+  // at most) reload only when fewer bits are left. With a 32-bit window a reload was a branch at almost every field, taken at no
+  // predictable one. The fast reload reads the 8 bytes at `reload` (two word reads); near the
+  // stream's start, where the window reaches below its first byte, zstdBackwardWindow gives each
+  // half (bits below the start read as 0).
+  let windowLow = 0;
+  let window: bigint = 0n;
   let reload = 0;
   // The end of what this block may write: its fixed-size copies stay below it.
   const limit = blockLimit < capacity ? blockLimit : capacity;
   for (let sequence = 0; sequence < count; sequence++) {
+    windowLow = ((bitPosition - 57) >> 3) << 3;
+    reload = (at + (windowLow >> 3)) | 0;
+    if (windowLow >= 0) {
+      window = BigInt((src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+        (src[(reload + 3) | 0] << 24)) >>> 0) | BigInt.asUintN(64, BigInt((src[(reload + 4) | 0] |
+        (src[(reload + 5) | 0] << 8) | (src[(reload + 6) | 0] << 16) | (src[(reload + 7) | 0] << 24)) >>> 0) << 32n);
+    } else {
+      window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
+        BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
+    }
     const literalLengthCell = (literalLengthRegion + literalLengthState) | 0;
     const offsetCell = (offsetRegion + offsetState) | 0;
     const matchLengthCell = (matchLengthRegion + matchLengthState) | 0;
     // Values: offset first, then match length, then literal length.
     const offsetCode = symbols[offsetCell];
-    let offsetValue = 0;
+    if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
+    const offsetValue = ((1 << offsetCode) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+      BigInt((bitPosition - offsetCode - windowLow) & 63))) & ((1 << offsetCode) - 1))) | 0;
+    bitPosition = (bitPosition - offsetCode) | 0;
     if (offsetCode > 25) {
-      if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
-      const highBits = (offsetCode - 25) | 0;
-      if (((bitPosition - windowLow) | 0) < highBits) {
-        windowLow = ((bitPosition - 25) >> 3) << 3;
-        reload = (at + (windowLow >> 3)) | 0;
-        window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
-          (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
-      }
-      const high = ((window >>> ((bitPosition - highBits - windowLow) | 0)) & ((1 << highBits) - 1));
-      bitPosition = (bitPosition - highBits) | 0;
-      if (((bitPosition - windowLow) | 0) < 25) {
-        windowLow = ((bitPosition - 25) >> 3) << 3;
-        reload = (at + (windowLow >> 3)) | 0;
-        window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
-          (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
-      }
-      const low = (window >>> ((bitPosition - 25 - windowLow) | 0)) & 0x1ffffff;
-      bitPosition = (bitPosition - 25) | 0;
-      offsetValue = ((1 << offsetCode) + (high << 25) + low) | 0;
-    } else {
-      if (((bitPosition - windowLow) | 0) < offsetCode) {
-        windowLow = ((bitPosition - 25) >> 3) << 3;
-        reload = (at + (windowLow >> 3)) | 0;
-        window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
-          (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
-      }
-      offsetValue = ((1 << offsetCode) + ((window >>> ((bitPosition - offsetCode - windowLow) | 0)) & ((1 << offsetCode) - 1))) | 0;
-      bitPosition = (bitPosition - offsetCode) | 0;
+      windowLow = ((bitPosition - 57) >> 3) << 3;
+      window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
+        BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
     }
     const matchLengthCode = symbols[matchLengthCell];
     const matchLengthExtra = matchLengthBits[matchLengthCode];
-    if (((bitPosition - windowLow) | 0) < matchLengthExtra) {
-      windowLow = ((bitPosition - 25) >> 3) << 3;
-      reload = (at + (windowLow >> 3)) | 0;
-      window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
-        (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
-    }
-    const matchLength = (matchLengthBase[matchLengthCode] + ((window >>> ((bitPosition - matchLengthExtra - windowLow) | 0)) & ((1 << matchLengthExtra) - 1))) | 0;
+    const matchLength = (matchLengthBase[matchLengthCode] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+      BigInt((bitPosition - matchLengthExtra - windowLow) & 63))) & ((1 << matchLengthExtra) - 1))) | 0;
     bitPosition = (bitPosition - matchLengthExtra) | 0;
     const literalLengthCode = symbols[literalLengthCell];
     const literalLengthExtra = literalLengthBits[literalLengthCode];
-    if (((bitPosition - windowLow) | 0) < literalLengthExtra) {
-      windowLow = ((bitPosition - 25) >> 3) << 3;
-      reload = (at + (windowLow >> 3)) | 0;
-      window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
-        (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
-    }
-    const literalLength = (literalLengthBase[literalLengthCode] + ((window >>> ((bitPosition - literalLengthExtra - windowLow) | 0)) & ((1 << literalLengthExtra) - 1))) | 0;
+    const literalLength = (literalLengthBase[literalLengthCode] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+      BigInt((bitPosition - literalLengthExtra - windowLow) & 63))) & ((1 << literalLengthExtra) - 1))) | 0;
     bitPosition = (bitPosition - literalLengthExtra) | 0;
     // State updates, except after the last sequence: literal lengths, match lengths, offsets.
     if (((sequence + 1) | 0) < count) {
-      let bits = stateBits[literalLengthCell];
-      if (((bitPosition - windowLow) | 0) < bits) {
-        windowLow = ((bitPosition - 25) >> 3) << 3;
-        reload = (at + (windowLow >> 3)) | 0;
-        window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
-          (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
+      if (((bitPosition - windowLow) | 0) < ZSTD_STATE_UPDATE_BITS) {
+        windowLow = ((bitPosition - 57) >> 3) << 3;
+        window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
+          BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
       }
-      literalLengthState = (baselines[literalLengthCell] + ((window >>> ((bitPosition - bits - windowLow) | 0)) & ((1 << bits) - 1))) | 0;
+      let bits = stateBits[literalLengthCell];
+      literalLengthState = (baselines[literalLengthCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+        BigInt((bitPosition - bits - windowLow) & 63))) & ((1 << bits) - 1))) | 0;
       bitPosition = (bitPosition - bits) | 0;
       bits = stateBits[matchLengthCell];
-      if (((bitPosition - windowLow) | 0) < bits) {
-        windowLow = ((bitPosition - 25) >> 3) << 3;
-        reload = (at + (windowLow >> 3)) | 0;
-        window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
-          (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
-      }
-      matchLengthState = (baselines[matchLengthCell] + ((window >>> ((bitPosition - bits - windowLow) | 0)) & ((1 << bits) - 1))) | 0;
+      matchLengthState = (baselines[matchLengthCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+        BigInt((bitPosition - bits - windowLow) & 63))) & ((1 << bits) - 1))) | 0;
       bitPosition = (bitPosition - bits) | 0;
       bits = stateBits[offsetCell];
-      if (((bitPosition - windowLow) | 0) < bits) {
-        windowLow = ((bitPosition - 25) >> 3) << 3;
-        reload = (at + (windowLow >> 3)) | 0;
-        window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
-          (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, at, windowLow);
-      }
-      offsetState = (baselines[offsetCell] + ((window >>> ((bitPosition - bits - windowLow) | 0)) & ((1 << bits) - 1))) | 0;
+      offsetState = (baselines[offsetCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+        BigInt((bitPosition - bits - windowLow) & 63))) & ((1 << bits) - 1))) | 0;
       bitPosition = (bitPosition - bits) | 0;
     }
     // Positions only go down: once below 0 the stream was over-read and cannot end exactly.

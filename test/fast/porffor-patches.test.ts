@@ -939,7 +939,8 @@ export function main(i: number): number {
 
 describe('018-u64-bigint-locals', () => {
   // XXH64's shapes (zstd-xxhash.ts): 64-bit multiply, add, rotate, xor-shift, constants wider
-  // than 32 bits, in from 32-bit halves and out as the low and high halves.
+  // than 32 bits, in from 32-bit halves and out as the low and high halves; and zstd's window's
+  // shift by a run-time count.
   const source = `
 function mix(lo: number, hi: number, rounds: number): number {
   const prime1: bigint = 0x9e3779b185ebca87n;
@@ -952,6 +953,8 @@ function mix(lo: number, hi: number, rounds: number): number {
     hash = BigInt.asUintN(64, (hash ^ lane) * prime1 - prime2);
   }
   hash = hash ^ (BigInt.asUintN(64, hash) >> 29n);
+  // a run-time shift count (zstd's 64-bit bit window): BigInt(n & 63) is i64.extend_i32_u
+  hash = hash ^ (BigInt.asUintN(64, hash) >> BigInt((lo ^ rounds) & 63));
   return (Number(BigInt.asUintN(32, hash)) ^ Number(BigInt.asUintN(32, BigInt.asUintN(64, hash) >> 32n))) | 0;
 }
 export function main(i: number): number {
