@@ -186,9 +186,9 @@ function lz4DecodeBlock(input: Uint8Array, ip: number, blockEnd: number, output:
     // left, a sequence whose lengths fit in its token (literals < 15, match <= 16 bytes, no
     // overlap) copies a fixed 16 bytes of literals and 16 of match, past their lengths. The bytes
     // beyond them land in output the next sequences overwrite, below outputLimit (op + 30 at
-    // most), and a fixed-size copy is two word moves with no branch on the length (lz-copy.ts);
-    // the checks below it cannot fail with that room. Any other sequence, and a bad offset,
-    // takes the exact path after it, which starts again from the same token.
+    // most), and a fixed-size copy is two word moves with no branch on the length (lz-copy.ts).
+    // With that room the exact path's length checks cannot fail; the offset's are made here. Any
+    // other sequence, and a bad offset, takes the exact path, which starts again from the token.
     if (((blockEnd - ip) | 0) >= LZ4_SHORTCUT_ROOM && ((outputLimit - op) | 0) >= LZ4_SHORTCUT_ROOM) {
       const token = input[ip];
       const literalLength = token >>> 4;

@@ -143,10 +143,10 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
   // windowLow, masked to n bits. Each sequence starts with a reload, after which its offset (up to
   // 30 bits, read at once) and its match and literal length extra bits (16 each at most) need
   // none, except after an offset of more than 25 bits; its three state updates (9 + 9 + 8 bits
-  // at most) reload only when fewer bits are left. With a 32-bit window a reload was a branch at almost every field, taken at no
-  // predictable one. The fast reload reads the 8 bytes at `reload` (two word reads); near the
-  // stream's start, where the window reaches below its first byte, zstdBackwardWindow gives each
-  // half (bits below the start read as 0).
+  // at most) reload only when fewer bits are left. With a 32-bit window a reload was a branch at
+  // almost every field, taken at no predictable one. The fast reload reads the 8 bytes at
+  // `reload` (two word reads); near the stream's start, where the window reaches below its first
+  // byte, zstdBackwardWindow gives each half (bits below the start read as 0).
   let windowLow = 0;
   let window: bigint = 0n;
   let reload = 0;
