@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { BENCH_VARIANTS, buildBench, runBench, type BenchVariant, type KernelTiming } from './build.ts';
 
 /** `npm run bench -- kernels …`; returns the exit status (a checksum mismatch throws). */
+const KERNELS_HELP = `usage: npm run bench -- kernels [--size-mib N] [--repetitions N] [--variants ${BENCH_VARIANTS.join(',')}]
+
+Times four small integer kernels (crc32, adler32, a bit reader, an LZ copy loop) compiled from
+TypeScript through the pipeline (one build per compiler variant) against the same kernels
+written in C, both with the same clang flags; prints MB/s and efistub/C per kernel.
+`;
+
 export function kernelsMain(argv: string[]): number {
+  if (argv.includes('--help')) { process.stdout.write(KERNELS_HELP); return 0; }
   const option = (name: string, fallback: string): string => {
     const at = argv.indexOf(name);
     return at >= 0 && argv[at + 1] !== undefined ? argv[at + 1] : fallback;
