@@ -81,31 +81,46 @@ export function useFixedMemory(cText: string): { text: string; replaced: number 
  * which lzCopyMatch copies in doubling chunks, start at the match's distance. For those the call
  * and memmove's own size dispatch cost more than the copy. The helper is
  * replaced by one that checks both ranges against the fixed reservation (as the loads and stores
- * above do), copies up to 16 bytes inline with two possibly overlapping loads and stores of a
- * power-of-two size, every load before any store (so an overlapping copy is still a memmove),
- * and calls memmove beyond that. It is always_inline and moves words with wasm_rt_memcpy
+ * above do), copies up to 64 bytes inline with two (four past 32 bytes) possibly overlapping
+ * loads and stores of a power-of-two size, 16 bytes at most (SSE2, in every x86-64), every load
+ * before any store (so an overlapping copy is still a memmove), and calls memmove beyond that.
+ * Matches of 17..64 bytes are common in every format; inline they skip the call and memmove's
+ * own dispatch (measured: LZ4 and zstd natively, BENCHMARKS.md). It is always_inline and moves words with wasm_rt_memcpy
  * (__builtin_memcpy): the EFI build is -ffreestanding, where a plain memcpy is a call into
  * libc-efi.c, and clang kept the helper itself out of line there; under QEMU's TCG each call and
  * its register saves are guest memory traffic (measured: Debian's xz payload's decompress stage
  * 3082 -> 2838 ms, BENCHMARKS.md).
  */
 const MEMORY_COPY_HELPER = /static inline void memory_copy\(wasm_rt_memory_t\* dest,\n[^{]*\{\n  RANGE_CHECK\(dest, dest_addr, n\);\n  RANGE_CHECK\(src, src_addr, n\);\n  memmove\(dest->data \+ dest_addr, src->data \+ src_addr, n\);\n\}\n/;
-const SMALL_MEMORY_COPY = `static inline __attribute__((always_inline)) void memory_copy(wasm_rt_memory_t* dest,
+const SMALL_MEMORY_COPY = `typedef u8 rt_bytes16 __attribute__((vector_size(16)));
+static inline __attribute__((always_inline)) void memory_copy(wasm_rt_memory_t* dest,
                                const wasm_rt_memory_t* src,
                                u32 dest_addr,
                                u32 src_addr,
                                u32 n) {
-  /* efistub (compiler/wasm2c.ts): fixed memory, copies of up to 16 bytes inline. */
+  /* efistub (compiler/wasm2c.ts): fixed memory, copies of up to 64 bytes inline. */
   (void)dest;
   (void)src;
   if (UNLIKELY(dest_addr + (u64)n > rt_memory_bound() || src_addr + (u64)n > rt_memory_bound())) TRAP(OOB);
   u8* d = rt_memory_base() + dest_addr;
   const u8* s = rt_memory_base() + src_addr;
-  if (n >= 8) {
-    if (n > 16) {
+  if (n >= 16) {
+    if (n > 64) {
       memmove(d, s, n);
       return;
     }
+    rt_bytes16 first, second, third, last;
+    wasm_rt_memcpy(&first, s, 16);
+    wasm_rt_memcpy(&last, s + n - 16, 16);
+    if (n > 32) {
+      wasm_rt_memcpy(&second, s + 16, 16);
+      wasm_rt_memcpy(&third, s + n - 32, 16);
+      wasm_rt_memcpy(d + 16, &second, 16);
+      wasm_rt_memcpy(d + n - 32, &third, 16);
+    }
+    wasm_rt_memcpy(d, &first, 16);
+    wasm_rt_memcpy(d + n - 16, &last, 16);
+  } else if (n >= 8) {
     u64 head, tail;
     wasm_rt_memcpy(&head, s, 8);
     wasm_rt_memcpy(&tail, s + n - 8, 8);

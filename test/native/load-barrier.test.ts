@@ -105,7 +105,8 @@ describe('wasm2c stage: the per-load asm barrier', () => {
 });
 
 // memory.copy through the stage's replacement helper (compiler/wasm2c.ts inlineSmallMemoryCopy):
-// every length 0..40 at source/destination distances -20..20 (overlapping both ways), each
+// every length 0..72 at source/destination distances -40..40 (overlapping both ways; the inline
+// paths end at 64 bytes), each
 // checked against a memmove done here, and copies past the reservation trap.
 const COPY_WAT = `(module
   (memory (export "memory") 1)
@@ -123,7 +124,7 @@ const COPY_WAT = `(module
       i32.const 1
       i32.add
       local.tee 3
-      i32.const 128
+      i32.const 256
       i32.lt_u
       br_if 0
     end
@@ -145,7 +146,7 @@ const COPY_WAT = `(module
       i32.const 1
       i32.add
       local.tee 3
-      i32.const 128
+      i32.const 256
       i32.lt_u
       br_if 0
     end
@@ -159,9 +160,9 @@ int main(int argc, char **argv) {
     Z_stub_init_module();
     Z_stub_instantiate(&instance);
     if (argv[1][0] == 'a') {
-      for (int n = 0; n <= 40; n++)
-        for (int shift = -20; shift <= 20; shift++)
-          printf("%d %d %u\\n", n, shift, Z_stubZ_copy(&instance, 50 + shift, 50, n));
+      for (int n = 0; n <= 72; n++)
+        for (int shift = -40; shift <= 40; shift++)
+          printf("%d %d %u\\n", n, shift, Z_stubZ_copy(&instance, 100 + shift, 100, n));
       return 0;
     }
     unsigned d = (unsigned)strtoul(argv[2], NULL, 0), s = (unsigned)strtoul(argv[3], NULL, 0), n = (unsigned)strtoul(argv[4], NULL, 0);
@@ -177,13 +178,13 @@ describe('wasm2c stage: memory.copy', () => {
   const work = moduleDir('efistub-copy-', COPY_WAT, COPY_DRIVER);
 
   it('is a memmove for every short and long length, overlapping both ways, and traps past the reservation', () => {
-    expect(translateModule(work)).toContain('copies of up to 16 bytes inline');
+    expect(translateModule(work)).toContain('copies of up to 64 bytes inline');
     expect(compileWithRuntime(work)).toBe('');
     const expected: string[] = [];
-    for (let n = 0; n <= 40; n++) {
-      for (let shift = -20; shift <= 20; shift++) {
-        const memory = new Uint8Array(128).map((_, i) => (i * 7 + 1) & 0xff);
-        memory.copyWithin(50 + shift, 50, 50 + n);
+    for (let n = 0; n <= 72; n++) {
+      for (let shift = -40; shift <= 40; shift++) {
+        const memory = new Uint8Array(256).map((_, i) => (i * 7 + 1) & 0xff);
+        memory.copyWithin(100 + shift, 100, 100 + n);
         let hash = 0;
         for (const byte of memory) hash = (Math.imul(hash, 31) + byte) >>> 0;
         expected.push(`${n} ${shift} ${hash}`);
