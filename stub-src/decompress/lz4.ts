@@ -150,6 +150,9 @@ let lz4Consumed = 0;
 let lz4LimitStatus = 0;
 let lz4LimitReason = 0;
 let lz4DictionaryFlag = 0;
+// What lz4DecodeShortSequences leaves beside the ip it returns.
+let lz4ShortOutput = 0;
+let lz4ShortLastMatch = -1;
 
 function lz4Fail(status: number, reason: number, offset: number): number {
   lz4FailStatus = status;
@@ -173,6 +176,49 @@ function lz4IsMagic(word: number): boolean {
 }
 
 /**
+ * The shortcut (LZ4's own decoder has one): decodes sequences from input[ip] while the token's
+ * lengths fit in it (literals < 15, match <= 16 bytes), the match does not overlap its output
+ * and reaches no further back than `lowest`, and ip and op are at most inputEnd and outputEnd,
+ * which the caller puts LZ4_SHORTCUT_ROOM bytes before the block's end and the output limit.
+ * Each copy is then a fixed 16 bytes, past the lengths: the bytes beyond them land in output
+ * the next sequences overwrite, below the limit (op + 30 at most), and a fixed-size copy is two
+ * word moves with no branch on the length (lz-copy.ts); the exact path's length checks cannot
+ * fail. Returns the ip of the first sequence it did not decode (possibly `ip`); the output
+ * position and the last match's start are left in lz4ShortOutput and lz4ShortLastMatch.
+ *
+ * It is a function of its own, not a branch in lz4DecodeBlock's loop, so that the loop holds
+ * only what the shortcut needs: in the larger loop clang kept several of its values on the stack
+ * (measured: BENCHMARKS.md).
+ */
+function lz4DecodeShortSequences(input: Uint8Array, ip: number, inputEnd: number, output: Uint8Array, op: number,
+  outputEnd: number, lowest: number): number {
+  let lastMatch = -1;
+  // Two tests, not `while (a && b)`: porffor turns && into a value to test, not two branches.
+  for (;;) {
+    if (ip > inputEnd) break;
+    if (op > outputEnd) break;
+    const token = input[ip];
+    const literalLength = token >>> 4;
+    const matchLength = ((token & 15) + 4) | 0;
+    if (literalLength >= 15 || matchLength > 16) break;
+    const literalStart = (ip + 1) | 0;
+    const offsetAt = (literalStart + literalLength) | 0;
+    const offset = input[offsetAt] | (input[(offsetAt + 1) | 0] << 8);
+    const matchStart = (op + literalLength) | 0;
+    if (offset < matchLength || offset > ((matchStart - lowest) | 0)) break;
+    output.set(input.subarray(literalStart, (literalStart + 16) | 0), op);
+    const from = (matchStart - offset) | 0;
+    output.copyWithin(matchStart, from, (from + 16) | 0);
+    lastMatch = matchStart;
+    op = (matchStart + matchLength) | 0;
+    ip = (offsetAt + 2) | 0;
+  }
+  lz4ShortOutput = op;
+  lz4ShortLastMatch = lastMatch;
+  return ip;
+}
+
+/**
  * Decodes the LZ4 block input[ip, blockEnd) to output[op, …). Matches may reach back to
  * `lowest`; output stays below `outputLimit` (exceeding it fails with lz4LimitStatus/Reason).
  * Returns the new output position, or -1 after lz4Fail.
@@ -182,32 +228,15 @@ function lz4DecodeBlock(input: Uint8Array, ip: number, blockEnd: number, output:
   if (ip >= blockEnd) return lz4Fail(EFI_COMPROMISED_DATA, LZ4_REASON_BLOCK_EMPTY, ip);
   let lastMatchStart = -1;
   for (;;) {
-    // The shortcut (LZ4's own decoder has one): with 32 bytes of the block and of the output
-    // left, a sequence whose lengths fit in its token (literals < 15, match <= 16 bytes, no
-    // overlap) copies a fixed 16 bytes of literals and 16 of match, past their lengths. The bytes
-    // beyond them land in output the next sequences overwrite, below outputLimit (op + 30 at
-    // most), and a fixed-size copy is two word moves with no branch on the length (lz-copy.ts).
-    // With that room the exact path's length checks cannot fail; the offset's are made here. Any
-    // other sequence, and a bad offset, takes the exact path, which starts again from the token.
-    if (((blockEnd - ip) | 0) >= LZ4_SHORTCUT_ROOM && ((outputLimit - op) | 0) >= LZ4_SHORTCUT_ROOM) {
-      const token = input[ip];
-      const literalLength = token >>> 4;
-      const matchLength = ((token & 15) + 4) | 0;
-      if (literalLength < 15 && matchLength <= 16) {
-        const literalStart = (ip + 1) | 0;
-        output.set(input.subarray(literalStart, (literalStart + 16) | 0), op);
-        const offsetAt = (literalStart + literalLength) | 0;
-        const offset = input[offsetAt] | (input[(offsetAt + 1) | 0] << 8);
-        const matchStart = (op + literalLength) | 0;
-        if (offset >= matchLength && offset <= ((matchStart - lowest) | 0)) {
-          const from = (matchStart - offset) | 0;
-          output.copyWithin(matchStart, from, (from + 16) | 0);
-          lastMatchStart = matchStart;
-          op = (matchStart + matchLength) | 0;
-          ip = (offsetAt + 2) | 0;
-          continue;
-        }
-      }
+    // Most sequences fit the shortcut (lz4DecodeShortSequences), which runs until one that does
+    // not, or until too little of the block or the output is left; the exact path below then
+    // decodes that sequence from its token. (Positions are below 2^31: the ends cannot wrap.)
+    const stopped = lz4DecodeShortSequences(input, ip, (blockEnd - LZ4_SHORTCUT_ROOM) | 0, output, op,
+      (outputLimit - LZ4_SHORTCUT_ROOM) | 0, lowest);
+    if (stopped !== ip) {
+      ip = stopped;
+      op = lz4ShortOutput;
+      lastMatchStart = lz4ShortLastMatch;
     }
     // ip < blockEnd here: the loop is entered with input left and continues only after a check.
     const token = input[ip];
