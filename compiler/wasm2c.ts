@@ -173,6 +173,27 @@ export function uncountLeafFunctions(cText: string): { text: string; leaves: num
   return { text, leaves };
 }
 
+/**
+ * wasm2c throws a Wasm exception by passing the address of the variable that holds its value,
+ * `wasm_rt_load_exception(tag, sizeof(u32), &w2c_i0);`. That variable is the function's working
+ * variable for every expression, and once its address has gone to a function clang cannot see
+ * into, clang must assume the pointer was kept: every later assignment to it is then a store to
+ * the stack, made before each call and before each bounds check's trap. porffor's range checks
+ * throw (patch 012's RangeErrors), so the decoders' hot loops paid a store per memory access
+ * (zstd's sequence loop, 32 of them). The value is copied into a variable of its own, in a
+ * block of its own, whose address is the only one taken.
+ */
+const THROWN_VALUE = /wasm_rt_load_exception\((\w+), sizeof\((\w+)\), &(w2c_[il]\d+)\);/g;
+
+export function copyThrownValues(cText: string): { text: string; replaced: number } {
+  let replaced = 0;
+  const text = cText.replace(THROWN_VALUE, (_, tag: string, type: string, variable: string) => {
+    replaced++;
+    return `{ ${type} rt_thrown = ${variable}; wasm_rt_load_exception(${tag}, sizeof(${type}), &rt_thrown); }`;
+  });
+  return { text, replaced };
+}
+
 export interface Wasm2cOptions {
   /** Keep wasm2c's per-load asm barrier (only bench/run.ts does, to measure what dropping it gives). */
   keepLoadBarrier?: boolean;
@@ -232,7 +253,7 @@ export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOption
     return [{ stage: 'wasm2c', code: WASM2C_LOAD_BARRIER_NOT_FOUND, file: outputC, line: 0, column: 0,
       message: 'wasm2c\'s memory_copy helper is not the wasm2c 1.0.32 output the stage expects' }];
   }
-  writeFileSync(temporaryC, uncountLeafFunctions(copy.text).text);
+  writeFileSync(temporaryC, uncountLeafFunctions(copyThrownValues(copy.text).text).text);
   renameSync(temporaryH, outputH);
   renameSync(temporaryC, outputC);
   copyFileSync(WASM_RT_HEADER, join(dirname(outputC), 'wasm-rt.h'));

@@ -73,7 +73,7 @@ function moduleDir(prefix: string, wat: string, driver: string): string {
 
 /** work/m.wat through wat2wasm and the wasm2c stage; returns the stage's C (work/stub.c). */
 function translateModule(work: string): string {
-  expect(spawnSync('wat2wasm', [join(work, 'm.wat'), '-o', join(work, 'm.wasm')]).status).toBe(0);
+  expect(spawnSync('wat2wasm', ['--enable-exceptions', join(work, 'm.wat'), '-o', join(work, 'm.wasm')]).status).toBe(0);
   expect(wasmToC(join(work, 'm.wasm'), join(work, 'stub.c'))).toEqual([]);
   return readFileSync(join(work, 'stub.c'), 'utf8');
 }
@@ -278,5 +278,56 @@ describe('wasm2c stage: the call-depth count', () => {
     const deep = spawnSync(join(work, 'm'), ['down', '100000'], { encoding: 'utf8' });
     expect(deep.stdout).toBe('trap: call stack exhausted\n');
     expect(deep.status).toBe(3);
+  });
+});
+
+// A thrown value goes through a copy of its own (compiler/wasm2c.ts copyThrownValues), so no
+// working variable's address is taken; caught or uncaught, the exception is what it was.
+const THROW_WAT = `(module
+  (memory (export "memory") 1)
+  (tag $e (param i32))
+  (func (export "caught") (param i32) (result i32)
+    try (result i32)
+      local.get 0
+      i32.const 5
+      i32.add
+      throw $e
+    catch $e
+      i32.const 1000
+      i32.mul
+    end)
+  (func (export "uncaught") (param i32) (result i32)
+    local.get 0
+    throw $e))`;
+
+const THROW_DRIVER = DRIVER.replace(/static Z_stub_instance_t instance;[^]*$/, `static Z_stub_instance_t instance;
+int main(int argc, char **argv) {
+  (void)argc;
+  unsigned n = (unsigned)strtoul(argv[2], NULL, 0);
+  if (rt_enter() == 0) {
+    wasm_rt_init();
+    Z_stub_init_module();
+    Z_stub_instantiate(&instance);
+    printf("result %u\\n", argv[1][0] == 'c' ? Z_stubZ_caught(&instance, n) : Z_stubZ_uncaught(&instance, n));
+    return 0;
+  }
+  printf("trap: %s\\n", rt_trap_reason());
+  return 3;
+}
+`);
+
+describe('wasm2c stage: thrown values', () => {
+  const work = moduleDir('efistub-throw-', THROW_WAT, THROW_DRIVER);
+
+  it('are copied out of the working variables, whose addresses are never taken, and arrive unchanged', () => {
+    const c = translateModule(work);
+    expect(c).toContain('{ u32 rt_thrown = w2c_i0; wasm_rt_load_exception(w2c_e0, sizeof(u32), &rt_thrown); }');
+    // The catch copies the value in with wasm_rt_memcpy, __builtin_memcpy, which clang sees through.
+    expect(c.replace(/wasm_rt_memcpy\(&w2c_i\d+, wasm_rt_exception\(\)/g, '')).not.toMatch(/&w2c_[il]\d/);
+    expect(compileWithRuntime(work)).toBe('');
+    expect(spawnSync(join(work, 'm'), ['caught', '37'], { encoding: 'utf8' }).stdout).toBe('result 42000\n');
+    const uncaught = spawnSync(join(work, 'm'), ['uncaught', '1'], { encoding: 'utf8' });
+    expect(uncaught.stdout).toBe('trap: uncaught exception\n');
+    expect(uncaught.status).toBe(3);
   });
 });
