@@ -9,7 +9,7 @@
  * output capacity, its offset against the frame start) before its bytes are copied.
  */
 import {
-  ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, ZSTD_FSE_LITERAL_LENGTHS, ZSTD_FSE_MATCH_LENGTHS,
+  ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, ZSTD_FSE_LITERAL_LENGTHS, ZSTD_FSE_MATCH_LENGTHS,
   ZSTD_FSE_OFFSETS, zstdBackwardBits, zstdBackwardStart, zstdBackwardWindow, zstdFseBaseline, zstdFseBits,
   zstdFseBuild, zstdFseBuildDefaultLiteralLengths, zstdFseBuildDefaultMatchLengths, zstdFseBuildDefaultOffsets, zstdFseBuildRle,
   zstdFseInfo, zstdFseReadDescription, zstdFseSymbol,
@@ -63,6 +63,36 @@ function zstdBuildLengthCodes(): void {
 }
 zstdBuildLengthCodes();
 
+/**
+ * The three tables as the sequence loop reads them: two words per cell, at 2 * (region + state).
+ * The first is the state transition and the value's extra bits, baseline | bits << 16 | extra <<
+ * 24; the second is the value's base: the length code's baseline for literal and match lengths,
+ * 2^code for offsets (whose extra bits are the code itself). One array and two loads per state,
+ * where zstd-fse.ts's cells and the code tables are five arrays and up to five loads: each array
+ * is a data pointer the loop keeps (porffor patch 010) and each load a bounds check, and with
+ * seven of them clang kept much of the loop's state on the stack.
+ */
+const ZSTD_SEQUENCES_CELLS = ZSTD_FSE_HUFFMAN_WEIGHTS;
+const zstdSequencesCells = new Int32Array(new ArrayBuffer(ZSTD_SEQUENCES_CELLS * 2 * 4));
+
+/** Packs the `size` cells of the table just built at `region` for `kind` into zstdSequencesCells. */
+function zstdSequencesPack(kind: number, region: number, size: number): void {
+  for (let cell = region; cell < ((region + size) | 0); cell++) {
+    const symbol = zstdFseSymbol[cell];
+    let extra = symbol;
+    let base = symbol <= 30 ? 1 << symbol : 0;
+    if (kind === ZSTD_SEQUENCES_LITERAL_LENGTHS) {
+      extra = zstdLiteralLengthBits[symbol];
+      base = zstdLiteralLengthBase[symbol];
+    } else if (kind === ZSTD_SEQUENCES_MATCH_LENGTHS) {
+      extra = zstdMatchLengthBits[symbol];
+      base = zstdMatchLengthBase[symbol];
+    }
+    zstdSequencesCells[cell << 1] = zstdFseBaseline[cell] | (zstdFseBits[cell] << 16) | (extra << 24);
+    zstdSequencesCells[((cell << 1) + 1) | 0] = base;
+  }
+}
+
 /** Start of a frame: no tables to repeat, repeat offsets 1, 4, 8. */
 export function zstdSequencesReset(): void {
   for (let kind = 0; kind < 3; kind++) zstdSequencesHaveTable[kind] = 0;
@@ -108,6 +138,7 @@ function zstdSequencesTable(kind: number, mode: number, src: Uint8Array, at: num
     if (zstdSequencesHaveTable[kind] === 0) return -ZSTD_REASON_SEQUENCES_REPEAT_WITHOUT_TABLE;
     return at;
   }
+  zstdSequencesPack(kind, region, 1 << zstdSequencesLog[kind]);
   zstdSequencesHaveTable[kind] = 1;
   return at;
 }
@@ -129,8 +160,7 @@ const ZSTD_STATE_UPDATE_BITS = 26;
 function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, count: number,
   literalLengthState: number, offsetState: number, matchLengthState: number, literals: Uint8Array, literal: number,
   literalsEnd: number, out: Uint8Array, op: number, blockLimit: number, capacity: number, frameStart: number,
-  symbols: Uint8Array, stateBits: Uint8Array, baselines: Uint16Array, literalLengthBits: Uint8Array,
-  literalLengthBase: Int32Array, matchLengthBits: Uint8Array, matchLengthBase: Int32Array): number {
+  cells: Int32Array): number {
   const literalLengthRegion = ZSTD_FSE_LITERAL_LENGTHS;
   const offsetRegion = ZSTD_FSE_OFFSETS;
   const matchLengthRegion = ZSTD_FSE_MATCH_LENGTHS;
@@ -163,13 +193,16 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
         BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
     }
-    const literalLengthCell = (literalLengthRegion + literalLengthState) | 0;
-    const offsetCell = (offsetRegion + offsetState) | 0;
-    const matchLengthCell = (matchLengthRegion + matchLengthState) | 0;
+    const literalLengthCell = (literalLengthRegion + literalLengthState) << 1;
+    const offsetCell = (offsetRegion + offsetState) << 1;
+    const matchLengthCell = (matchLengthRegion + matchLengthState) << 1;
+    const literalLengthWord = cells[literalLengthCell];
+    const offsetWord = cells[offsetCell];
+    const matchLengthWord = cells[matchLengthCell];
     // Values: offset first, then match length, then literal length.
-    const offsetCode = symbols[offsetCell];
+    const offsetCode = offsetWord >>> 24;
     if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
-    const offsetValue = ((1 << offsetCode) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+    const offsetValue = (cells[(offsetCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
       BigInt((bitPosition - offsetCode - windowLow) & 63))) & ((1 << offsetCode) - 1))) | 0;
     bitPosition = (bitPosition - offsetCode) | 0;
     if (offsetCode > 25) {
@@ -177,14 +210,12 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
         BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
     }
-    const matchLengthCode = symbols[matchLengthCell];
-    const matchLengthExtra = matchLengthBits[matchLengthCode];
-    const matchLength = (matchLengthBase[matchLengthCode] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+    const matchLengthExtra = matchLengthWord >>> 24;
+    const matchLength = (cells[(matchLengthCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
       BigInt((bitPosition - matchLengthExtra - windowLow) & 63))) & ((1 << matchLengthExtra) - 1))) | 0;
     bitPosition = (bitPosition - matchLengthExtra) | 0;
-    const literalLengthCode = symbols[literalLengthCell];
-    const literalLengthExtra = literalLengthBits[literalLengthCode];
-    const literalLength = (literalLengthBase[literalLengthCode] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+    const literalLengthExtra = literalLengthWord >>> 24;
+    const literalLength = (cells[(literalLengthCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
       BigInt((bitPosition - literalLengthExtra - windowLow) & 63))) & ((1 << literalLengthExtra) - 1))) | 0;
     bitPosition = (bitPosition - literalLengthExtra) | 0;
     // State updates, except after the last sequence: literal lengths, match lengths, offsets.
@@ -194,16 +225,16 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
         window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
           BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
       }
-      let bits = stateBits[literalLengthCell];
-      literalLengthState = (baselines[literalLengthCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+      let bits = (literalLengthWord >>> 16) & 255;
+      literalLengthState = ((literalLengthWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
         BigInt((bitPosition - bits - windowLow) & 63))) & ((1 << bits) - 1))) | 0;
       bitPosition = (bitPosition - bits) | 0;
-      bits = stateBits[matchLengthCell];
-      matchLengthState = (baselines[matchLengthCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+      bits = (matchLengthWord >>> 16) & 255;
+      matchLengthState = ((matchLengthWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
         BigInt((bitPosition - bits - windowLow) & 63))) & ((1 << bits) - 1))) | 0;
       bitPosition = (bitPosition - bits) | 0;
-      bits = stateBits[offsetCell];
-      offsetState = (baselines[offsetCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+      bits = (offsetWord >>> 16) & 255;
+      offsetState = ((offsetWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
         BigInt((bitPosition - bits - windowLow) & 63))) & ((1 << bits) - 1))) | 0;
       bitPosition = (bitPosition - bits) | 0;
     }
@@ -333,9 +364,7 @@ export function zstdSequencesDecode(src: Uint8Array, start: number, end: number,
     bitPosition = (bitPosition - matchLengthLog) | 0;
 
     const executed = zstdSequencesExecute(src, at, bitPosition, count, literalLengthState, offsetState,
-      matchLengthState, literals, literal, literalsEnd, out, op, blockLimit, capacity, frameStart, zstdFseSymbol,
-      zstdFseBits, zstdFseBaseline, zstdLiteralLengthBits, zstdLiteralLengthBase, zstdMatchLengthBits,
-      zstdMatchLengthBase);
+      matchLengthState, literals, literal, literalsEnd, out, op, blockLimit, capacity, frameStart, zstdSequencesCells);
     if (executed !== 0) return executed;
     op = zstdExecuteResult[ZSTD_EXECUTE_OP];
     literal = zstdExecuteResult[ZSTD_EXECUTE_LITERAL];
