@@ -23,7 +23,7 @@
  *   toolDecompressKbuild timed (its output prepared before, with toolPrepareKbuildOutput).
  * Every decode's output is hashed and compared with the vmlinux: a wrong decode fails the run.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync,
@@ -76,6 +76,8 @@ export interface DecoderRow {
   columns: Partial<Record<DecoderColumn, Measurement>>;
   /** `cat` of the compressed file to /dev/null: the CLI column's process and I/O floor. */
   catSeconds?: number;
+  /** With --instructions: instructions executed by the decode call alone (a number), or why not. */
+  instructions?: Partial<Record<'efistub' | 'kernel', number | string>>;
 }
 
 export interface DecoderBenchOptions {
@@ -89,6 +91,8 @@ export interface DecoderBenchOptions {
   progress: (line: string) => void;
   /** An efistub-decompress built elsewhere (its stub.wasm beside it), instead of this tree's. */
   tool?: string;
+  /** Also count the instructions of one efistub and one kernel decode under valgrind. */
+  instructions?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,6 +403,26 @@ async function loadWasmDecoder(wasmPath: string): Promise<NodeDecoder> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Instruction counts
+
+/**
+ * Instructions executed inside `functionName` (and what it calls) during one run of the program,
+ * counted by valgrind's callgrind with collection on only within that function: the decode call
+ * alone, as the timed figure is, without start-up, file I/O or the output buffer's allocation.
+ * Unlike a time it does not move with the machine's load (on a shared machine MB/s moved by 2×
+ * within minutes), so it is the figure to compare two builds by; it does not see cache misses.
+ * Returns the count, or a failure text.
+ */
+async function countInstructions(program: string, args: string[], functionName: string): Promise<number | string> {
+  const result = await run('valgrind', ['--tool=callgrind', `--toggle-collect=${functionName}`,
+    '--callgrind-out-file=/dev/null', program, ...args]);
+  if (result.status !== 0) return `valgrind exit ${result.status}: ${result.stderr.trim().split('\n').pop()}`;
+  const collected = /==\d+== Collected : (\d+)/.exec(result.stderr);
+  if (!collected || Number(collected[1]) === 0) return `no instructions counted in ${functionName}`;
+  return Number(collected[1]);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The benchmark
 
 export async function runDecoderBench(options: DecoderBenchOptions): Promise<DecoderRow[]> {
@@ -509,6 +533,20 @@ export async function runDecoderBench(options: DecoderBenchOptions): Promise<Dec
           else best(column, decoded.seconds);
         }
       }
+      if (options.instructions) {
+        progress(`efistub: bench: ${name}: counting instructions under valgrind…`);
+        row.instructions = {};
+        if (want('efistub') && !failed('efistub')) {
+          const output = join(scratch, `${name}.efistub.out`);
+          const count = await countInstructions(tool!, [input.payload, output, '--kbuild-trailer'], 'Z_stubZ_toolDecompressKbuild');
+          row.instructions.efistub = typeof count === 'number' && !(await verify('efistub', output)) ? 'WRONG OUTPUT' : count;
+        }
+        if (want('kernel') && !failed('kernel')) {
+          const output = join(scratch, `${name}.kernel.out`);
+          const count = await countInstructions(kernel!.program!, [name, input.payload, output], `kernel_decode_${name}`);
+          row.instructions.kernel = typeof count === 'number' && !(await verify('kernel', output)) ? 'WRONG OUTPUT' : count;
+        }
+      }
       rows.push(row);
       progress(`efistub: bench: ${formatRow(row, columns)}`);
     }
@@ -546,6 +584,20 @@ export function formatHeader(columns: DecoderColumn[]): string[] {
   ];
 }
 
+export const INSTRUCTIONS_HEADER = [
+  '| format | efistub instructions/byte | kernel instructions/byte | efistub/kernel (kernel ÷ efistub instructions) |',
+  '|---|---:|---:|---:|',
+];
+
+export function formatInstructionsRow(row: DecoderRow): string {
+  const perByte = (count: number | string | undefined): string =>
+    count === undefined ? '–' : typeof count === 'string' ? `n/a: ${count}` : (count / row.outputBytes).toFixed(2);
+  const efistub = row.instructions?.efistub;
+  const kernel = row.instructions?.kernel;
+  const ratioText = typeof efistub === 'number' && typeof kernel === 'number' ? `${(kernel / efistub).toFixed(2)}×` : '–';
+  return `| ${row.format} | ${perByte(efistub)} | ${perByte(kernel)} | ${ratioText} |`;
+}
+
 export function formatRow(row: DecoderRow, columns: DecoderColumn[]): string {
   return `| ${row.format} | ${(row.compressedBytes / 1e6).toFixed(1)} | ${columns.map((c) => mbps(row, row.columns[c])).join(' | ')} | ` +
     `${ratio(row, 'cli')} | ${ratio(row, 'kernel')} | ${row.catSeconds === undefined ? '–' : row.catSeconds.toFixed(3)} |`;
@@ -560,13 +612,16 @@ function option(argv: string[], name: string): string | undefined {
 }
 
 const DECODERS_HELP = `usage: npm run bench -- decoders [--repetitions N] [--formats gzip,xz,…] [--columns efistub,cli,kernel,ts,wasm]
-                                [--input FILE] [--tool out/tools/HASH/efistub-decompress]
+                                [--input FILE] [--tool out/tools/HASH/efistub-decompress] [--instructions]
 
 Decodes Debian's vmlinux (or FILE), compressed with kbuild's command line per format, with the
 stub's native decoders, the reference CLI, the kernel's own boot-time decoders, and the stub's
 TypeScript and Wasm in Node; prints MB/s (uncompressed output) and efistub's ratios.
 --tool measures an efistub-decompress built before (its stub.wasm beside it), e.g. to compare
 two compiler versions; by default the tool is built from this tree.
+--instructions also counts, under valgrind (callgrind), the instructions one decode call of the
+efistub tool and of the kernel's decoder executes, and prints them per output byte: unlike MB/s
+they do not move with the machine's load (they do not see cache misses either).
 `;
 
 /** `npm run bench -- decoders …`; returns the exit status. */
@@ -584,8 +639,12 @@ export async function decodersMain(argv: string[]): Promise<number> {
   const vmlinux = input ? resolve(input) : await prepareDebianVmlinux(progress);
   const workDir = input ? join(root, 'out', 'bench', `input-${(await hashFile(vmlinux)).slice(0, 12)}`) : join(root, 'out', 'bench');
   const toolOption = option(argv, '--tool');
+  const instructions = argv.includes('--instructions');
+  if (instructions && spawnSync('valgrind', ['--version']).status !== 0) {
+    throw new Error('efistub: bench: --instructions needs valgrind: install Debian package \'valgrind\' (scripts/install-deps.sh)');
+  }
   const rows = await runDecoderBench({ vmlinux, workDir, formats, repetitions, columns, progress,
-    tool: toolOption ? resolve(toolOption) : undefined });
+    tool: toolOption ? resolve(toolOption) : undefined, instructions });
 
   const size = statSync(vmlinux).size;
   // The tool is built from the working tree: say which, since other work may be uncommitted.
@@ -599,6 +658,13 @@ export async function decodersMain(argv: string[]): Promise<number> {
     'compressed file); TS-node, Wasm-node: the decode call in this Node process; ratio = efistub MB/s / other MB/s');
   for (const line of formatHeader(columns)) console.log(line);
   for (const row of rows) console.log(formatRow(row, columns));
-  const wrong = rows.some((row) => Object.values(row.columns).some((m) => m?.failure?.startsWith('WRONG OUTPUT')));
+  if (instructions) {
+    console.log('');
+    console.log('instructions executed by one decode call (valgrind callgrind, decode-only), per byte of output:');
+    for (const line of INSTRUCTIONS_HEADER) console.log(line);
+    for (const row of rows) console.log(formatInstructionsRow(row));
+  }
+  const wrong = rows.some((row) => Object.values(row.columns).some((m) => m?.failure?.startsWith('WRONG OUTPUT')) ||
+    Object.values(row.instructions ?? {}).some((count) => count === 'WRONG OUTPUT'));
   return wrong ? 1 : 0;
 }

@@ -6,7 +6,7 @@
 set -eu
 PACKAGES="clang lld wabt binaryen qemu-system-x86 ovmf mtools dosfstools gdisk \
 busybox-static cpio sbsigntool binutils openssl gzip xz-utils zstd lz4 bzip2 lzop linux-source-6.1 \
-systemd-boot-efi"
+systemd-boot-efi valgrind"
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "efistub: setup: dpkg/apt-get not found: scripts/install-deps.sh supports Debian (bookworm) only;" \

@@ -3,8 +3,8 @@
  * stays out of the test run; this keeps its machinery from rotting: on 1 MiB of x86 code, one
  * repetition, three formats, every column (the efistub tool, the reference CLI, the kernel's own
  * preboot decoders built from linux-source-6.1, TypeScript and Wasm in Node) decodes kbuild's
- * payload and its output hashes to the input; and a decode of the wrong bytes is caught in every
- * column. No timing is asserted.
+ * payload and its output hashes to the input; --instructions' counts under valgrind are taken; and
+ * a decode of the wrong bytes is caught in every column. No timing is asserted.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  compressedCacheKey, DECODER_COLUMNS, DECODER_FORMATS, formatHeader, formatRow, runDecoderBench, type DecoderRow,
+  compressedCacheKey, DECODER_COLUMNS, DECODER_FORMATS, formatHeader, formatInstructionsRow, formatRow, runDecoderBench,
+  type DecoderRow,
 } from '../../bench/decoders.ts';
 
 const FORMATS = ['gzip', 'xz', 'lz4'];
@@ -38,7 +39,7 @@ describe('decoder bench harness', () => {
     const vmlinux = join(workDir, 'vmlinux');
     writeFileSync(vmlinux, machineCode());
     rows = await runDecoderBench({ vmlinux, workDir, formats: FORMATS, repetitions: 1, columns: DECODER_COLUMNS,
-      progress: (line) => lines.push(line) });
+      progress: (line) => lines.push(line), instructions: true });
   });
 
   it('measures every column of every format, each decode verified against the input', () => {
@@ -52,6 +53,19 @@ describe('decoder bench harness', () => {
         expect(measurement?.seconds, `${row.format} ${column}`).toBeGreaterThan(0);
       }
       expect(row.catSeconds).toBeGreaterThan(0);
+    }
+  });
+
+  it('with --instructions, counts one efistub and one kernel decode call under valgrind, output verified', () => {
+    for (const row of rows) {
+      const { efistub, kernel } = row.instructions ?? {};
+      // A decode of 1 MiB executes at least one instruction per output byte and far fewer than 1000.
+      for (const [name, count] of [['efistub', efistub], ['kernel', kernel]] as const) {
+        expect(typeof count, `${row.format} ${name}: ${count}`).toBe('number');
+        expect(count as number).toBeGreaterThan(SIZE);
+        expect(count as number).toBeLessThan(1000 * SIZE);
+      }
+      expect(formatInstructionsRow(row)).toMatch(new RegExp(`^\\| ${row.format} \\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+× \\|$`));
     }
   });
 
