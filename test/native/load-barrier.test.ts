@@ -243,8 +243,9 @@ const DEPTH_WAT = `(module
       i32.add
     end))`;
 
-// DRIVER's platform, with main calling "squares" or "down" on argv[2].
-const DEPTH_DRIVER = DRIVER.replace(/static Z_stub_instance_t instance;[^]*$/, `static Z_stub_instance_t instance;
+/** DRIVER's platform, with main calling export `first` (argv[1] starts with its letter) or `second` on argv[2]. */
+function twoExportDriver(first: string, second: string): string {
+  return DRIVER.replace(/static Z_stub_instance_t instance;[^]*$/, `static Z_stub_instance_t instance;
 int main(int argc, char **argv) {
   (void)argc;
   unsigned n = (unsigned)strtoul(argv[2], NULL, 0);
@@ -252,13 +253,16 @@ int main(int argc, char **argv) {
     wasm_rt_init();
     Z_stub_init_module();
     Z_stub_instantiate(&instance);
-    printf("result %u\\n", argv[1][0] == 's' ? Z_stubZ_squares(&instance, n) : Z_stubZ_down(&instance, n));
+    printf("result %u\\n", argv[1][0] == '${first[0]}' ? Z_stubZ_${first}(&instance, n) : Z_stubZ_${second}(&instance, n));
     return 0;
   }
   printf("trap: %s\\n", rt_trap_reason());
   return 3;
 }
 `);
+}
+
+const DEPTH_DRIVER = twoExportDriver('squares', 'down');
 
 describe('wasm2c stage: the call-depth count', () => {
   const work = moduleDir('efistub-depth-', DEPTH_WAT, DEPTH_DRIVER);
@@ -300,21 +304,7 @@ const THROW_WAT = `(module
     local.get 0
     throw $e))`;
 
-const THROW_DRIVER = DRIVER.replace(/static Z_stub_instance_t instance;[^]*$/, `static Z_stub_instance_t instance;
-int main(int argc, char **argv) {
-  (void)argc;
-  unsigned n = (unsigned)strtoul(argv[2], NULL, 0);
-  if (rt_enter() == 0) {
-    wasm_rt_init();
-    Z_stub_init_module();
-    Z_stub_instantiate(&instance);
-    printf("result %u\\n", argv[1][0] == 'c' ? Z_stubZ_caught(&instance, n) : Z_stubZ_uncaught(&instance, n));
-    return 0;
-  }
-  printf("trap: %s\\n", rt_trap_reason());
-  return 3;
-}
-`);
+const THROW_DRIVER = twoExportDriver('caught', 'uncaught');
 
 describe('wasm2c stage: thrown values', () => {
   const work = moduleDir('efistub-throw-', THROW_WAT, THROW_DRIVER);
