@@ -26,7 +26,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync,
+  closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync,
   writeFileSync,
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -416,7 +416,11 @@ async function loadWasmDecoder(wasmPath: string): Promise<NodeDecoder> {
 async function countInstructions(program: string, args: string[], functionName: string): Promise<number | string> {
   const result = await run('valgrind', ['--tool=callgrind', `--toggle-collect=${functionName}`,
     '--callgrind-out-file=/dev/null', program, ...args]);
-  if (result.status !== 0) return `valgrind exit ${result.status}: ${result.stderr.trim().split('\n').pop()}`;
+  if (result.status !== 0) {
+    // valgrind exits with the program's status; its own lines start with ==pid==.
+    const reason = result.stderr.split('\n').find((line) => line.trim() !== '' && !line.startsWith('==')) ?? '';
+    return `exit ${result.status} under valgrind: ${reason.trim() || result.stdout.trim().split('\n').pop()}`;
+  }
   const collected = /==\d+== Collected : (\d+)/.exec(result.stderr);
   if (!collected || Number(collected[1]) === 0) return `no instructions counted in ${functionName}`;
   return Number(collected[1]);
@@ -467,8 +471,8 @@ export async function runDecoderBench(options: DecoderBenchOptions): Promise<Dec
     }
   }
 
-  const scratch = join(workDir, 'scratch');
-  mkdirSync(scratch, { recursive: true });
+  // A directory of this run's own: two runs on one work directory must not delete each other's.
+  const scratch = mkdtempSync(join(workDir, 'scratch-'));
   const devNull = openSync('/dev/null', 'w');
   const rows: DecoderRow[] = [];
   try {
