@@ -23,15 +23,18 @@ export function adler32Update(previous: number, bytes: Uint8Array, start: number
   while (p < end) {
     let chunkEnd = (p + ADLER32_CHUNK) | 0;
     if (chunkEnd > end || chunkEnd < p) chunkEnd = end;
+    // Four bytes a step, read as one word (porffor patch 013: one load and one bounds check
+    // instead of four) and taken apart with shifts.
     const chunkEnd4 = (chunkEnd - 3) | 0;
     while (p < chunkEnd4) {
-      low = (low + bytes[p]) | 0;
+      const word = bytes[p] | (bytes[(p + 1) | 0] << 8) | (bytes[(p + 2) | 0] << 16) | (bytes[(p + 3) | 0] << 24);
+      low = (low + (word & 255)) | 0;
       high = (high + low) | 0;
-      low = (low + bytes[(p + 1) | 0]) | 0;
+      low = (low + ((word >>> 8) & 255)) | 0;
       high = (high + low) | 0;
-      low = (low + bytes[(p + 2) | 0]) | 0;
+      low = (low + ((word >>> 16) & 255)) | 0;
       high = (high + low) | 0;
-      low = (low + bytes[(p + 3) | 0]) | 0;
+      low = (low + (word >>> 24)) | 0;
       high = (high + low) | 0;
       p = (p + 4) | 0;
     }
