@@ -560,7 +560,7 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       break;
     }
     if (distance >= matchLength) {
-      // No overlap: one copy, inline up to 16 bytes (lz-copy.ts). Up to 16 bytes are a fixed
+      // No overlap: one copy, inline up to 64 bytes (lz-copy.ts). Up to 16 bytes are a fixed
       // 16-byte copy, two word moves with no branch on the length: the margin of 258 bytes
       // holds the bytes past the match, which the next symbols overwrite.
       const from = (out - distance) | 0;
@@ -689,7 +689,7 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
       break;
     }
     if (distance >= matchLength) {
-      // No overlap: one copy, inline up to 16 bytes (lz-copy.ts).
+      // No overlap: one copy, inline up to 64 bytes (lz-copy.ts).
       const from = (out - distance) | 0;
       output.copyWithin(out, from, (from + matchLength) | 0);
       out = (out + matchLength) | 0;

@@ -14,9 +14,9 @@
  * boot path), where every stack access is a soft-MMU lookup. A forward byte loop is itself the
  * LZ77 copy, overlapping or not. A copy that cannot overlap (literals; a match no longer than
  * its distance) is instead one copyWithin / set(subarray) written in the decoder's loop: no
- * call, and the wasm2c stage copies up to 16 bytes inline with two word moves (every decoder
- * does this; LZ4's stage under TCG went 444 -> 358 ms, natively about 1.3 -> 2.3 GB/s;
- * BENCHMARKS.md).
+ * call, and the wasm2c stage copies up to 64 bytes inline with two or four word moves (every
+ * decoder does this; LZ4's stage under TCG went 444 -> 358 ms, natively about 1.3 -> 2.3 GB/s,
+ * with the first 16 bytes inline; BENCHMARKS.md).
  */
 
 /** The longest copy a decoder writes as a byte loop (see above). */

@@ -298,7 +298,7 @@ function lz4DecodeBlock(input: Uint8Array, ip: number, blockEnd: number, output:
     if (matchLength > ((outputLimit - op) | 0)) return lz4Fail(lz4LimitStatus, lz4LimitReason, ip);
     lastMatchStart = op;
     if (offset >= matchLength) {
-      // No overlap: one copy, inline up to 16 bytes (lz-copy.ts).
+      // No overlap: one copy, inline up to 64 bytes (lz-copy.ts).
       const from = (op - offset) | 0;
       output.copyWithin(op, from, (from + matchLength) | 0);
       op = (op + matchLength) | 0;

@@ -613,7 +613,7 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
     }
     const matchDistance = (rep0 + 1) | 0;
     if (matchDistance >= matchLength) {
-      // No overlap: one copy, inline up to 16 bytes (lz-copy.ts).
+      // No overlap: one copy, inline up to 64 bytes (lz-copy.ts).
       const from = (outPos - matchDistance) | 0;
       output.copyWithin(outPos, from, (from + matchLength) | 0);
       outPos = (outPos + matchLength) | 0;

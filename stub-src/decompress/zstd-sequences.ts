@@ -283,7 +283,7 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
     literal = (literal + literalLength) | 0;
     if (offset > ((op - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
     if (offset >= matchLength) {
-      // No overlap: one copy, inline up to 16 bytes (lz-copy.ts); a fixed 16 bytes as the
+      // No overlap: one copy, inline up to 64 bytes (lz-copy.ts); a fixed 16 bytes as the
       // literals' when there is room (the source's first matchLength bytes lie before op).
       const from = (op - offset) | 0;
       if (matchLength <= 16 && ((limit - op) | 0) >= 16) {

@@ -984,3 +984,53 @@ export function main(i: number): number {
     expect(definedFunctions(wasm)).toBeGreaterThanOrEqual(40);
   });
 });
+
+describe('019-constant-index-offset', () => {
+  // `lookups` reads tables the way CRC-32's slicing does (a literal plus a masked or shifted
+  // index, either side of the +) from 8-, 16- and 32-bit arrays; `unchanged` has the shapes that
+  // must keep their address arithmetic: a variable base, a signed shift (negative for negative x),
+  // >>> 0 (not below 2^31) and a store.
+  const source = `
+export function lookups(t: Uint32Array, h: Uint16Array, b: Uint8Array, x: number): number {
+  return (t[768 + (x & 255)] ^ t[512 + ((x >>> 8) & 255)] ^ t[(x >>> 24) + 256] ^ t[x & 255] ^
+    (h[40 + (x & 31)] << 3) ^ (b[1000 + ((x >>> 20) & 15)] << 11)) | 0;
+}
+export function unchanged(t: Uint32Array, x: number, k: number): number {
+  t[4 + (x & 7)] = k;
+  return (t[k + (x & 255)] ^ t[1024 + (x >> 30)] ^ t[(x >>> 0) + 1]) | 0;
+}
+export function main(x: number): number {
+  const t = new Uint32Array(new ArrayBuffer(1028 * 4));
+  const h = new Uint16Array(new ArrayBuffer(72 * 2));
+  const b = new Uint8Array(new ArrayBuffer(1016));
+  for (let i = 0; i < 1028; i++) t[i] = (Math.imul(i, 0x9e3779b1) ^ (i << 7)) >>> 0;
+  for (let i = 0; i < 72; i++) h[i] = (i * 977 + 5) & 65535;
+  for (let i = 0; i < 1016; i++) b[i] = (i * 73 + 11) & 255;
+  return (lookups(t, h, b, x) ^ unchanged(t, x & 1023, 3)) | 0;
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  const node = new Function(`${source.replace(/export /g, '').replace(/: (number|Uint32Array|Uint16Array|Uint8Array)/g, '')}; return main;`)() as (x: number) => number;
+
+  /** The offset immediates of the loads in the body of the exported function `name`. */
+  const loadOffsets = (wasm: Uint8Array<ArrayBuffer>, name: string): number[] =>
+    [ ...exportedBody(wasm, name).matchAll(/i32\.load(?:8_u|16_u)? offset=(\d+)/g) ].map((m) => Number(m[1])).sort((a, b) => a - b);
+
+  test('a literal part of the index moves into the load\'s offset, with the values Node computes', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    const instance = instantiate(wasm);
+    for (const x of [ 0, 1, 255, 0x12345678, 0x7fffffff, -1, -0x12345678, -0x80000000 ]) {
+      expect([ x, callExport(instance, 'main', x) ]).toEqual([ x, node(x) ]);
+    }
+    // 4 (the array header) + K elements: t 768, 512, 256; h 40; b 1000 (offset 4 is also
+    // every other load: t[x & 255] and the arrays' data pointers)
+    expect(loadOffsets(wasm, 'lookups').filter((offset) => offset !== 4)).toEqual([ 84, 1004, 1028, 2052, 3076 ]);
+    expect(loadOffsets(wasm, 'unchanged').filter((offset) => offset !== 4)).toEqual([]);
+  });
+
+  test('fails without the patch: every element load has the header\'s offset only', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('019-constant-index-offset') });
+    expect(callExport(instantiate(wasm), 'main', 0x12345678)).toBe(node(0x12345678));
+    expect(loadOffsets(wasm, 'lookups').filter((offset) => offset !== 4)).toEqual([]);
+  });
+});
