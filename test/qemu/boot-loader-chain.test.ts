@@ -17,7 +17,7 @@ import { runImage } from '../../compiler/qemu-run.ts';
 import { projectRoot } from '../support/build-fixture.ts';
 import { runCli } from '../support/cli.ts';
 import { debianKernel } from '../support/debian-kernel.ts';
-import { buildInitramfs } from '../support/initramfs.ts';
+import { buildInitramfs, markerLine } from '../support/initramfs.ts';
 
 const SYSTEMD_BOOT = '/usr/lib/systemd/boot/efi/systemd-bootx64.efi';
 
@@ -44,7 +44,7 @@ describe('efistub chain-loaded by systemd-boot', () => {
     writeFileSync(join(outDir, 'loader.conf'), 'timeout 0\ndefault efistub.conf\n');
     writeFileSync(join(outDir, 'efistub.conf'), `title efistub\nlinux /efistub.efi\ninitrd /initramfs.gz\noptions ${options}\n`);
     const run = await runImage({
-      image: SYSTEMD_BOOT, mode: 'esp', timeoutSeconds: 300, stopOn: new RegExp(`${marker}\n`),
+      image: SYSTEMD_BOOT, mode: 'esp', timeoutSeconds: 300, stopOn: markerLine(marker),
       espFiles: {
         'efistub.efi': image, 'initramfs.gz': initramfs,
         'loader/loader.conf': join(outDir, 'loader.conf'), 'loader/entries/efistub.conf': join(outDir, 'efistub.conf'),
@@ -54,7 +54,7 @@ describe('efistub chain-loaded by systemd-boot', () => {
     expect(run.output).toContain(`efistub: cmdline: (load options) initrd=\\initramfs.gz ${options}\n`);
     expect(run.output).toMatch(/efistub: initrd: 0x[0-9a-f]+ bytes at 0x[0-9a-f]+ from the LINUX_EFI_INITRD_MEDIA_GUID LoadFile2 protocol\n/);
     expect(run.output).toContain(`Command line: initrd=\\initramfs.gz ${options}\n`);
-    expect(run.output).toContain(`${marker}\n`);
+    expect(run.output).toMatch(markerLine(marker));
     expect(run.outcome).toBe('stopped');
   }, 400_000);
 });

@@ -28,7 +28,7 @@ import { runImage, type RunResult } from '../../compiler/qemu-run.ts';
 import { projectRoot } from '../support/build-fixture.ts';
 import { runCli } from '../support/cli.ts';
 import { debianKernel } from '../support/debian-kernel.ts';
-import { buildInitramfs } from '../support/initramfs.ts';
+import { buildInitramfs, markerLine } from '../support/initramfs.ts';
 import { readPayloadHeader, repackedKernel } from '../support/repack-kernel.ts';
 
 const BOOT_TIMEOUT_SECONDS = 300;
@@ -55,9 +55,9 @@ describe('Debian\'s kernel booted by the stub under OVMF', () => {
     expect(wrapped.status).toBe(0);
     // With an extra script, the run goes on until its output (scriptOutput) has been printed: a
     // kernel message can land on the console between the marker and the script's line.
-    // The stop pattern includes the newline: runImage stops at the first chunk that matches, and
-    // the marker's newline can arrive in the next one (expectBooted checks the whole line).
-    const stopOn = scriptOutput === undefined ? new RegExp(`${marker}\n`) : scriptOutput;
+    // The stop pattern includes what follows the marker (markerLine): runImage stops at the first
+    // chunk that matches, and the marker's newline can arrive in the next one.
+    const stopOn = scriptOutput === undefined ? markerLine(marker) : scriptOutput;
     const run = await runImage({ image, mode: 'kernel', timeoutSeconds: BOOT_TIMEOUT_SECONDS, extraQemuArgs, stopOn });
     return { run, marker };
   }
@@ -66,7 +66,7 @@ describe('Debian\'s kernel booted by the stub under OVMF', () => {
   function expectBooted(run: RunResult, marker: string, cmdline: string): void {
     expect(run.output).toMatch(/efistub: exit-boot-services: done \(attempt [12]\), e820 entries \d+, entering the kernel at 0x[0-9a-f]+ with boot_params at 0x[0-9a-f]+\n/);
     expect(run.output).toContain(`Command line: ${cmdline}\n`);
-    expect(run.output).toContain(`${marker}\n`);
+    expect(run.output).toMatch(markerLine(marker));
     expect(run.outcome).toBe('stopped');
   }
 
@@ -125,7 +125,7 @@ describe('Debian\'s kernel booted by the stub under OVMF', () => {
     expect(run.output).toContain(`efistub: paging: ${stubLine}\n`);
     expectBooted(run, marker, cmdline);
     // The script's line, after the marker (/init prints the marker first).
-    expect(run.output.indexOf(`${meminfo}\n`)).toBeGreaterThan(run.output.indexOf(`${marker}\n`));
+    expect(run.output.indexOf(`${meminfo}\n`)).toBeGreaterThan(markerLine(marker).exec(run.output)?.index ?? Infinity);
   }, BOOT_TIMEOUT_SECONDS * 1000);
 
   it('with a GOP framebuffer (-vga std): screen_info hands it to the kernel\'s efifb', async () => {

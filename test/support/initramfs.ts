@@ -210,3 +210,12 @@ export function buildInitramfs(options: InitramfsOptions): string {
   renameSync(temporary, output);
   return output;
 }
+
+/**
+ * The console line /init prints with `marker`: the marker, then its newline or, when a kernel
+ * message reached the serial console between the two (seen under load: "efistub-init-…[
+ * 2.815730] tsc: Refined TSC clocksource calibration"), that message's timestamp.
+ */
+export function markerLine(marker: string): RegExp {
+  return new RegExp(`${marker}(?:\\n|\\[ *\\d+\\.\\d+\\] )`);
+}
