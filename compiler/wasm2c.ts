@@ -85,7 +85,8 @@ export function useFixedMemory(cText: string): { text: string; replaced: number 
  * loads and stores of a power-of-two size, 16 bytes at most (SSE2, in every x86-64), every load
  * before any store (so an overlapping copy is still a memmove), and calls memmove beyond that.
  * Matches of 17..64 bytes are common in every format; inline they skip the call and memmove's
- * own dispatch (measured: LZ4 and zstd natively, BENCHMARKS.md). It is always_inline and moves words with wasm_rt_memcpy
+ * own dispatch (measured: LZ4 and zstd natively, BENCHMARKS.md). It is always_inline and moves
+ * words with wasm_rt_memcpy
  * (__builtin_memcpy): the EFI build is -ffreestanding, where a plain memcpy is a call into
  * libc-efi.c, and clang kept the helper itself out of line there; under QEMU's TCG each call and
  * its register saves are guest memory traffic (measured: Debian's xz payload's decompress stage

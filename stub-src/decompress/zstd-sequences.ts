@@ -9,7 +9,8 @@
  * output capacity, its offset against the frame start) before its bytes are copied.
  */
 import {
-  ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, ZSTD_FSE_LITERAL_LENGTHS, ZSTD_FSE_MATCH_LENGTHS,
+  ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, ZSTD_FSE_LITERAL_LENGTHS,
+  ZSTD_FSE_MATCH_LENGTHS,
   ZSTD_FSE_OFFSETS, zstdBackwardBits, zstdBackwardStart, zstdBackwardWindow, zstdFseBaseline, zstdFseBits,
   zstdFseBuild, zstdFseBuildDefaultLiteralLengths, zstdFseBuildDefaultMatchLengths, zstdFseBuildDefaultOffsets, zstdFseBuildRle,
   zstdFseInfo, zstdFseReadDescription, zstdFseSymbol,
@@ -72,6 +73,7 @@ zstdBuildLengthCodes();
  * is a data pointer the loop keeps (porffor patch 010) and each load a bounds check, and with
  * seven of them clang kept much of the loop's state on the stack.
  */
+// The three sequence regions end where the Huffman weights' region begins.
 const ZSTD_SEQUENCES_CELLS = ZSTD_FSE_HUFFMAN_WEIGHTS;
 const zstdSequencesCells = new Int32Array(new ArrayBuffer(ZSTD_SEQUENCES_CELLS * 2 * 4));
 
