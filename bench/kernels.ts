@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_VARIANTS, buildBench, runBench, type BenchVariant, type KernelTiming } from './build.ts';
 
-/** `npm run bench -- kernels …`; returns the exit status (a checksum mismatch throws). */
 const KERNELS_HELP = `usage: npm run bench -- kernels [--size-mib N] [--repetitions N] [--variants ${BENCH_VARIANTS.join(',')}]
 
 Times four small integer kernels (crc32, adler32, a bit reader, an LZ copy loop) compiled from
@@ -18,6 +17,7 @@ TypeScript through the pipeline (one build per compiler variant) against the sam
 written in C, both with the same clang flags; prints MB/s and efistub/C per kernel.
 `;
 
+/** `npm run bench -- kernels …`; returns the exit status (a checksum mismatch throws). */
 export function kernelsMain(argv: string[]): number {
   if (argv.includes('--help')) { process.stdout.write(KERNELS_HELP); return 0; }
   const option = (name: string, fallback: string): string => {
