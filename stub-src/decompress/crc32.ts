@@ -39,10 +39,7 @@ export function crc32Update(previous: number, bytes: Uint8Array, start: number, 
 /**
  * crc32Update's loop, with the table as a parameter: porffor loads a parameter's data pointer
  * once per call (patch 010) but a module-level array's before every access, and under QEMU's TCG
- * each of those loads costs a soft-MMU lookup (eight per step here). The eight tables are one
- * array indexed `K + (x & 255)` / `K + (x >>> 24)`: porffor patch 019 puts K into each load's
- * offset, so the loop keeps one table address instead of eight (it spilled seven and reloaded
- * them from the stack every step).
+ * each of those loads costs a soft-MMU lookup (eight per step here).
  */
 function crc32UpdateWith(table: Uint32Array, previous: number, bytes: Uint8Array, start: number, end: number): number {
   let crc = (previous ^ 0xffffffff) >>> 0;
