@@ -651,6 +651,19 @@ export function literalRuns(out: Uint8Array, from: Uint8Array, n: number): numbe
   for (let i = 0; i < n; i++) out.set(from.subarray(i & 15, (i & 15) + 16), i & 31);
   return sum(out);
 }
+export function fixed(a: Uint8Array, b: Uint8Array, from: number, to: number): number {
+  let r = 0;
+  try { a.set(b.subarray(from, (from + 16) | 0), to); r = 1; } catch (e) { r = 2; }
+  a.copyWithin(to, from, (from + 16) | 0);
+  return (Math.imul(r, 7) + sum(a)) | 0;
+}
+export function edges(from: number, to: number): number {
+  const a = new Uint8Array(new ArrayBuffer(64));
+  const b = new Uint8Array(new ArrayBuffer(32));
+  for (let i = 0; i < 64; i++) a[i] = i + 1;
+  for (let i = 0; i < 32; i++) b[i] = 200 + i;
+  return fixed(a, b, from, to);
+}
 export function copies(n: number): number {
   const out = new Uint8Array(new ArrayBuffer(48));
   const from = new Uint8Array(new ArrayBuffer(32));
@@ -659,8 +672,8 @@ export function copies(n: number): number {
 }`;
   const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
   // The same source run by Node (annotations dropped).
-  const node = new Function(`${source.replace(/export /g, '').replace(/: (number|Uint8Array)/g, '')}; return { main, copies };`)() as
-    { main: (stop: number) => number; copies: (n: number) => number };
+  const node = new Function(`${source.replace(/export /g, '').replace(/: (number|Uint8Array)/g, '')}; return { main, copies, edges };`)() as
+    { main: (stop: number) => number; copies: (n: number) => number; edges: (from: number, to: number) => number };
   const memoryBytes = (instance: WebAssembly.Instance): number => (instance.exports.$ as WebAssembly.Memory).buffer.byteLength;
 
   test('copies match Node step by step, RangeErrors included, and allocate nothing', () => {
@@ -672,6 +685,25 @@ export function copies(n: number): number {
     const before = memoryBytes(instance);
     expect(callExport(instance, 'copies', 200000)).toBe(node.copies(200000));
     expect(memoryBytes(instance)).toBe(before);
+  });
+
+  test('a copy of a fixed count tests each array with one 64-bit comparison, and matches Node at the edges', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    const instance = instantiate(wasm);
+    // exactly in range, one past, negative (relative), past the end, and from + 16 wrapping to
+    // a negative end (JS: counted from the end; a 32-bit sum would look in range)
+    const cases = [
+      [ 16, 48 ], [ 17, 48 ], [ 16, 49 ], [ 0, 0 ], [ -16, 10 ], [ 5, -20 ], [ 40, 3 ], [ 3, 64 ], [ 3, 65 ],
+      [ 0x7ffffff8, 0 ], [ 0x7ffffff0, 8 ], [ 2, 0x7ffffff8 ], [ -0x80000000, 4 ], [ 4, -0x80000000 ],
+    ];
+    for (const [ from, to ] of cases) {
+      expect([ from, to, callExport(instance, 'edges', from, to) ]).toEqual([ from, to, node.edges(from, to) ]);
+    }
+    const body = exportedBody(wasm, 'fixed');
+    expect(body.match(/memory\.copy/g)?.length).toBe(4);
+    // the direct path's test: two 64-bit comparisons per copy, no 32-bit unsigned ones
+    expect(body.match(/i64\.le_s/g)?.length).toBe(4);
+    expect(body.match(/i32\.le_u/g)).toBeNull();
   });
 
   test('a copy between parameters reads their lengths from patch 010\'s locals, not from the headers in the loop', () => {
@@ -696,8 +728,9 @@ export function copies(n: number): number {
 describe('013-typed-word-read', () => {
   // `words` spells out little-endian 32-bit reads in the forms the decoders use: `(i + k) | 0`
   // indices, a base with its own constant (p + 4 ...), terms out of order, a base below the
-  // first index (top - 3 ... top), and inside larger expressions; `notWords` has shapes that must
-  // stay byte reads (a gap in the offsets, a shift that does not match, two arrays).
+  // first index (top - 3 ... top), and inside larger expressions, and two 16-bit reads; `notWords`
+  // has shapes that must stay byte reads (a gap in the offsets, a shift that does not match, two
+  // arrays; two bytes apart, a word's upper half, big-endian).
   const source = `
 export function words(a: Uint8Array, p: number): number {
   let h = 0;
@@ -709,6 +742,9 @@ export function words(a: Uint8Array, p: number): number {
     const t = a[(top - 3) | 0] | (a[(top - 2) | 0] << 8) | (a[(top - 1) | 0] << 16) | (a[top] << 24);
     h = (Math.imul(h, 31) + w + (v >>> 3) + (u ^ 77) + (t >> 5)) | 0;
     h = (h ^ ((a[i] | (a[(i + 1) | 0] << 8) | (a[(i + 2) | 0] << 16) | (a[(i + 3) | 0] << 24)) << 1)) | 0;
+    const half = a[(p + 5) | 0] | (a[(p + 6) | 0] << 8);
+    const swapped = (a[p + 1] << 8) | a[p];
+    h = (Math.imul(h, 17) + half + (swapped << 3)) | 0;
     p = (p + 3) | 0;
   }
   return h;
@@ -717,7 +753,10 @@ export function notWords(a: Uint8Array, b: Uint8Array, p: number): number {
   const gap = a[p] | (a[(p + 1) | 0] << 8) | (a[(p + 3) | 0] << 16) | (a[(p + 4) | 0] << 24);
   const shift = a[p] | (a[(p + 1) | 0] << 8) | (a[(p + 2) | 0] << 8) | (a[(p + 3) | 0] << 24);
   const two = a[p] | (b[(p + 1) | 0] << 8) | (a[(p + 2) | 0] << 16) | (a[(p + 3) | 0] << 24);
-  return (gap ^ shift ^ two) | 0;
+  const apart = a[p] | (a[(p + 2) | 0] << 16);
+  const upper = (a[(p + 2) | 0] << 16) | (a[(p + 3) | 0] << 24);
+  const big = (a[p] << 8) | a[(p + 1) | 0];
+  return (gap ^ shift ^ two ^ apart ^ (upper >>> 1) ^ (big << 2)) | 0;
 }
 export function main(p: number): number {
   const a = new Uint8Array(new ArrayBuffer(64));
@@ -741,13 +780,16 @@ export function main(p: number): number {
     const instance = instantiate(wasm);
     for (const p of [ 0, 1, 5, 13, 30 ]) expect(callExport(instance, 'main', p)).toBe(node(p));
     expect(byteLoads(wasm, 'words')).toBe(0);
-    expect(byteLoads(wasm, 'notWords')).toBe(12);
+    expect(exportedBody(wasm, 'words').match(/i32\.load16_u/g)?.length).toBe(2);
+    // gap's and shift's first two terms are themselves a 16-bit read (a | chain is nested from
+    // the left): 4 + 4 + 4 + 2 + 2 + 2 byte loads less two in each of those
+    expect(byteLoads(wasm, 'notWords')).toBe(14);
   });
 
   test('fails without the patch: every word is four byte loads', () => {
     const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('013-typed-word-read') });
     expect(callExport(instantiate(wasm), 'main', 5)).toBe(node(5));
-    expect(byteLoads(wasm, 'words')).toBeGreaterThanOrEqual(4 * 5);
+    expect(byteLoads(wasm, 'words')).toBeGreaterThanOrEqual(4 * 5 + 2 * 2);
   });
 });
 
