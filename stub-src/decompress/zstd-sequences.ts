@@ -269,9 +269,11 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
     }
 
     if (literalLength > ((literalsEnd - literal) | 0)) return ZSTD_REASON_SEQUENCES_LITERALS_OVERRUN;
+    // One test against the nearer end; which one was passed only matters for the reason.
     const produced = (literalLength + matchLength) | 0;
-    if (produced > ((blockLimit - op) | 0)) return ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE;
-    if (produced > ((capacity - op) | 0)) return ZSTD_REASON_OUTPUT_TOO_SMALL;
+    if (produced > ((limit - op) | 0)) {
+      return produced > ((blockLimit - op) | 0) ? ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE : ZSTD_REASON_OUTPUT_TOO_SMALL;
+    }
     // Literals never overlap their destination: one inline copy whatever the length (lz-copy.ts).
     // Up to 16 of them, with 16 literals and 16 + literalLength bytes of output left, are a
     // fixed 16-byte copy: two word moves with no branch on the length. The bytes past the
