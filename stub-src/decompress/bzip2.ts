@@ -382,15 +382,17 @@ function bzip2ReadTables(input: Uint8Array, inputLength: number): number {
 /**
  * Decodes the block's Huffman/MTF/RUNA-RUNB symbols into the low bytes of bzip2Tt and counts
  * each byte. Returns 0 (bzip2SymbolCount set) or a failure status.
+ *
+ * The tables it touches per symbol come in as parameters (tt = bzip2Tt, lookup = bzip2Lookup,
+ * area = bzip2MtfArea, segmentStart = bzip2MtfSegment, byteCount = bzip2ByteCount): porffor
+ * loads a parameter's data pointer once per call (patch 010), but a module-level array's (or a
+ * local alias's) from its header at every access, and after every byte store, which may have
+ * overwritten that header as far as C can tell: the MTF shifts reloaded it per byte moved.
  */
-function bzip2DecodeSymbols(input: Uint8Array, inputLength: number, inUse: number, blockLimit: number): number {
-  const tt = bzip2Tt;
-  const lookup = bzip2Lookup;
-  const area = bzip2MtfArea;
-  const segmentStart = bzip2MtfSegment;
+function bzip2DecodeSymbols(input: Uint8Array, inputLength: number, inUse: number, blockLimit: number,
+  tt: Uint32Array, lookup: Uint16Array, area: Uint8Array, segmentStart: Int32Array, byteCount: Int32Array): number {
   for (let i = 0; i < 256; i++) area[(BZIP2_MTF_AREA_HOME + i) | 0] = bzip2MtfList[i];
   for (let segment = 0; segment < 16; segment++) segmentStart[segment] = (BZIP2_MTF_AREA_HOME + (segment << 4)) | 0;
-  const byteCount = bzip2ByteCount;
   const endOfBlock = (inUse + 1) | 0;
   const selectorCount = bzip2SelectorCount;
   for (let i = 0; i < 256; i++) byteCount[i] = 0;
@@ -528,11 +530,11 @@ function bzip2DecodeSymbols(input: Uint8Array, inputLength: number, inUse: numbe
 /**
  * Inverse BWT of the block's `count` bytes starting at row `origPtr`, then the first run-length
  * stage, into output[outputStart, ...). Returns 0 (bzip2OutputEnd set) or a failure status.
+ * tt is bzip2Tt and rowStart bzip2ByteCount, as parameters for the reason bzip2DecodeSymbols'
+ * are.
  */
 function bzip2EmitBlock(output: Uint8Array, outputStart: number, outputCapacity: number,
-  count: number, origPtr: number, inputLength: number): number {
-  const tt = bzip2Tt;
-  const rowStart = bzip2ByteCount;
+  count: number, origPtr: number, inputLength: number, tt: Uint32Array, rowStart: Int32Array): number {
   // Counts to starting rows: byte b's rows in the sorted column begin after all smaller bytes.
   let sum = 0;
   for (let b = 0; b < 256; b++) {
@@ -654,11 +656,12 @@ export function bzip2Decode(input: Uint8Array, inputLength: number, output: Uint
       const origPtr = bzip2ReadBits(input, inputLength, 24);
       let status = bzip2ReadTables(input, inputLength);
       if (status !== 0) return status;
-      status = bzip2DecodeSymbols(input, inputLength, bzip2UsedBytes, blockLimit);
+      status = bzip2DecodeSymbols(input, inputLength, bzip2UsedBytes, blockLimit, bzip2Tt, bzip2Lookup, bzip2MtfArea,
+        bzip2MtfSegment, bzip2ByteCount);
       if (status !== 0) return status;
       const count = bzip2SymbolCount;
       if (origPtr >= count) return bzip2Fail(EFI_COMPROMISED_DATA, BZIP2_REASON_ORIG_PTR_RANGE, inputLength);
-      status = bzip2EmitBlock(output, out, outputCapacity, count, origPtr, inputLength);
+      status = bzip2EmitBlock(output, out, outputCapacity, count, origPtr, inputLength, bzip2Tt, bzip2ByteCount);
       if (status !== 0) return status;
       const blockCrc = bzip2BlockCrc(output, out, bzip2OutputEnd);
       if (blockCrc !== storedCrc) return bzip2Fail(EFI_CRC_ERROR, BZIP2_REASON_BLOCK_CRC, inputLength);
