@@ -47,6 +47,7 @@
  * a constant.
  */
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_UNSUPPORTED } from '../efi/status';
+import { LZ_SHORT_COPY, lzCopyMatch } from './lz-copy';
 import { decodeFail, decodeSucceed } from './result';
 
 export const BZIP2_REASON_TRUNCATED = 600;
@@ -559,10 +560,16 @@ function bzip2EmitBlock(output: Uint8Array, outputStart: number, outputCapacity:
       if (b > ((outputCapacity - out) | 0)) {
         return bzip2Fail(EFI_BUFFER_TOO_SMALL, BZIP2_REASON_OUTPUT_TOO_SMALL, inputLength);
       }
-      const end = (out + b) | 0;
-      while (out < end) {
-        output[out] = last;
-        out = (out + 1) | 0;
+      // The four bytes just written are `last`: a long run is an LZ77 match of distance 4,
+      // copied in doubling chunks (lz-copy.ts), a short one a byte loop.
+      if (b > LZ_SHORT_COPY) {
+        out = lzCopyMatch(output, out, 4, b);
+      } else {
+        const end = (out + b) | 0;
+        while (out < end) {
+          output[out] = last;
+          out = (out + 1) | 0;
+        }
       }
       repeat = 0;
       last = -1;
