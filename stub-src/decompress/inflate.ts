@@ -516,6 +516,17 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
     if (value < 256) {
       output[out] = value;
       out = (out + 1) | 0;
+      // A second literal from the same refill, when its code is a root entry already whole in
+      // the buffer: the bits above bitCount are 0 or the stream's next bits, so the entry found
+      // is the right one whenever its length fits. The margin of 258 bytes holds both.
+      const next = literalTables[literalBase + (bitBuffer & INFLATE_LITERAL_ROOT_MASK)];
+      const nextLength = next & 15;
+      if (next >= 0 && next < (256 << 8) && nextLength <= bitCount) {
+        bitBuffer = bitBuffer >>> nextLength;
+        bitCount = (bitCount - nextLength) | 0;
+        output[out] = next >> 8;
+        out = (out + 1) | 0;
+      }
       continue;
     }
     if (value < INFLATE_VALUE_LENGTH) {
