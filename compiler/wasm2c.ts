@@ -79,14 +79,13 @@ export function useFixedMemory(cText: string): { text: string; replaced: number 
  * wasm2c's memory.copy is a bounds check against `mem->size` and a call to memmove. Many of the
  * decoders' copies (porffor patch 012) are short: the first chunks of an overlapping LZ match,
  * which lzCopyMatch copies in doubling chunks, start at the match's distance. For those the call
- * and memmove's own size dispatch cost more than the copy. The helper is
- * replaced by one that checks both ranges against the fixed reservation (as the loads and stores
- * above do), copies up to 64 bytes inline with two (four past 32 bytes) possibly overlapping
- * loads and stores of a power-of-two size, 16 bytes at most (SSE2, in every x86-64), every load
- * before any store (so an overlapping copy is still a memmove), and calls memmove beyond that.
- * Matches of 17..64 bytes are common in every format; inline they skip the call and memmove's
- * own dispatch (measured: LZ4 and zstd natively, BENCHMARKS.md). It is always_inline and moves
- * words with wasm_rt_memcpy
+ * and memmove's own size dispatch cost more than the copy. The helper is replaced by one that
+ * checks both ranges against the fixed reservation (as the loads and stores above do), copies up to
+ * 64 bytes inline with two (four past 32 bytes) possibly overlapping loads and stores of a
+ * power-of-two size, 16 bytes at most (SSE2, in every x86-64), every load before any store (so an
+ * overlapping copy is still a memmove), and calls memmove beyond that. Matches of 17..64 bytes are
+ * common in every format; inline they skip the call and memmove's own dispatch (measured: LZ4 and
+ * zstd natively, BENCHMARKS.md). It is always_inline and moves words with wasm_rt_memcpy
  * (__builtin_memcpy): the EFI build is -ffreestanding, where a plain memcpy is a call into
  * libc-efi.c, and clang kept the helper itself out of line there; under QEMU's TCG each call and
  * its register saves are guest memory traffic (measured: Debian's xz payload's decompress stage
