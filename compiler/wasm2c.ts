@@ -54,22 +54,35 @@ export function dropLoadBarrier(cText: string): { text: string; removed: number 
  * The bounds check is then against the reservation, not the current size: an access between
  * the two reads the stub's own reserved pages instead of trapping. Nothing outside the
  * reservation can be reached, which is the guarantee the host needs.
+ *
+ * The reservation is never smaller than the module's initial memory (wasm-rt.c), so an access
+ * that ends within it needs no check. RT_IN_INITIAL tells clang so where clang can prove it,
+ * and only there: __builtin_constant_p of the comparison is true once clang has folded the
+ * comparison to a constant from what it knows of the address (a constant base plus a masked or
+ * byte-sized index: porffor patch 019's static tables, which live in the initial memory), and
+ * false otherwise, leaving the one comparison against the reservation as before.
  */
 const MEMCHECK_CALL = /MEMCHECK\(mem, addr, t1\);/g;
 const DATA_ADDRESS = /&mem->data\[addr\]/g;
-const FIXED_MEMORY_DECLARATIONS = `
+const INITIAL_MEMORY = /wasm_rt_allocate_memory\(&instance->\w+, (\d+), /;
+const fixedMemoryDeclarations = (initialBytes: number): string => `
 /* efistub (compiler/wasm2c.ts): linear memory at a fixed place, read through const functions. */
 __attribute__((const)) u8 *rt_memory_base(void);
 __attribute__((const)) u64 rt_memory_bound(void);
+#define RT_INITIAL_MEMORY_BYTES ${initialBytes}ull
+#define RT_IN_INITIAL(end) (__builtin_constant_p((end) <= RT_INITIAL_MEMORY_BYTES) && (end) <= RT_INITIAL_MEMORY_BYTES)
+#define RT_OUT_OF_BOUNDS(end) ((end) > rt_memory_bound() && !RT_IN_INITIAL(end))
 #define RT_MEMCHECK_FIXED(a, t) \\
-  if (UNLIKELY((a) + (u64)sizeof(t) > rt_memory_bound())) TRAP(OOB);
+  if (UNLIKELY(RT_OUT_OF_BOUNDS((a) + (u64)sizeof(t)))) TRAP(OOB);
 
 #if WABT_BIG_ENDIAN`;
 
 export function useFixedMemory(cText: string): { text: string; replaced: number } {
   let replaced = 0;
+  // No memory section: no initial memory, every access is checked.
+  const initialBytes = Number(INITIAL_MEMORY.exec(cText)?.[1] ?? 0) * 65536;
   const text = cText
-    .replace('#if WABT_BIG_ENDIAN', () => { replaced++; return FIXED_MEMORY_DECLARATIONS.slice(1); })
+    .replace('#if WABT_BIG_ENDIAN', () => { replaced++; return fixedMemoryDeclarations(initialBytes).slice(1); })
     .replace(MEMCHECK_CALL, () => { replaced++; return 'RT_MEMCHECK_FIXED(addr, t1);'; })
     .replace(DATA_ADDRESS, () => { replaced++; return '&rt_memory_base()[addr]'; });
   return { text, replaced };
@@ -101,7 +114,7 @@ static inline __attribute__((always_inline)) void memory_copy(wasm_rt_memory_t* 
   /* efistub (compiler/wasm2c.ts): fixed memory, copies of up to 64 bytes inline. */
   (void)dest;
   (void)src;
-  if (UNLIKELY(dest_addr + (u64)n > rt_memory_bound() || src_addr + (u64)n > rt_memory_bound())) TRAP(OOB);
+  if (UNLIKELY(RT_OUT_OF_BOUNDS(dest_addr + (u64)n) || RT_OUT_OF_BOUNDS(src_addr + (u64)n))) TRAP(OOB);
   u8* d = rt_memory_base() + dest_addr;
   const u8* s = rt_memory_base() + src_addr;
   if (n >= 16) {

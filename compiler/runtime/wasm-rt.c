@@ -131,7 +131,9 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, u
   if (want > limit) want = limit;
   if (want < initial) want = initial;
   /* The largest reservation the platform grants, halving down to the initial size: under
-   * UEFI a machine with little memory still runs the stub. */
+   * UEFI a machine with little memory still runs the stub. Never less than the initial size:
+   * the wasm2c stage leaves unchecked the accesses it can prove end within it
+   * (compiler/wasm2c.ts, RT_IN_INITIAL). */
   memory->data = platform_allocate_pages(want);
   while (!memory->data && want / 2 >= initial && want / 2 >= WASM_PAGE_SIZE) {
     want /= 2;

@@ -384,19 +384,21 @@ function bzip2ReadTables(input: Uint8Array, inputLength: number): number {
  * Decodes the block's Huffman/MTF/RUNA-RUNB symbols into the low bytes of bzip2Tt and counts
  * each byte. Returns 0 (bzip2SymbolCount set) or a failure status.
  *
- * The tables it touches per symbol come in as parameters (tt = bzip2Tt, lookup = bzip2Lookup,
- * area = bzip2MtfArea, segmentStart = bzip2MtfSegment, byteCount = bzip2ByteCount): porffor
- * loads a parameter's data pointer once per call (patch 010), but a module-level array's (or a
- * local alias's) from its header at every access, and after every byte store, which may have
- * overwritten that header as far as C can tell: the MTF shifts reloaded it per byte moved.
+ * bzip2Tt comes in as tt: it is a `let` (reallocated for a larger block size), and porffor loads
+ * a parameter's data pointer once per call (patch 010) but a module-level `let`'s (or a local
+ * alias's) from its header at every access, and after every byte store, which may have
+ * overwritten that header as far as C can tell. bzip2MtfArea comes in as area because its MTF
+ * shifts are copyWithin, which compiles to one memory.copy on a parameter only (patch 012). The
+ * other tables are top-level consts, read through their names at addresses fixed at compile time
+ * (patch 019).
  */
 function bzip2DecodeSymbols(input: Uint8Array, inputLength: number, inUse: number, blockLimit: number,
-  tt: Uint32Array, lookup: Uint16Array, area: Uint8Array, segmentStart: Int32Array, byteCount: Int32Array): number {
+  tt: Uint32Array, area: Uint8Array): number {
   for (let i = 0; i < 256; i++) area[(BZIP2_MTF_AREA_HOME + i) | 0] = bzip2MtfList[i];
-  for (let segment = 0; segment < 16; segment++) segmentStart[segment] = (BZIP2_MTF_AREA_HOME + (segment << 4)) | 0;
+  for (let segment = 0; segment < 16; segment++) bzip2MtfSegment[segment] = (BZIP2_MTF_AREA_HOME + (segment << 4)) | 0;
   const endOfBlock = (inUse + 1) | 0;
   const selectorCount = bzip2SelectorCount;
-  for (let i = 0; i < 256; i++) byteCount[i] = 0;
+  for (let i = 0; i < 256; i++) bzip2ByteCount[i] = 0;
 
   let buffer = bzip2BitBuffer;
   let bits = bzip2BitCount;
@@ -441,7 +443,7 @@ function bzip2DecodeSymbols(input: Uint8Array, inputLength: number, inUse: numbe
         }
       }
     }
-    const entry = lookup[(lookupBase + ((buffer >>> ((bits - BZIP2_LOOKUP_BITS) | 0)) & (BZIP2_LOOKUP_SIZE - 1))) | 0];
+    const entry = bzip2Lookup[(lookupBase + ((buffer >>> ((bits - BZIP2_LOOKUP_BITS) | 0)) & (BZIP2_LOOKUP_SIZE - 1))) | 0];
     let symbol = 0;
     if (entry !== 0) {
       symbol = entry >> 5;
@@ -469,8 +471,8 @@ function bzip2DecodeSymbols(input: Uint8Array, inputLength: number, inUse: numbe
     }
     if (runLength > 0) {
       if (runLength > ((blockLimit - count) | 0)) { reason = BZIP2_REASON_BLOCK_TOO_LONG; break; }
-      const byte = area[segmentStart[0]];
-      byteCount[byte] = (byteCount[byte] + runLength) | 0;
+      const byte = area[bzip2MtfSegment[0]];
+      bzip2ByteCount[byte] = (bzip2ByteCount[byte] + runLength) | 0;
       const runEnd = (count + runLength) | 0;
       while (count < runEnd) {
         tt[count] = byte;
@@ -487,32 +489,32 @@ function bzip2DecodeSymbols(input: Uint8Array, inputLength: number, inUse: numbe
     // The entries before it in its segment move up one slot: one memmove of at most 15 bytes
     // (porffor patch 012; inline in the wasm2c stage), not a byte loop.
     if (index < 16) {
-      const front = segmentStart[0];
+      const front = bzip2MtfSegment[0];
       const at = (front + index) | 0;
       byte = area[at];
       area.copyWithin((front + 1) | 0, front, at);
       area[front] = byte;
     } else {
       let segment = index >> 4;
-      const front = segmentStart[segment];
+      const front = bzip2MtfSegment[segment];
       const at = (front + (index & 15)) | 0;
       byte = area[at];
       area.copyWithin((front + 1) | 0, front, at);
       // Segment `segment` now starts one slot later; each earlier segment gives its last entry
       // to the front of the next and starts one slot earlier.
-      segmentStart[segment] = (front + 1) | 0;
+      bzip2MtfSegment[segment] = (front + 1) | 0;
       while (segment > 0) {
-        const start = (segmentStart[segment] - 1) | 0;
-        segmentStart[segment] = start;
-        area[start] = area[(segmentStart[(segment - 1) | 0] + 15) | 0];
+        const start = (bzip2MtfSegment[segment] - 1) | 0;
+        bzip2MtfSegment[segment] = start;
+        area[start] = area[(bzip2MtfSegment[(segment - 1) | 0] + 15) | 0];
         segment = (segment - 1) | 0;
       }
-      const start = (segmentStart[0] - 1) | 0;
-      segmentStart[0] = start;
+      const start = (bzip2MtfSegment[0] - 1) | 0;
+      bzip2MtfSegment[0] = start;
       area[start] = byte;
       if (start === 0) bzip2MtfRepack();
     }
-    byteCount[byte] = (byteCount[byte] + 1) | 0;
+    bzip2ByteCount[byte] = (bzip2ByteCount[byte] + 1) | 0;
     tt[count] = byte;
     count = (count + 1) | 0;
   }
@@ -527,23 +529,22 @@ function bzip2DecodeSymbols(input: Uint8Array, inputLength: number, inUse: numbe
 /**
  * Inverse BWT of the block's `count` bytes starting at row `origPtr`, then the first run-length
  * stage, into output[outputStart, ...). Returns 0 (bzip2OutputEnd set) or a failure status.
- * tt is bzip2Tt and rowStart bzip2ByteCount, as parameters for the reason bzip2DecodeSymbols'
- * are.
+ * tt is bzip2Tt, as a parameter for the reason bzip2DecodeSymbols' is.
  */
 function bzip2EmitBlock(output: Uint8Array, outputStart: number, outputCapacity: number,
-  count: number, origPtr: number, inputLength: number, tt: Uint32Array, rowStart: Int32Array): number {
+  count: number, origPtr: number, inputLength: number, tt: Uint32Array): number {
   // Counts to starting rows: byte b's rows in the sorted column begin after all smaller bytes.
   let sum = 0;
   for (let b = 0; b < 256; b++) {
-    const n = rowStart[b];
-    rowStart[b] = sum;
+    const n = bzip2ByteCount[b];
+    bzip2ByteCount[b] = sum;
     sum = (sum + n) | 0;
   }
   // Link each sorted row to the row of the byte that follows it in the text.
   for (let i = 0; i < count; i++) {
     const b = tt[i] & 255;
-    const row = rowStart[b];
-    rowStart[b] = (row + 1) | 0;
+    const row = bzip2ByteCount[b];
+    bzip2ByteCount[b] = (row + 1) | 0;
     tt[row] = (tt[row] | (i << 8)) >>> 0;
   }
 
@@ -659,12 +660,11 @@ export function bzip2Decode(input: Uint8Array, inputLength: number, output: Uint
       const origPtr = bzip2ReadBits(input, inputLength, 24);
       let status = bzip2ReadTables(input, inputLength);
       if (status !== 0) return status;
-      status = bzip2DecodeSymbols(input, inputLength, bzip2UsedBytes, blockLimit, bzip2Tt, bzip2Lookup, bzip2MtfArea,
-        bzip2MtfSegment, bzip2ByteCount);
+      status = bzip2DecodeSymbols(input, inputLength, bzip2UsedBytes, blockLimit, bzip2Tt, bzip2MtfArea);
       if (status !== 0) return status;
       const count = bzip2SymbolCount;
       if (origPtr >= count) return bzip2Fail(EFI_COMPROMISED_DATA, BZIP2_REASON_ORIG_PTR_RANGE, inputLength);
-      status = bzip2EmitBlock(output, out, outputCapacity, count, origPtr, inputLength, bzip2Tt, bzip2ByteCount);
+      status = bzip2EmitBlock(output, out, outputCapacity, count, origPtr, inputLength, bzip2Tt);
       if (status !== 0) return status;
       const blockCrc = bzip2BlockCrc(output, out, bzip2OutputEnd);
       if (blockCrc !== storedCrc) return bzip2Fail(EFI_CRC_ERROR, BZIP2_REASON_BLOCK_CRC, inputLength);

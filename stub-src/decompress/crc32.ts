@@ -6,7 +6,9 @@
  * Slicing-by-8: eight 256-entry tables let the loop consume eight bytes per step (each table is
  * the previous one advanced by one zero byte); the eight lookups of a step are independent of
  * each other, and the two input words are one load each (porffor patch 013), which is where a
- * byte-at-a-time CRC spends most of a decoder's time.
+ * byte-at-a-time CRC spends most of a decoder's time. The tables are read through the top-level
+ * name: at an address fixed at compile time (porffor patch 019), a lookup at a masked index is
+ * one load with no bounds check (compiler/wasm2c.ts) and needs no register for the table.
  */
 
 const CRC32_TABLE_SIZE = 2048;
@@ -33,28 +35,19 @@ buildCrc32Tables();
  * returned to continue (as zlib's crc32()). Returns the finished CRC as an unsigned number.
  */
 export function crc32Update(previous: number, bytes: Uint8Array, start: number, end: number): number {
-  return crc32UpdateWith(crc32Table, previous, bytes, start, end);
-}
-
-/**
- * crc32Update's loop, with the table as a parameter: porffor loads a parameter's data pointer
- * once per call (patch 010) but a module-level array's before every access, and under QEMU's TCG
- * each of those loads costs a soft-MMU lookup (eight per step here).
- */
-function crc32UpdateWith(table: Uint32Array, previous: number, bytes: Uint8Array, start: number, end: number): number {
   let crc = (previous ^ 0xffffffff) >>> 0;
   let i = start;
   const blockEnd = (end - 7) | 0;
   while (i < blockEnd) {
     const low = (crc ^ (bytes[i] | (bytes[(i + 1) | 0] << 8) | (bytes[(i + 2) | 0] << 16) | (bytes[(i + 3) | 0] << 24))) >>> 0;
     const high = bytes[(i + 4) | 0] | (bytes[(i + 5) | 0] << 8) | (bytes[(i + 6) | 0] << 16) | (bytes[(i + 7) | 0] << 24);
-    crc = (table[1792 + (low & 255)] ^ table[1536 + ((low >>> 8) & 255)] ^ table[1280 + ((low >>> 16) & 255)] ^
-      table[1024 + (low >>> 24)] ^ table[768 + (high & 255)] ^ table[512 + ((high >>> 8) & 255)] ^
-      table[256 + ((high >>> 16) & 255)] ^ table[high >>> 24]) >>> 0;
+    crc = (crc32Table[1792 + (low & 255)] ^ crc32Table[1536 + ((low >>> 8) & 255)] ^
+      crc32Table[1280 + ((low >>> 16) & 255)] ^ crc32Table[1024 + (low >>> 24)] ^ crc32Table[768 + (high & 255)] ^
+      crc32Table[512 + ((high >>> 8) & 255)] ^ crc32Table[256 + ((high >>> 16) & 255)] ^ crc32Table[high >>> 24]) >>> 0;
     i = (i + 8) | 0;
   }
   while (i < end) {
-    crc = (table[(crc ^ bytes[i]) & 255] ^ (crc >>> 8)) >>> 0;
+    crc = (crc32Table[(crc ^ bytes[i]) & 255] ^ (crc >>> 8)) >>> 0;
     i = (i + 1) | 0;
   }
   return (crc ^ 0xffffffff) >>> 0;

@@ -488,8 +488,7 @@ const INFLATE_BLOCK_NEAR_END = 1;
  * at a margin, or an error status (already recorded).
  */
 function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint8Array, outputStart: number,
-  outputCapacity: number, literalBase: number, distanceBase: number, literalTables: Int32Array,
-  distanceTables: Int32Array): number {
+  outputCapacity: number, literalBase: number, distanceBase: number): number {
   let position = inflatePosition;
   let bitBuffer = inflateBitBuffer;
   let bitCount = inflateBitCount;
@@ -503,11 +502,11 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       (input[(position + 2) | 0] << 16) | (input[(position + 3) | 0] << 24)) << bitCount);
     position = (position + ((31 - bitCount) >> 3)) | 0;
     bitCount = bitCount | 24;
-    let entry = literalTables[literalBase + (bitBuffer & INFLATE_LITERAL_ROOT_MASK)];
+    let entry = inflateLiteralTables[literalBase + (bitBuffer & INFLATE_LITERAL_ROOT_MASK)];
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_LITERAL_ROOT_BITS;
       bitCount = (bitCount - INFLATE_LITERAL_ROOT_BITS) | 0;
-      entry = literalTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = inflateLiteralTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
     }
     let codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -519,7 +518,7 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       // A second literal from the same refill, when its code is a root entry already whole in
       // the buffer: the bits above bitCount are 0 or the stream's next bits, so the entry found
       // is the right one whenever its length fits. The margin of 258 bytes holds both.
-      const next = literalTables[literalBase + (bitBuffer & INFLATE_LITERAL_ROOT_MASK)];
+      const next = inflateLiteralTables[literalBase + (bitBuffer & INFLATE_LITERAL_ROOT_MASK)];
       const nextLength = next & 15;
       if (next >= 0 && next < (256 << 8) && nextLength <= bitCount) {
         bitBuffer = bitBuffer >>> nextLength;
@@ -542,11 +541,11 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       (input[(position + 2) | 0] << 16) | (input[(position + 3) | 0] << 24)) << bitCount);
     position = (position + ((31 - bitCount) >> 3)) | 0;
     bitCount = bitCount | 24;
-    entry = distanceTables[distanceBase + (bitBuffer & INFLATE_DISTANCE_ROOT_MASK)];
+    entry = inflateDistanceTables[distanceBase + (bitBuffer & INFLATE_DISTANCE_ROOT_MASK)];
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_DISTANCE_ROOT_BITS;
       bitCount = (bitCount - INFLATE_DISTANCE_ROOT_BITS) | 0;
-      entry = distanceTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = inflateDistanceTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
     }
     codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -607,8 +606,7 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
  * extra field has used one of those bits the block fails with "unexpected end of input".
  */
 function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: Uint8Array, outputStart: number,
-  outputCapacity: number, literalBase: number, distanceBase: number, literalTables: Int32Array,
-  distanceTables: Int32Array): number {
+  outputCapacity: number, literalBase: number, distanceBase: number): number {
   let position = inflatePosition;
   let bitBuffer = inflateBitBuffer;
   let bitCount = inflateBitCount;
@@ -621,11 +619,11 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
       position = (position + 1) | 0;
       bitCount = (bitCount + 8) | 0;
     }
-    let entry = literalTables[literalBase + (bitBuffer & INFLATE_LITERAL_ROOT_MASK)];
+    let entry = inflateLiteralTables[literalBase + (bitBuffer & INFLATE_LITERAL_ROOT_MASK)];
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_LITERAL_ROOT_BITS;
       bitCount = (bitCount - INFLATE_LITERAL_ROOT_BITS) | 0;
-      entry = literalTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = inflateLiteralTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
     }
     let codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -661,11 +659,11 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
       position = (position + 1) | 0;
       bitCount = (bitCount + 8) | 0;
     }
-    entry = distanceTables[distanceBase + (bitBuffer & INFLATE_DISTANCE_ROOT_MASK)];
+    entry = inflateDistanceTables[distanceBase + (bitBuffer & INFLATE_DISTANCE_ROOT_MASK)];
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_DISTANCE_ROOT_BITS;
       bitCount = (bitCount - INFLATE_DISTANCE_ROOT_BITS) | 0;
-      entry = distanceTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = inflateDistanceTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
     }
     codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -769,13 +767,11 @@ export function inflateRaw(input: Uint8Array, start: number, inputLength: number
       }
       const literalBase = type === 1 ? INFLATE_FIXED_BASE : INFLATE_DYNAMIC_LITERAL_BASE;
       const distanceBase = type === 1 ? INFLATE_FIXED_BASE : INFLATE_DYNAMIC_DISTANCE_BASE;
-      // The tables go in as parameters: porffor caches a parameter's data pointer (patch 010),
-      // not a module-level array's, and the decode loops read them for every symbol.
       let result = inflateHuffmanFast(input, inputLength, output, outputStart, outputCapacity, literalBase,
-        distanceBase, inflateLiteralTables, inflateDistanceTables);
+        distanceBase);
       if (result === INFLATE_BLOCK_NEAR_END) {
         result = inflateHuffmanCareful(input, inputLength, output, outputStart, outputCapacity, literalBase,
-          distanceBase, inflateLiteralTables, inflateDistanceTables);
+          distanceBase);
       }
       if (result !== INFLATE_BLOCK_DONE) return result;
     }

@@ -191,18 +191,6 @@ export function lzmaCoreOutputPosition(): number {
  */
 export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, output: Uint8Array, outPos: number,
   outLimit: number, dictStart: number, dictLimit: number, limitIsEnd: boolean, allowEndMarker: boolean): number {
-  return lzmaCoreDecode(lzmaProbabilities, input, inPos, inEnd, output, outPos, outLimit, dictStart, dictLimit,
-    limitIsEnd, allowEndMarker);
-}
-
-/**
- * lzmaCoreRun's loop. The probabilities come in as a parameter, not from the module-level
- * array: porffor loads a parameter's data pointer once per call (patch 010) but a module-level
- * array's at every access, and the range decoder touches them at every bit.
- */
-function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, inEnd: number, output: Uint8Array,
-  outPos: number, outLimit: number, dictStart: number, dictLimit: number, limitIsEnd: boolean,
-  allowEndMarker: boolean): number {
   let range = lzmaCoderState[LZMA_STATE_RANGE];
   let code = lzmaCoderState[LZMA_STATE_CODE];
   let state = lzmaCoderState[LZMA_STATE_STATE];
@@ -234,11 +222,11 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
 
     // is_match[state][posState]
     index = (LZMA_PROB_IS_MATCH + (state << 4) + posState) | 0;
-    probability = probs[index];
+    probability = lzmaProbabilities[index];
     bound = Math.imul(range >>> 11, probability);
     if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
       range = bound;
-      probs[index] = (probability + ((2048 - probability) >> 5)) | 0;
+      lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
       if ((range >>> 24) === 0) {
         range = range << 8;
         code = (code << 8) | (inPos < inEnd ? input[inPos] : 0);
@@ -265,7 +253,7 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
           const matchBit = (matchByte >> 7) & 1;
           matchByte = matchByte << 1;
           index = (base + ((1 + matchBit) << 8) + symbol) | 0;
-          probability = probs[index];
+          probability = lzmaProbabilities[index];
           bound = Math.imul(range >>> 11, probability);
           // The bit without a branch on it (here, in the plain literal loop and in the length and
           // slot trees: the bits decoded most): bitMask is -1 for a 1 (code >= bound, unsigned),
@@ -279,7 +267,7 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
           const bitMask = ((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0) ? 0 : -1;
           range = (bound & ~bitMask) | (((range - bound) | 0) & bitMask);
           code = (code - (bound & bitMask)) | 0;
-          probs[index] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
+          lzmaProbabilities[index] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
           bit = bitMask & 1;
           if ((range >>> 24) === 0) {
             range = range << 8;
@@ -294,12 +282,12 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
       }
       while (symbol < 0x100) {
         index = (base + symbol) | 0;
-        probability = probs[index];
+        probability = lzmaProbabilities[index];
         bound = Math.imul(range >>> 11, probability);
         const bitMask = ((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0) ? 0 : -1;
         range = (bound & ~bitMask) | (((range - bound) | 0) & bitMask);
         code = (code - (bound & bitMask)) | 0;
-        probs[index] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
+        lzmaProbabilities[index] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
         symbol = (symbol << 1) | (bitMask & 1);
         if ((range >>> 24) === 0) {
           range = range << 8;
@@ -314,7 +302,7 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
     }
     range = (range - bound) | 0;
     code = (code - bound) | 0;
-    probs[index] = (probability - (probability >> 5)) | 0;
+    lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
     if ((range >>> 24) === 0) {
       range = range << 8;
       code = (code << 8) | (inPos < inEnd ? input[inPos] : 0);
@@ -324,16 +312,16 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
     // is_rep[state]: 0 = a match with a new distance, 1 = one of the four last distances.
     let lengthCoder = LZMA_PROB_MATCH_LEN;
     index = (LZMA_PROB_IS_REP + state) | 0;
-    probability = probs[index];
+    probability = lzmaProbabilities[index];
     bound = Math.imul(range >>> 11, probability);
     let isRep = false;
     if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
       range = bound;
-      probs[index] = (probability + ((2048 - probability) >> 5)) | 0;
+      lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
     } else {
       range = (range - bound) | 0;
       code = (code - bound) | 0;
-      probs[index] = (probability - (probability >> 5)) | 0;
+      lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
       isRep = true;
       lengthCoder = LZMA_PROB_REP_LEN;
     }
@@ -346,16 +334,16 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
     if (isRep) {
       // is_rep_g0[state]: 0 = rep0 (then is_rep0_long decides short rep), 1 = rep1..rep3.
       index = (LZMA_PROB_IS_REP_G0 + state) | 0;
-      probability = probs[index];
+      probability = lzmaProbabilities[index];
       bound = Math.imul(range >>> 11, probability);
       if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
         range = bound;
-        probs[index] = (probability + ((2048 - probability) >> 5)) | 0;
+        lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
         bit = 0;
       } else {
         range = (range - bound) | 0;
         code = (code - bound) | 0;
-        probs[index] = (probability - (probability >> 5)) | 0;
+        lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
         bit = 1;
       }
       if ((range >>> 24) === 0) {
@@ -365,16 +353,16 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
       }
       if (bit === 0) {
         index = (LZMA_PROB_IS_REP0_LONG + (state << 4) + posState) | 0;
-        probability = probs[index];
+        probability = lzmaProbabilities[index];
         bound = Math.imul(range >>> 11, probability);
         if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
           range = bound;
-          probs[index] = (probability + ((2048 - probability) >> 5)) | 0;
+          lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
           bit = 0;
         } else {
           range = (range - bound) | 0;
           code = (code - bound) | 0;
-          probs[index] = (probability - (probability >> 5)) | 0;
+          lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
           bit = 1;
         }
         if ((range >>> 24) === 0) {
@@ -399,16 +387,16 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
         }
       } else {
         index = (LZMA_PROB_IS_REP_G1 + state) | 0;
-        probability = probs[index];
+        probability = lzmaProbabilities[index];
         bound = Math.imul(range >>> 11, probability);
         if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
           range = bound;
-          probs[index] = (probability + ((2048 - probability) >> 5)) | 0;
+          lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
           bit = 0;
         } else {
           range = (range - bound) | 0;
           code = (code - bound) | 0;
-          probs[index] = (probability - (probability >> 5)) | 0;
+          lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
           bit = 1;
         }
         if ((range >>> 24) === 0) {
@@ -419,16 +407,16 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
         let distance = rep1;
         if (bit !== 0) {
           index = (LZMA_PROB_IS_REP_G2 + state) | 0;
-          probability = probs[index];
+          probability = lzmaProbabilities[index];
           bound = Math.imul(range >>> 11, probability);
           if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
             range = bound;
-            probs[index] = (probability + ((2048 - probability) >> 5)) | 0;
+            lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
             distance = rep2;
           } else {
             range = (range - bound) | 0;
             code = (code - bound) | 0;
-            probs[index] = (probability - (probability >> 5)) | 0;
+            lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
             distance = rep3;
             rep3 = rep2;
           }
@@ -457,33 +445,33 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
     let treeBits = 3;
     let matchLength = 0;
     index = (lengthCoder + LZMA_LEN_CHOICE) | 0;
-    probability = probs[index];
+    probability = lzmaProbabilities[index];
     bound = Math.imul(range >>> 11, probability);
     if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
       range = bound;
-      probs[index] = (probability + ((2048 - probability) >> 5)) | 0;
+      lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
       treeBase = (lengthCoder + LZMA_LEN_LOW + (posState << 3)) | 0;
     } else {
       range = (range - bound) | 0;
       code = (code - bound) | 0;
-      probs[index] = (probability - (probability >> 5)) | 0;
+      lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
       if ((range >>> 24) === 0) {
         range = range << 8;
         code = (code << 8) | (inPos < inEnd ? input[inPos] : 0);
         inPos = (inPos + 1) | 0;
       }
       index = (lengthCoder + LZMA_LEN_CHOICE2) | 0;
-      probability = probs[index];
+      probability = lzmaProbabilities[index];
       bound = Math.imul(range >>> 11, probability);
       if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
         range = bound;
-        probs[index] = (probability + ((2048 - probability) >> 5)) | 0;
+        lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
         treeBase = (lengthCoder + LZMA_LEN_MID + (posState << 3)) | 0;
         matchLength = 8;
       } else {
         range = (range - bound) | 0;
         code = (code - bound) | 0;
-        probs[index] = (probability - (probability >> 5)) | 0;
+        lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
         treeBase = (lengthCoder + LZMA_LEN_HIGH) | 0;
         treeBits = 8;
         matchLength = 16;
@@ -497,12 +485,12 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
     let symbol = 1;
     for (let i = 0; i < treeBits; i++) {
       index = (treeBase + symbol) | 0;
-      probability = probs[index];
+      probability = lzmaProbabilities[index];
       bound = Math.imul(range >>> 11, probability);
       const bitMask = ((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0) ? 0 : -1;
       range = (bound & ~bitMask) | (((range - bound) | 0) & bitMask);
       code = (code - (bound & bitMask)) | 0;
-      probs[index] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
+      lzmaProbabilities[index] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
       symbol = (symbol << 1) | (bitMask & 1);
       if ((range >>> 24) === 0) {
         range = range << 8;
@@ -520,12 +508,12 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
       symbol = 1;
       for (let i = 0; i < 6; i++) {
         index = (treeBase + symbol) | 0;
-        probability = probs[index];
+        probability = lzmaProbabilities[index];
         bound = Math.imul(range >>> 11, probability);
         const bitMask = ((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0) ? 0 : -1;
         range = (bound & ~bitMask) | (((range - bound) | 0) & bitMask);
         code = (code - (bound & bitMask)) | 0;
-        probs[index] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
+        lzmaProbabilities[index] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
         symbol = (symbol << 1) | (bitMask & 1);
         if ((range >>> 24) === 0) {
           range = range << 8;
@@ -567,16 +555,16 @@ function lzmaCoreDecode(probs: Uint16Array, input: Uint8Array, inPos: number, in
         symbol = 1;
         for (let i = 0; i < reverseBits; i++) {
           index = (treeBase + symbol) | 0;
-          probability = probs[index];
+          probability = lzmaProbabilities[index];
           bound = Math.imul(range >>> 11, probability);
           if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
             range = bound;
-            probs[index] = (probability + ((2048 - probability) >> 5)) | 0;
+            lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
             symbol = symbol << 1;
           } else {
             range = (range - bound) | 0;
             code = (code - bound) | 0;
-            probs[index] = (probability - (probability >> 5)) | 0;
+            lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
             symbol = (symbol << 1) | 1;
             distance = distance | (1 << i);
           }

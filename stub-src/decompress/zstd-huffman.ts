@@ -21,6 +21,12 @@ import {
 const ZSTD_HUFFMAN_MAX_BITS = 11;
 
 export const zstdHuffmanTable = new Uint16Array(new ArrayBuffer((1 << ZSTD_HUFFMAN_MAX_BITS) * 2));
+/**
+ * The table's index range. The decoders mask their lookups with it as well as with the current
+ * table's mask (never wider): no index changes, and the compiler sees every lookup fall inside
+ * the table, which then needs no bounds check (compiler/wasm2c.ts, porffor patch 019).
+ */
+const ZSTD_HUFFMAN_INDEX_MASK = (1 << ZSTD_HUFFMAN_MAX_BITS) - 1;
 /** Bits per table lookup of the current table; 0 when the frame has none yet. */
 let zstdHuffmanMaxBits = 0;
 /** Bytes of the last tree description read. */
@@ -166,24 +172,23 @@ function zstdHuffmanBuild(count: number): number {
 
 /**
  * Decodes out[outStart, outEnd) from the backward stream src[start, end), which must end exactly
- * after the last symbol, with the decoding table `table` (a parameter, not the module's array:
- * see zstdSequencesExecute). Returns 0 or a reason.
+ * after the last symbol, with zstdHuffmanTable. Returns 0 or a reason.
  */
-function zstdHuffmanDecodeStream(table: Uint16Array, src: Uint8Array, start: number, end: number, out: Uint8Array,
+function zstdHuffmanDecodeStream(src: Uint8Array, start: number, end: number, out: Uint8Array,
   outStart: number, outEnd: number): number {
   const bitPosition = zstdBackwardStart(src, start, end);
   if (bitPosition < 0) return ZSTD_REASON_STREAM_NO_END_MARK;
-  return zstdHuffmanContinue(table, src, start, bitPosition, out, outStart, outEnd);
+  return zstdHuffmanContinue(src, start, bitPosition, out, outStart, outEnd);
 }
 
 /**
  * Decodes out[op, outEnd) from the stream at src[start ..) with bitPosition bits left, which must
  * be exactly the symbols' bits. Returns 0 or a reason.
  */
-function zstdHuffmanContinue(table: Uint16Array, src: Uint8Array, start: number, bitPosition: number, out: Uint8Array,
+function zstdHuffmanContinue(src: Uint8Array, start: number, bitPosition: number, out: Uint8Array,
   op: number, outEnd: number): number {
   const maxBits = zstdHuffmanMaxBits;
-  const mask = ((1 << maxBits) - 1) | 0;
+  const mask = ((1 << maxBits) - 1) & ZSTD_HUFFMAN_INDEX_MASK;
   // The bit window of zstdBackwardWindow: a reload leaves at least 25 bits, enough for two
   // lookups of at most 11 bits each.
   let windowLow = ((bitPosition - 25) >> 3) << 3;
@@ -198,10 +203,10 @@ function zstdHuffmanContinue(table: Uint16Array, src: Uint8Array, start: number,
       window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
         (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, start, windowLow);
     }
-    let entry = table[(window >>> ((bitPosition - maxBits - windowLow) | 0)) & mask];
+    let entry = zstdHuffmanTable[(window >>> ((bitPosition - maxBits - windowLow) | 0)) & mask];
     out[op] = entry >> 4;
     bitPosition = (bitPosition - (entry & 15)) | 0;
-    entry = table[(window >>> ((bitPosition - maxBits - windowLow) | 0)) & mask];
+    entry = zstdHuffmanTable[(window >>> ((bitPosition - maxBits - windowLow) | 0)) & mask];
     out[(op + 1) | 0] = entry >> 4;
     bitPosition = (bitPosition - (entry & 15)) | 0;
     op = (op + 2) | 0;
@@ -213,7 +218,7 @@ function zstdHuffmanContinue(table: Uint16Array, src: Uint8Array, start: number,
       windowLow = ((bitPosition - 25) >> 3) << 3;
       window = zstdBackwardWindow(src, start, windowLow);
     }
-    const entry = table[(window >>> ((bitPosition - maxBits - windowLow) | 0)) & mask];
+    const entry = zstdHuffmanTable[(window >>> ((bitPosition - maxBits - windowLow) | 0)) & mask];
     out[op] = entry >> 4;
     bitPosition = (bitPosition - (entry & 15)) | 0;
   }
@@ -228,7 +233,7 @@ function zstdHuffmanContinue(table: Uint16Array, src: Uint8Array, start: number,
  * CPU overlaps, where one stream after another is one chain (the reference decoder's 4X loop).
  * Each stream then finishes alone (zstdHuffmanContinue). Returns 0 or a reason.
  */
-function zstdHuffmanDecodeFour(table: Uint16Array, src: Uint8Array, start1: number, start2: number, start3: number,
+function zstdHuffmanDecodeFour(src: Uint8Array, start1: number, start2: number, start3: number,
   start4: number, end: number, out: Uint8Array, segment: number, regenerated: number): number {
   let bitPosition1 = zstdBackwardStart(src, start1, start2);
   let bitPosition2 = zstdBackwardStart(src, start2, start3);
@@ -236,7 +241,7 @@ function zstdHuffmanDecodeFour(table: Uint16Array, src: Uint8Array, start1: numb
   let bitPosition4 = zstdBackwardStart(src, start4, end);
   if ((bitPosition1 | bitPosition2 | bitPosition3 | bitPosition4) < 0) return ZSTD_REASON_STREAM_NO_END_MARK;
   const maxBits = zstdHuffmanMaxBits;
-  const mask = ((1 << maxBits) - 1) | 0;
+  const mask = ((1 << maxBits) - 1) & ZSTD_HUFFMAN_INDEX_MASK;
   // Windows as in zstdHuffmanContinue, reloaded at the start of a round when the stream has fewer
   // than two lookups' bits above its windowLow.
   let windowLow1 = ((bitPosition1 - 25) >> 3) << 3;
@@ -280,10 +285,10 @@ function zstdHuffmanDecodeFour(table: Uint16Array, src: Uint8Array, start1: numb
     const op2 = (segment + done) | 0;
     const op3 = ((segment << 1) + done) | 0;
     const op4 = (Math.imul(segment, 3) + done) | 0;
-    let entry1 = table[(window1 >>> ((bitPosition1 - maxBits - windowLow1) | 0)) & mask];
-    let entry2 = table[(window2 >>> ((bitPosition2 - maxBits - windowLow2) | 0)) & mask];
-    let entry3 = table[(window3 >>> ((bitPosition3 - maxBits - windowLow3) | 0)) & mask];
-    let entry4 = table[(window4 >>> ((bitPosition4 - maxBits - windowLow4) | 0)) & mask];
+    let entry1 = zstdHuffmanTable[(window1 >>> ((bitPosition1 - maxBits - windowLow1) | 0)) & mask];
+    let entry2 = zstdHuffmanTable[(window2 >>> ((bitPosition2 - maxBits - windowLow2) | 0)) & mask];
+    let entry3 = zstdHuffmanTable[(window3 >>> ((bitPosition3 - maxBits - windowLow3) | 0)) & mask];
+    let entry4 = zstdHuffmanTable[(window4 >>> ((bitPosition4 - maxBits - windowLow4) | 0)) & mask];
     out[op1] = entry1 >> 4;
     out[op2] = entry2 >> 4;
     out[op3] = entry3 >> 4;
@@ -292,10 +297,10 @@ function zstdHuffmanDecodeFour(table: Uint16Array, src: Uint8Array, start1: numb
     bitPosition2 = (bitPosition2 - (entry2 & 15)) | 0;
     bitPosition3 = (bitPosition3 - (entry3 & 15)) | 0;
     bitPosition4 = (bitPosition4 - (entry4 & 15)) | 0;
-    entry1 = table[(window1 >>> ((bitPosition1 - maxBits - windowLow1) | 0)) & mask];
-    entry2 = table[(window2 >>> ((bitPosition2 - maxBits - windowLow2) | 0)) & mask];
-    entry3 = table[(window3 >>> ((bitPosition3 - maxBits - windowLow3) | 0)) & mask];
-    entry4 = table[(window4 >>> ((bitPosition4 - maxBits - windowLow4) | 0)) & mask];
+    entry1 = zstdHuffmanTable[(window1 >>> ((bitPosition1 - maxBits - windowLow1) | 0)) & mask];
+    entry2 = zstdHuffmanTable[(window2 >>> ((bitPosition2 - maxBits - windowLow2) | 0)) & mask];
+    entry3 = zstdHuffmanTable[(window3 >>> ((bitPosition3 - maxBits - windowLow3) | 0)) & mask];
+    entry4 = zstdHuffmanTable[(window4 >>> ((bitPosition4 - maxBits - windowLow4) | 0)) & mask];
     out[(op1 + 1) | 0] = entry1 >> 4;
     out[(op2 + 1) | 0] = entry2 >> 4;
     out[(op3 + 1) | 0] = entry3 >> 4;
@@ -308,14 +313,14 @@ function zstdHuffmanDecodeFour(table: Uint16Array, src: Uint8Array, start1: numb
     // Below 0 a stream was over-read (its missing bits read as 0): it cannot end exactly.
     if ((bitPosition1 | bitPosition2 | bitPosition3 | bitPosition4) < 0) return ZSTD_REASON_HUFFMAN_STREAM_CORRUPT;
   }
-  let reason = zstdHuffmanContinue(table, src, start1, bitPosition1, out, done, segment);
+  let reason = zstdHuffmanContinue(src, start1, bitPosition1, out, done, segment);
   if (reason !== 0) return reason;
-  reason = zstdHuffmanContinue(table, src, start2, bitPosition2, out, (segment + done) | 0, segment << 1);
+  reason = zstdHuffmanContinue(src, start2, bitPosition2, out, (segment + done) | 0, segment << 1);
   if (reason !== 0) return reason;
-  reason = zstdHuffmanContinue(table, src, start3, bitPosition3, out, ((segment << 1) + done) | 0,
+  reason = zstdHuffmanContinue(src, start3, bitPosition3, out, ((segment << 1) + done) | 0,
     Math.imul(segment, 3));
   if (reason !== 0) return reason;
-  return zstdHuffmanContinue(table, src, start4, bitPosition4, out, (Math.imul(segment, 3) + done) | 0, regenerated);
+  return zstdHuffmanContinue(src, start4, bitPosition4, out, (Math.imul(segment, 3) + done) | 0, regenerated);
 }
 
 /**
@@ -325,7 +330,7 @@ function zstdHuffmanDecodeFour(table: Uint16Array, src: Uint8Array, start1: numb
  */
 export function zstdHuffmanDecodeLiterals(src: Uint8Array, start: number, end: number, fourStreams: boolean,
   out: Uint8Array, regenerated: number): number {
-  if (!fourStreams) return zstdHuffmanDecodeStream(zstdHuffmanTable, src, start, end, out, 0, regenerated);
+  if (!fourStreams) return zstdHuffmanDecodeStream(src, start, end, out, 0, regenerated);
   if (((end - start) | 0) < 10) return ZSTD_REASON_HUFFMAN_JUMP_TABLE;
   const size1 = src[start] | (src[(start + 1) | 0] << 8);
   const size2 = src[(start + 2) | 0] | (src[(start + 3) | 0] << 8);
@@ -336,5 +341,5 @@ export function zstdHuffmanDecodeLiterals(src: Uint8Array, start: number, end: n
   const start4 = (start3 + size3) | 0;
   if (start4 >= end) return ZSTD_REASON_HUFFMAN_JUMP_TABLE;
   const segment = (regenerated + 3) >> 2;
-  return zstdHuffmanDecodeFour(zstdHuffmanTable, src, start1, start2, start3, start4, end, out, segment, regenerated);
+  return zstdHuffmanDecodeFour(src, start1, start2, start3, start4, end, out, segment, regenerated);
 }

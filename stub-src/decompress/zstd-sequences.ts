@@ -69,9 +69,9 @@ zstdBuildLengthCodes();
  * The first is the state transition and the value's extra bits, baseline | bits << 16 | extra <<
  * 24; the second is the value's base: the length code's baseline for literal and match lengths,
  * 2^code for offsets (whose extra bits are the code itself). One array and two loads per state,
- * where zstd-fse.ts's cells and the code tables are five arrays and up to five loads: each array
- * is a data pointer the loop keeps (porffor patch 010) and each load a bounds check, and with
- * seven of them clang kept much of the loop's state on the stack.
+ * where zstd-fse.ts's cells and the code tables are five arrays and up to five loads: each load
+ * is a bounds check unless the index is provably inside (porffor patch 019, compiler/wasm2c.ts),
+ * and with seven arrays as parameters clang kept much of the loop's state on the stack.
  */
 // The three sequence regions end where the Huffman weights' region begins.
 const ZSTD_SEQUENCES_CELLS = ZSTD_FSE_HUFFMAN_WEIGHTS;
@@ -155,14 +155,13 @@ const ZSTD_STATE_UPDATE_BITS = 26;
 /**
  * The sequence loop of zstdSequencesDecode: decodes `count` sequences from the backward stream
  * at src[at ..) (bitPosition bits left, the three FSE states set up) and executes them.
- * Returns 0 (positions in zstdExecuteResult) or a reason. Every table comes in as a parameter:
- * porffor loads a parameter's data pointer once per call (patch 010) but a module-level
- * array's at every access, which under QEMU's TCG costs a soft-MMU lookup each.
+ * Returns 0 (positions in zstdExecuteResult) or a reason. zstdSequencesCells is read through its
+ * name: a top-level table is at an address fixed at compile time (porffor patch 019), which a
+ * parameter's data pointer is not, and clang then needs no register for it.
  */
 function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, count: number,
   literalLengthState: number, offsetState: number, matchLengthState: number, literals: Uint8Array, literal: number,
-  literalsEnd: number, out: Uint8Array, op: number, blockLimit: number, capacity: number, frameStart: number,
-  cells: Int32Array): number {
+  literalsEnd: number, out: Uint8Array, op: number, blockLimit: number, capacity: number, frameStart: number): number {
   const literalLengthRegion = ZSTD_FSE_LITERAL_LENGTHS;
   const offsetRegion = ZSTD_FSE_OFFSETS;
   const matchLengthRegion = ZSTD_FSE_MATCH_LENGTHS;
@@ -195,16 +194,19 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
         BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
     }
-    const literalLengthCell = (literalLengthRegion + literalLengthState) << 1;
-    const offsetCell = (offsetRegion + offsetState) << 1;
-    const matchLengthCell = (matchLengthRegion + matchLengthState) << 1;
-    const literalLengthWord = cells[literalLengthCell];
-    const offsetWord = cells[offsetCell];
-    const matchLengthWord = cells[matchLengthCell];
+    // A state is below its table's size (2^9, 2^8, 2^9 cells at most) by construction: the masks
+    // change no index, and let the compiler see every lookup inside zstdSequencesCells, which
+    // then needs no bounds check (compiler/wasm2c.ts, porffor patch 019).
+    const literalLengthCell = (literalLengthRegion + (literalLengthState & 511)) << 1;
+    const offsetCell = (offsetRegion + (offsetState & 255)) << 1;
+    const matchLengthCell = (matchLengthRegion + (matchLengthState & 511)) << 1;
+    const literalLengthWord = zstdSequencesCells[literalLengthCell];
+    const offsetWord = zstdSequencesCells[offsetCell];
+    const matchLengthWord = zstdSequencesCells[matchLengthCell];
     // Values: offset first, then match length, then literal length.
     const offsetCode = offsetWord >>> 24;
     if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
-    const offsetValue = (cells[(offsetCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+    const offsetValue = (zstdSequencesCells[(offsetCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
       BigInt((bitPosition - offsetCode - windowLow) & 63))) & ((1 << offsetCode) - 1))) | 0;
     bitPosition = (bitPosition - offsetCode) | 0;
     if (offsetCode > 25) {
@@ -213,11 +215,11 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
         BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
     }
     const matchLengthExtra = matchLengthWord >>> 24;
-    const matchLength = (cells[(matchLengthCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+    const matchLength = (zstdSequencesCells[(matchLengthCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
       BigInt((bitPosition - matchLengthExtra - windowLow) & 63))) & ((1 << matchLengthExtra) - 1))) | 0;
     bitPosition = (bitPosition - matchLengthExtra) | 0;
     const literalLengthExtra = literalLengthWord >>> 24;
-    const literalLength = (cells[(literalLengthCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+    const literalLength = (zstdSequencesCells[(literalLengthCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
       BigInt((bitPosition - literalLengthExtra - windowLow) & 63))) & ((1 << literalLengthExtra) - 1))) | 0;
     bitPosition = (bitPosition - literalLengthExtra) | 0;
     // State updates, except after the last sequence: literal lengths, match lengths, offsets.
@@ -368,7 +370,7 @@ export function zstdSequencesDecode(src: Uint8Array, start: number, end: number,
     bitPosition = (bitPosition - matchLengthLog) | 0;
 
     const executed = zstdSequencesExecute(src, at, bitPosition, count, literalLengthState, offsetState,
-      matchLengthState, literals, literal, literalsEnd, out, op, blockLimit, capacity, frameStart, zstdSequencesCells);
+      matchLengthState, literals, literal, literalsEnd, out, op, blockLimit, capacity, frameStart);
     if (executed !== 0) return executed;
     op = zstdExecuteResult[ZSTD_EXECUTE_OP];
     literal = zstdExecuteResult[ZSTD_EXECUTE_LITERAL];

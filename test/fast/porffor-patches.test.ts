@@ -3,8 +3,10 @@
  *
  * Each patch gets two tests: the patched compiler (node_modules/porffor, patched on install)
  * produces Wasm whose results match what Node computes for the same JS, and a copy of porffor
- * with only that patch reverse-applied gets it wrong (a different result, or Wasm that
- * wasm2c 1.0.32 rejects). The second test is what keeps a patch from silently becoming a no-op.
+ * without that patch gets it wrong (a different result, Wasm that wasm2c 1.0.32 rejects, or
+ * Wasm without the shape the patch is for). The second test is what keeps a patch from silently
+ * becoming a no-op. "Without" means the patch reverse-applied together with the later patches
+ * that build on its code (they no longer apply once it is gone); the other later patches stay.
  * The apply script itself is checked for a no-op rerun and for refusing another porffor version.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -22,7 +24,11 @@ afterAll(() => {
   for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A copy of the patched porffor with one patch reverse-applied; returns the porffor dir. */
+/**
+ * A copy of the patched porffor without one patch: the later patches are reverse-applied, then
+ * that one, then the later ones applied again, each that still applies exactly (no fuzz): a patch
+ * built on the removed one's code does not, and stays out. Returns the porffor dir.
+ */
 function porfforWithout(patchName: string): string {
   const root = mkdtempSync(path.join(tmpdir(), `porffor-without-${patchName}-`));
   scratchDirs.push(root);
@@ -35,7 +41,14 @@ function porfforWithout(patchName: string): string {
   }
   const copy = path.join(modules, 'porffor');
   cpSync(patchedPorfforDir, copy, { recursive: true });
-  execFileSync('patch', [ '-R', '-p1', '--batch', '-i', path.join(projectRoot, 'patches', 'porffor', `${patchName}.patch`) ], { cwd: copy, stdio: 'pipe' });
+  const patchFile = (name: string) => path.join(projectRoot, 'patches', 'porffor', `${name}.patch`);
+  const names = readdirSync(path.join(projectRoot, 'patches', 'porffor')).filter(x => x.endsWith('.patch')).map(x => x.slice(0, -6)).sort();
+  const later = names.slice(names.indexOf(patchName) + 1);
+  const runPatch = (name: string, ...flags: string[]) =>
+    spawnSync('patch', [ ...flags, '-p1', '--batch', '--fuzz=0', '-i', patchFile(name) ], { cwd: copy, stdio: 'pipe' }).status === 0;
+  for (const name of [ ...later ].reverse()) expect(runPatch(name, '-R')).toBe(true);
+  expect(runPatch(patchName, '-R')).toBe(true);
+  for (const name of later) if (runPatch(name, '--dry-run')) expect(runPatch(name)).toBe(true);
   return copy;
 }
 
@@ -1024,5 +1037,65 @@ export function main(i: number): number {
     const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('018-u64-bigint-locals') });
     expect(wabtOutput(wasm, 'wasm2wat', [ '--enable-exceptions' ])).not.toContain('i64.mul');
     expect(definedFunctions(wasm)).toBeGreaterThanOrEqual(40);
+  });
+});
+
+describe('019-static-typed-tables', () => {
+  // A CRC-32 table and a byte table built by top-level code and read through their names at
+  // masked indices; the table handed to a function as a parameter (which reads the header the
+  // declaration wrote: count and buffer); its length; a parameter that hides the name; and
+  // arrays that stay run-time allocations: a let, a function's local.
+  const source = `
+const SIZE: number = 256;
+const table: Uint32Array = new Uint32Array(new ArrayBuffer(SIZE * 4));
+const bytes: Uint8Array = new Uint8Array(new ArrayBuffer(SIZE + 3));
+let later: Int32Array = new Int32Array(new ArrayBuffer(16));
+for (let n = 0; n < SIZE; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? (0xedb88320 ^ (c >>> 1)) >>> 0 : c >>> 1;
+  table[n] = c;
+  bytes[n] = (n * 7) & 255;
+}
+function viaParameter(t: Uint32Array, i: number): number {
+  return (t[i] ^ t.length) >>> 0;
+}
+function hidden(table: Uint32Array, i: number): number {
+  return table[i];
+}
+export function lookup(x: number): number {
+  return (table[x & 255] ^ table[(x >>> 8) & 255] ^ bytes[(x >>> 16) & 255]) >>> 0;
+}
+export function main(x: number): number {
+  const local = new Uint32Array(new ArrayBuffer(8));
+  local[1] = x;
+  later[3] = (x ^ 5) | 0;
+  return (lookup(x) ^ viaParameter(table, (x >>> 4) & 255) ^ hidden(local, 1) ^ table.length ^ (bytes.length << 9) ^
+    later[3]) | 0;
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  const node = new Function(`${source.replace(/export /g, '').replace(/: (number|Uint32Array|Uint8Array|Int32Array)/g, '')}; return main;`)() as (x: number) => number;
+
+  /** Reads of a typed array's data pointer in `lookup`: the header's word at +4 of the array just read. */
+  const headerLoads = (wasm: Uint8Array<ArrayBuffer>): number =>
+    exportedBody(wasm, 'lookup').match(/local\.tee \d+\s+i32\.load offset=4/g)?.length ?? 0;
+
+  test('a top-level table is read at a constant address, with the values Node computes', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    const instance = instantiate(wasm);
+    for (const x of [ 0, 1, 0x1234, 0xabcdef, 0x7fffffff, -1 ]) expect([ x, callExport(instance, 'main', x) ]).toEqual([ x, node(x) ]);
+    // the element loads only, at the tables' buffers (header at a page start + 12): no data
+    // pointer read from a header
+    expect(headerLoads(wasm)).toBe(0);
+    expect(exportedBody(wasm, 'lookup').match(/i32\.load(8_u)? offset=4/g)?.length).toBe(3);
+    const buffers = [ ...exportedBody(wasm, 'lookup').matchAll(/i32\.const (\d+)\n/g) ].map((m) => Number(m[1]))
+      .filter((c) => c === 16 + 12 || (c > 12 && (c - 12) % 16384 === 0));
+    expect(buffers.length).toBe(3);
+  });
+
+  test('fails without the patch: each lookup first reads the data pointer from the table\'s header', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('019-static-typed-tables') });
+    expect(callExport(instantiate(wasm), 'main', 0x1234)).toBe(node(0x1234));
+    expect(headerLoads(wasm)).toBe(3);
   });
 });

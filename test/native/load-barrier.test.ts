@@ -321,3 +321,48 @@ describe('wasm2c stage: thrown values', () => {
     expect(uncaught.status).toBe(3);
   });
 });
+
+// Loads the wasm2c stage may leave unchecked (compiler/wasm2c.ts useFixedMemory, RT_IN_INITIAL):
+// `table` reads at a constant base plus a byte-sized index, inside the one initial page, as the
+// decoders read their static tables (porffor patch 019); `far` has the same shape, but its range
+// reaches past the initial page, so it keeps its check against the reservation.
+const INITIAL_WAT = `(module
+  (memory (export "memory") 1)
+  (data (i32.const 0x1000) "\\01\\02\\03\\04\\05\\06\\07\\08")
+  (func (export "table") (param i32) (result i32)
+    local.get 0
+    i32.const 255
+    i32.and
+    i32.const 2
+    i32.shl
+    i32.load offset=0x1000)
+  (func (export "far") (param i32) (result i32)
+    local.get 0
+    i32.const 255
+    i32.and
+    i32.const 2
+    i32.shl
+    i32.load offset=0xfff00))`;
+
+describe('wasm2c stage: loads within the initial memory', () => {
+  const work = moduleDir('efistub-initial-', INITIAL_WAT, twoExportDriver('table', 'far'));
+
+  it('need no bounds check when clang can prove it; others keep theirs and trap past the reservation', () => {
+    expect(translateModule(work)).toContain('#define RT_INITIAL_MEMORY_BYTES 65536ull');
+    expect(compileWithRuntime(work)).toBe('');
+    const run = (which: string, n: number) => spawnSync(join(work, 'm'), [which, String(n)], { encoding: 'utf8' }).stdout;
+    expect(run('table', 0)).toBe('result 67305985\n');
+    expect(run('table', 0x301)).toBe('result 134678021\n');
+    expect(run('table', 255)).toBe('result 0\n');
+    expect(run('far', 63)).toBe('result 0\n');
+    expect(run('far', 64)).toBe('trap: out-of-bounds access to linear memory or a table\n');
+    // The machine code: `table`'s load has no comparison against the reservation, `far`'s has.
+    const object = join(work, 'stub.o');
+    expect(spawnSync('clang', ['-O2', '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', '-I', join(projectRoot, 'compiler', 'runtime', 'include-common'),
+      '-I', work, '-c', join(work, 'stub.c'), '-o', object], { encoding: 'utf8' }).stderr).toBe('');
+    const disassembly = spawnSync('objdump', ['-d', '-r', object], { encoding: 'utf8' }).stdout;
+    const body = (name: string) => disassembly.split(`<${name}>:`)[1].split(/\n\n/)[0];
+    expect(body('Z_stubZ_table')).not.toContain('rt_memory_bound');
+    expect(body('Z_stubZ_far')).toContain('rt_memory_bound');
+  });
+});
