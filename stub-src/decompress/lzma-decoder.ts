@@ -61,8 +61,15 @@ const LZMA_PROB_LITERAL = LZMA_PROB_REP_LEN + LZMA_LEN_CODER_SIZE;
 export const LZMA_LCLP_MAX = 4;
 const LZMA_PROB_COUNT = LZMA_PROB_LITERAL + (0x300 << LZMA_LCLP_MAX);
 
+/**
+ * The probabilities' index range, a power of two above LZMA_PROB_COUNT. Every index the decoder
+ * computes is below LZMA_PROB_COUNT by construction; masking each access with this changes no
+ * index and lets the compiler see the access inside the table, which then needs no bounds check
+ * (porffor patch 019, compiler/wasm2c.ts): two a decoded bit.
+ */
+const LZMA_PROB_INDEX_MASK = 0x3fff;
 /** 11-bit probabilities, initialised to one half (1024) at every state reset. */
-const lzmaProbabilities = new Uint16Array(new ArrayBuffer(LZMA_PROB_COUNT * 2));
+const lzmaProbabilities = new Uint16Array(new ArrayBuffer((LZMA_PROB_INDEX_MASK + 1) * 2));
 
 // lzmaCoderState indices: what survives between lzmaCoreRun calls.
 const LZMA_STATE_RANGE = 0;
@@ -222,11 +229,11 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
 
     // is_match[state][posState]
     index = (LZMA_PROB_IS_MATCH + (state << 4) + posState) | 0;
-    probability = lzmaProbabilities[index];
+    probability = lzmaProbabilities[index & LZMA_PROB_INDEX_MASK];
     bound = Math.imul(range >>> 11, probability);
     if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
       range = bound;
-      lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
+      lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability + ((2048 - probability) >> 5)) | 0;
       if ((range >>> 24) === 0) {
         range = range << 8;
         code = (code << 8) | (inPos < inEnd ? input[inPos] : 0);
@@ -253,7 +260,7 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
           const matchBit = (matchByte >> 7) & 1;
           matchByte = matchByte << 1;
           index = (base + ((1 + matchBit) << 8) + symbol) | 0;
-          probability = lzmaProbabilities[index];
+          probability = lzmaProbabilities[index & LZMA_PROB_INDEX_MASK];
           bound = Math.imul(range >>> 11, probability);
           // The bit without a branch on it (here, in the plain literal loop and in the length and
           // slot trees: the bits decoded most): bitMask is -1 for a 1 (code >= bound, unsigned),
@@ -267,7 +274,7 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
           const bitMask = ((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0) ? 0 : -1;
           range = (bound & ~bitMask) | (((range - bound) | 0) & bitMask);
           code = (code - (bound & bitMask)) | 0;
-          lzmaProbabilities[index] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
+          lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
           bit = bitMask & 1;
           if ((range >>> 24) === 0) {
             range = range << 8;
@@ -282,12 +289,12 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
       }
       while (symbol < 0x100) {
         index = (base + symbol) | 0;
-        probability = lzmaProbabilities[index];
+        probability = lzmaProbabilities[index & LZMA_PROB_INDEX_MASK];
         bound = Math.imul(range >>> 11, probability);
         const bitMask = ((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0) ? 0 : -1;
         range = (bound & ~bitMask) | (((range - bound) | 0) & bitMask);
         code = (code - (bound & bitMask)) | 0;
-        lzmaProbabilities[index] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
+        lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
         symbol = (symbol << 1) | (bitMask & 1);
         if ((range >>> 24) === 0) {
           range = range << 8;
@@ -302,7 +309,7 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
     }
     range = (range - bound) | 0;
     code = (code - bound) | 0;
-    lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
+    lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability - (probability >> 5)) | 0;
     if ((range >>> 24) === 0) {
       range = range << 8;
       code = (code << 8) | (inPos < inEnd ? input[inPos] : 0);
@@ -312,16 +319,16 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
     // is_rep[state]: 0 = a match with a new distance, 1 = one of the four last distances.
     let lengthCoder = LZMA_PROB_MATCH_LEN;
     index = (LZMA_PROB_IS_REP + state) | 0;
-    probability = lzmaProbabilities[index];
+    probability = lzmaProbabilities[index & LZMA_PROB_INDEX_MASK];
     bound = Math.imul(range >>> 11, probability);
     let isRep = false;
     if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
       range = bound;
-      lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
+      lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability + ((2048 - probability) >> 5)) | 0;
     } else {
       range = (range - bound) | 0;
       code = (code - bound) | 0;
-      lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
+      lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability - (probability >> 5)) | 0;
       isRep = true;
       lengthCoder = LZMA_PROB_REP_LEN;
     }
@@ -334,16 +341,16 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
     if (isRep) {
       // is_rep_g0[state]: 0 = rep0 (then is_rep0_long decides short rep), 1 = rep1..rep3.
       index = (LZMA_PROB_IS_REP_G0 + state) | 0;
-      probability = lzmaProbabilities[index];
+      probability = lzmaProbabilities[index & LZMA_PROB_INDEX_MASK];
       bound = Math.imul(range >>> 11, probability);
       if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
         range = bound;
-        lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
+        lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability + ((2048 - probability) >> 5)) | 0;
         bit = 0;
       } else {
         range = (range - bound) | 0;
         code = (code - bound) | 0;
-        lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
+        lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability - (probability >> 5)) | 0;
         bit = 1;
       }
       if ((range >>> 24) === 0) {
@@ -353,16 +360,16 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
       }
       if (bit === 0) {
         index = (LZMA_PROB_IS_REP0_LONG + (state << 4) + posState) | 0;
-        probability = lzmaProbabilities[index];
+        probability = lzmaProbabilities[index & LZMA_PROB_INDEX_MASK];
         bound = Math.imul(range >>> 11, probability);
         if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
           range = bound;
-          lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
+          lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability + ((2048 - probability) >> 5)) | 0;
           bit = 0;
         } else {
           range = (range - bound) | 0;
           code = (code - bound) | 0;
-          lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
+          lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability - (probability >> 5)) | 0;
           bit = 1;
         }
         if ((range >>> 24) === 0) {
@@ -387,16 +394,16 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
         }
       } else {
         index = (LZMA_PROB_IS_REP_G1 + state) | 0;
-        probability = lzmaProbabilities[index];
+        probability = lzmaProbabilities[index & LZMA_PROB_INDEX_MASK];
         bound = Math.imul(range >>> 11, probability);
         if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
           range = bound;
-          lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
+          lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability + ((2048 - probability) >> 5)) | 0;
           bit = 0;
         } else {
           range = (range - bound) | 0;
           code = (code - bound) | 0;
-          lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
+          lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability - (probability >> 5)) | 0;
           bit = 1;
         }
         if ((range >>> 24) === 0) {
@@ -407,16 +414,16 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
         let distance = rep1;
         if (bit !== 0) {
           index = (LZMA_PROB_IS_REP_G2 + state) | 0;
-          probability = lzmaProbabilities[index];
+          probability = lzmaProbabilities[index & LZMA_PROB_INDEX_MASK];
           bound = Math.imul(range >>> 11, probability);
           if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
             range = bound;
-            lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
+            lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability + ((2048 - probability) >> 5)) | 0;
             distance = rep2;
           } else {
             range = (range - bound) | 0;
             code = (code - bound) | 0;
-            lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
+            lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability - (probability >> 5)) | 0;
             distance = rep3;
             rep3 = rep2;
           }
@@ -445,33 +452,33 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
     let treeBits = 3;
     let matchLength = 0;
     index = (lengthCoder + LZMA_LEN_CHOICE) | 0;
-    probability = lzmaProbabilities[index];
+    probability = lzmaProbabilities[index & LZMA_PROB_INDEX_MASK];
     bound = Math.imul(range >>> 11, probability);
     if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
       range = bound;
-      lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
+      lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability + ((2048 - probability) >> 5)) | 0;
       treeBase = (lengthCoder + LZMA_LEN_LOW + (posState << 3)) | 0;
     } else {
       range = (range - bound) | 0;
       code = (code - bound) | 0;
-      lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
+      lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability - (probability >> 5)) | 0;
       if ((range >>> 24) === 0) {
         range = range << 8;
         code = (code << 8) | (inPos < inEnd ? input[inPos] : 0);
         inPos = (inPos + 1) | 0;
       }
       index = (lengthCoder + LZMA_LEN_CHOICE2) | 0;
-      probability = lzmaProbabilities[index];
+      probability = lzmaProbabilities[index & LZMA_PROB_INDEX_MASK];
       bound = Math.imul(range >>> 11, probability);
       if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
         range = bound;
-        lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
+        lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability + ((2048 - probability) >> 5)) | 0;
         treeBase = (lengthCoder + LZMA_LEN_MID + (posState << 3)) | 0;
         matchLength = 8;
       } else {
         range = (range - bound) | 0;
         code = (code - bound) | 0;
-        lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
+        lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability - (probability >> 5)) | 0;
         treeBase = (lengthCoder + LZMA_LEN_HIGH) | 0;
         treeBits = 8;
         matchLength = 16;
@@ -485,12 +492,12 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
     let symbol = 1;
     for (let i = 0; i < treeBits; i++) {
       index = (treeBase + symbol) | 0;
-      probability = lzmaProbabilities[index];
+      probability = lzmaProbabilities[index & LZMA_PROB_INDEX_MASK];
       bound = Math.imul(range >>> 11, probability);
       const bitMask = ((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0) ? 0 : -1;
       range = (bound & ~bitMask) | (((range - bound) | 0) & bitMask);
       code = (code - (bound & bitMask)) | 0;
-      lzmaProbabilities[index] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
+      lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
       symbol = (symbol << 1) | (bitMask & 1);
       if ((range >>> 24) === 0) {
         range = range << 8;
@@ -508,12 +515,12 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
       symbol = 1;
       for (let i = 0; i < 6; i++) {
         index = (treeBase + symbol) | 0;
-        probability = lzmaProbabilities[index];
+        probability = lzmaProbabilities[index & LZMA_PROB_INDEX_MASK];
         bound = Math.imul(range >>> 11, probability);
         const bitMask = ((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0) ? 0 : -1;
         range = (bound & ~bitMask) | (((range - bound) | 0) & bitMask);
         code = (code - (bound & bitMask)) | 0;
-        lzmaProbabilities[index] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
+        lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability - ((probability - (~bitMask & 2017)) >> 5)) | 0;
         symbol = (symbol << 1) | (bitMask & 1);
         if ((range >>> 24) === 0) {
           range = range << 8;
@@ -555,16 +562,16 @@ export function lzmaCoreRun(input: Uint8Array, inPos: number, inEnd: number, out
         symbol = 1;
         for (let i = 0; i < reverseBits; i++) {
           index = (treeBase + symbol) | 0;
-          probability = lzmaProbabilities[index];
+          probability = lzmaProbabilities[index & LZMA_PROB_INDEX_MASK];
           bound = Math.imul(range >>> 11, probability);
           if (((code ^ 0x80000000) | 0) < ((bound ^ 0x80000000) | 0)) {
             range = bound;
-            lzmaProbabilities[index] = (probability + ((2048 - probability) >> 5)) | 0;
+            lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability + ((2048 - probability) >> 5)) | 0;
             symbol = symbol << 1;
           } else {
             range = (range - bound) | 0;
             code = (code - bound) | 0;
-            lzmaProbabilities[index] = (probability - (probability >> 5)) | 0;
+            lzmaProbabilities[index & LZMA_PROB_INDEX_MASK] = (probability - (probability >> 5)) | 0;
             symbol = (symbol << 1) | 1;
             distance = distance | (1 << i);
           }
