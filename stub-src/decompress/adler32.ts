@@ -23,8 +23,8 @@ export function adler32Update(previous: number, bytes: Uint8Array, start: number
   while (p < end) {
     let chunkEnd = (p + ADLER32_CHUNK) | 0;
     if (chunkEnd > end || chunkEnd < p) chunkEnd = end;
-    // Sixteen bytes a step, read as four words (porffor patch 013: one load and one bounds check
-    // each) and joined into two 64-bit locals (ES104). A step's effect on the sums is closed-form:
+    // Sixteen bytes a step, read as two 64-bit words (ES104; porffor patches 013 and 020: one
+    // load and one bounds check each). A step's effect on the sums is closed-form:
     // low gains the bytes' sum, and high gains 16·low + 16·b0 + 15·b1 + ... + 1·b15. Both come
     // from 64-bit multiplies of the bytes spread into four 16-bit lanes (even: bytes 0, 2, 4, 6 of
     // a word, odd: 1, 3, 5, 7): the top lane of (x0 + x1·2^16 + x2·2^32 + x3·2^48) times
@@ -35,15 +35,12 @@ export function adler32Update(previous: number, bytes: Uint8Array, start: number
     // Byte by byte was six instructions a byte, 32-bit lanes (two bytes a multiply) 4.65.
     const chunkEnd16 = (chunkEnd - 15) | 0;
     while (p < chunkEnd16) {
-      const word0 = bytes[p] | (bytes[(p + 1) | 0] << 8) | (bytes[(p + 2) | 0] << 16) | (bytes[(p + 3) | 0] << 24);
-      const word1 = bytes[(p + 4) | 0] | (bytes[(p + 5) | 0] << 8) | (bytes[(p + 6) | 0] << 16) |
-        (bytes[(p + 7) | 0] << 24);
-      const word2 = bytes[(p + 8) | 0] | (bytes[(p + 9) | 0] << 8) | (bytes[(p + 10) | 0] << 16) |
-        (bytes[(p + 11) | 0] << 24);
-      const word3 = bytes[(p + 12) | 0] | (bytes[(p + 13) | 0] << 8) | (bytes[(p + 14) | 0] << 16) |
-        (bytes[(p + 15) | 0] << 24);
-      const first: bigint = BigInt(word0 >>> 0) | BigInt.asUintN(64, BigInt(word1 >>> 0) << 32n);
-      const second: bigint = BigInt(word2 >>> 0) | BigInt.asUintN(64, BigInt(word3 >>> 0) << 32n);
+      const first: bigint = BigInt((bytes[p] | (bytes[(p + 1) | 0] << 8) | (bytes[(p + 2) | 0] << 16) |
+        (bytes[(p + 3) | 0] << 24)) >>> 0) | BigInt.asUintN(64, BigInt((bytes[(p + 4) | 0] | (bytes[(p + 5) | 0] << 8) |
+        (bytes[(p + 6) | 0] << 16) | (bytes[(p + 7) | 0] << 24)) >>> 0) << 32n);
+      const second: bigint = BigInt((bytes[(p + 8) | 0] | (bytes[(p + 9) | 0] << 8) | (bytes[(p + 10) | 0] << 16) |
+        (bytes[(p + 11) | 0] << 24)) >>> 0) | BigInt.asUintN(64, BigInt((bytes[(p + 12) | 0] | (bytes[(p + 13) | 0] << 8) |
+        (bytes[(p + 14) | 0] << 16) | (bytes[(p + 15) | 0] << 24)) >>> 0) << 32n);
       const even0: bigint = first & 0x00ff00ff00ff00ffn;
       const odd0: bigint = (BigInt.asUintN(64, first) >> 8n) & 0x00ff00ff00ff00ffn;
       const even1: bigint = second & 0x00ff00ff00ff00ffn;

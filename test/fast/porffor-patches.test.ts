@@ -1099,3 +1099,57 @@ export function main(x: number): number {
     expect(headerLoads(wasm)).toBe(3);
   });
 });
+
+describe('020-typed-u64-read', () => {
+  // XXH64's shape (the shift inside the whole BigInt.asUintN) and zstd's window's (the shift
+  // wrapped on its own), at bases with constants; and shapes that stay two word loads: words
+  // eight bytes apart, the halves swapped, halves from two arrays.
+  const source = `
+export function reads(a: Uint8Array, b: Uint8Array, p: number): number {
+  const x: bigint = BigInt.asUintN(64, BigInt((a[p] | (a[(p + 1) | 0] << 8) | (a[(p + 2) | 0] << 16) | (a[(p + 3) | 0] << 24)) >>> 0) |
+    (BigInt((a[(p + 4) | 0] | (a[(p + 5) | 0] << 8) | (a[(p + 6) | 0] << 16) | (a[(p + 7) | 0] << 24)) >>> 0) << 32n));
+  const y: bigint = BigInt((a[(p + 3) | 0] | (a[(p + 4) | 0] << 8) | (a[(p + 5) | 0] << 16) | (a[(p + 6) | 0] << 24)) >>> 0) |
+    BigInt.asUintN(64, BigInt((a[(p + 7) | 0] | (a[(p + 8) | 0] << 8) | (a[(p + 9) | 0] << 16) | (a[(p + 10) | 0] << 24)) >>> 0) << 32n);
+  const gap: bigint = BigInt((a[p] | (a[(p + 1) | 0] << 8) | (a[(p + 2) | 0] << 16) | (a[(p + 3) | 0] << 24)) >>> 0) |
+    BigInt.asUintN(64, BigInt((a[(p + 8) | 0] | (a[(p + 9) | 0] << 8) | (a[(p + 10) | 0] << 16) | (a[(p + 11) | 0] << 24)) >>> 0) << 32n);
+  const swapped: bigint = BigInt((a[(p + 4) | 0] | (a[(p + 5) | 0] << 8) | (a[(p + 6) | 0] << 16) | (a[(p + 7) | 0] << 24)) >>> 0) |
+    BigInt.asUintN(64, BigInt((a[p] | (a[(p + 1) | 0] << 8) | (a[(p + 2) | 0] << 16) | (a[(p + 3) | 0] << 24)) >>> 0) << 32n);
+  const two: bigint = BigInt((a[p] | (a[(p + 1) | 0] << 8) | (a[(p + 2) | 0] << 16) | (a[(p + 3) | 0] << 24)) >>> 0) |
+    BigInt.asUintN(64, BigInt((b[(p + 4) | 0] | (b[(p + 5) | 0] << 8) | (b[(p + 6) | 0] << 16) | (b[(p + 7) | 0] << 24)) >>> 0) << 32n);
+  let h = 0;
+  h = (Math.imul(h, 31) + Number(BigInt.asUintN(32, x)) + Number(BigInt.asUintN(32, BigInt.asUintN(64, x) >> 32n))) | 0;
+  h = (Math.imul(h, 31) + Number(BigInt.asUintN(32, y)) + Number(BigInt.asUintN(32, BigInt.asUintN(64, y) >> 32n))) | 0;
+  h = (Math.imul(h, 31) + Number(BigInt.asUintN(32, gap)) + Number(BigInt.asUintN(32, BigInt.asUintN(64, gap) >> 32n))) | 0;
+  h = (Math.imul(h, 31) + Number(BigInt.asUintN(32, swapped)) + Number(BigInt.asUintN(32, BigInt.asUintN(64, swapped) >> 32n))) | 0;
+  h = (Math.imul(h, 31) + Number(BigInt.asUintN(32, two)) + Number(BigInt.asUintN(32, BigInt.asUintN(64, two) >> 32n))) | 0;
+  return h;
+}
+export function main(p: number): number {
+  const a = new Uint8Array(new ArrayBuffer(64));
+  const b = new Uint8Array(new ArrayBuffer(64));
+  for (let i = 0; i < 64; i++) {
+    a[i] = (i * 73 + 200) & 255;
+    b[i] = (i * 31 + 7) & 255;
+  }
+  return reads(a, b, p);
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  const node = new Function(`${source.replace(/export /g, '').replace(/: (number|bigint|Uint8Array)/g, '')}; return main;`)() as (p: number) => number;
+
+  test('two adjacent word reads joined into 64 bits are one i64.load, with the values Node computes', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    const instance = instantiate(wasm);
+    for (const p of [ 0, 1, 5, 13, 40 ]) expect([ p, callExport(instance, 'main', p) ]).toEqual([ p, node(p) ]);
+    expect(exportedBody(wasm, 'reads').match(/i64\.load/g)?.length).toBe(2);
+    // gap, swapped and two: two 32-bit loads each; and the two arrays' data pointers, read once
+    // at entry (patch 010)
+    expect(exportedBody(wasm, 'reads').match(/i32\.load offset=\d+ align=1/g)?.length).toBe(8);
+  });
+
+  test('fails without the patch: every 64-bit value is two 32-bit loads', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('020-typed-u64-read') });
+    expect(callExport(instantiate(wasm), 'main', 5)).toBe(node(5));
+    expect(exportedBody(wasm, 'reads').match(/i64\.load/g)).toBeNull();
+  });
+});
