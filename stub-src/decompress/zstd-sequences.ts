@@ -168,23 +168,27 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
   let repeat1 = zstdSequencesRepeat[0];
   let repeat2 = zstdSequencesRepeat[1];
   let repeat3 = zstdSequencesRepeat[2];
-  // The bit window: 64 bits of the stream from bit windowLow up, in a 64-bit local (ES104). A
-  // reload puts windowLow on the byte boundary that leaves 57 to 64 of the bits below
-  // bitPosition in the window; a field of n bits is the window shifted right by bitPosition - n -
-  // windowLow, masked to n bits. Each sequence starts with a reload, after which its offset (up to
-  // 30 bits, read at once) and its match and literal length extra bits (16 each at most) need
-  // none, except after an offset of more than 25 bits; its three state updates (9 + 9 + 8 bits
-  // at most) reload only when fewer bits are left. With a 32-bit window a reload was a branch at
-  // almost every field, taken at no predictable one. The fast reload reads the 8 bytes at
-  // `reload` (two word reads); near the stream's start, where the window reaches below its first
-  // byte, zstdBackwardWindow gives each half (bits below the start read as 0).
+  // The bit window: 64 bits of the stream from bit windowLow up, in a 64-bit local (ES104). A reload
+  // puts windowLow on the byte boundary that leaves 57 to 64 of the bits below bitPosition in the
+  // window; a field of n bits is the window shifted right by windowBits - n (windowBits: bitPosition
+  // - windowLow, the bits not yet taken), masked to n bits; keeping that difference rather than
+  // bitPosition saves a subtraction per field, and bitPosition is brought up to date once a sequence
+  // and at each reload. Each sequence starts with a reload, after which its offset (up to 30 bits,
+  // read at once) and its match and literal length extra bits (16 each at most) need none, except
+  // after an offset of more than 25 bits; its three state updates (9 + 9 + 8 bits at most) reload
+  // only when fewer bits are left. With a 32-bit window a reload was a branch at almost every field,
+  // taken at no predictable one. The fast reload reads the 8 bytes at `reload` (one 64-bit read,
+  // porffor patch 020); near the stream's start, where the window reaches below its first byte,
+  // zstdBackwardWindow gives each half (bits below the start read as 0).
   let windowLow = 0;
+  let windowBits = 0;
   let window: bigint = 0n;
   let reload = 0;
   // The end of what this block may write: its fixed-size copies stay below it.
   const limit = blockLimit < capacity ? blockLimit : capacity;
   for (let sequence = 0; sequence < count; sequence++) {
     windowLow = ((bitPosition - 57) >> 3) << 3;
+    windowBits = (bitPosition - windowLow) | 0;
     reload = (at + (windowLow >> 3)) | 0;
     if (windowLow >= 0) {
       window = BigInt((src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
@@ -207,42 +211,47 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
     const offsetCode = offsetWord >>> 24;
     if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
     const offsetValue = (zstdSequencesCells[(offsetCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-      BigInt((bitPosition - offsetCode - windowLow) & 63))) & ((1 << offsetCode) - 1))) | 0;
-    bitPosition = (bitPosition - offsetCode) | 0;
+      BigInt((windowBits - offsetCode) & 63))) & ((1 << offsetCode) - 1))) | 0;
+    windowBits = (windowBits - offsetCode) | 0;
     if (offsetCode > 25) {
+      bitPosition = (windowLow + windowBits) | 0;
       windowLow = ((bitPosition - 57) >> 3) << 3;
+      windowBits = (bitPosition - windowLow) | 0;
       window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
         BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
     }
     const matchLengthExtra = matchLengthWord >>> 24;
     const matchLength = (zstdSequencesCells[(matchLengthCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-      BigInt((bitPosition - matchLengthExtra - windowLow) & 63))) & ((1 << matchLengthExtra) - 1))) | 0;
-    bitPosition = (bitPosition - matchLengthExtra) | 0;
+      BigInt((windowBits - matchLengthExtra) & 63))) & ((1 << matchLengthExtra) - 1))) | 0;
+    windowBits = (windowBits - matchLengthExtra) | 0;
     const literalLengthExtra = literalLengthWord >>> 24;
     const literalLength = (zstdSequencesCells[(literalLengthCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-      BigInt((bitPosition - literalLengthExtra - windowLow) & 63))) & ((1 << literalLengthExtra) - 1))) | 0;
-    bitPosition = (bitPosition - literalLengthExtra) | 0;
+      BigInt((windowBits - literalLengthExtra) & 63))) & ((1 << literalLengthExtra) - 1))) | 0;
+    windowBits = (windowBits - literalLengthExtra) | 0;
     // State updates, except after the last sequence: literal lengths, match lengths, offsets.
     if (((sequence + 1) | 0) < count) {
-      if (((bitPosition - windowLow) | 0) < ZSTD_STATE_UPDATE_BITS) {
+      if (windowBits < ZSTD_STATE_UPDATE_BITS) {
+        bitPosition = (windowLow + windowBits) | 0;
         windowLow = ((bitPosition - 57) >> 3) << 3;
+        windowBits = (bitPosition - windowLow) | 0;
         window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
           BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
       }
       let bits = (literalLengthWord >>> 16) & 255;
       literalLengthState = ((literalLengthWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-        BigInt((bitPosition - bits - windowLow) & 63))) & ((1 << bits) - 1))) | 0;
-      bitPosition = (bitPosition - bits) | 0;
+        BigInt((windowBits - bits) & 63))) & ((1 << bits) - 1))) | 0;
+      windowBits = (windowBits - bits) | 0;
       bits = (matchLengthWord >>> 16) & 255;
       matchLengthState = ((matchLengthWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-        BigInt((bitPosition - bits - windowLow) & 63))) & ((1 << bits) - 1))) | 0;
-      bitPosition = (bitPosition - bits) | 0;
+        BigInt((windowBits - bits) & 63))) & ((1 << bits) - 1))) | 0;
+      windowBits = (windowBits - bits) | 0;
       bits = (offsetWord >>> 16) & 255;
       offsetState = ((offsetWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-        BigInt((bitPosition - bits - windowLow) & 63))) & ((1 << bits) - 1))) | 0;
-      bitPosition = (bitPosition - bits) | 0;
+        BigInt((windowBits - bits) & 63))) & ((1 << bits) - 1))) | 0;
+      windowBits = (windowBits - bits) | 0;
     }
     // Positions only go down: once below 0 the stream was over-read and cannot end exactly.
+    bitPosition = (windowLow + windowBits) | 0;
     if (bitPosition < 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
 
     // Repeat offsets (§3.1.2.5): values 1-3 name Repeated_Offset1-3, shifted by one when the
