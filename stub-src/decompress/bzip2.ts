@@ -384,7 +384,7 @@ function bzip2ReadTables(input: Uint8Array, inputLength: number): number {
  * Decodes the block's Huffman/MTF/RUNA-RUNB symbols into the low bytes of bzip2Tt and counts
  * each byte. Returns 0 (bzip2SymbolCount set) or a failure status.
  *
- * bzip2Tt comes in as tt: it is a `let` (reallocated for a larger block size), and porffor loads
+ * bzip2Tt comes in as tt: it is a `let` (allocated at first use, 3.6 MB), and porffor loads
  * a parameter's data pointer once per call (patch 010) but a module-level `let`'s (or a local
  * alias's) from its header at every access, and after every byte store, which may have
  * overwritten that header as far as C can tell. bzip2MtfArea comes in as area because its MTF
