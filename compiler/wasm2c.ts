@@ -15,6 +15,7 @@ import { packDataSegments } from './wasm-data.ts';
 export const WASM2C_FAILED = 601;
 export const WASM2C_RUNTIME_HEADER_MISSING = 602;
 export const WASM2C_LOAD_BARRIER_NOT_FOUND = 603;
+export const WASM2C_COPY_MARKS_MISMATCH = 604;
 const WASM_RT_HEADER = '/usr/include/wasm-rt.h';
 
 /**
@@ -106,15 +107,8 @@ export function useFixedMemory(cText: string): { text: string; replaced: number 
  */
 const MEMORY_COPY_HELPER = /static inline void memory_copy\(wasm_rt_memory_t\* dest,\n[^{]*\{\n  RANGE_CHECK\(dest, dest_addr, n\);\n  RANGE_CHECK\(src, src_addr, n\);\n  memmove\(dest->data \+ dest_addr, src->data \+ src_addr, n\);\n\}\n/;
 const SMALL_MEMORY_COPY = `typedef u8 rt_bytes16 __attribute__((vector_size(16)));
-static inline __attribute__((always_inline)) void memory_copy(wasm_rt_memory_t* dest,
-                               const wasm_rt_memory_t* src,
-                               u32 dest_addr,
-                               u32 src_addr,
-                               u32 n) {
+static inline __attribute__((always_inline)) void rt_copy_bytes(u32 dest_addr, u32 src_addr, u32 n) {
   /* efistub (compiler/wasm2c.ts): fixed memory, copies of up to 64 bytes inline. */
-  (void)dest;
-  (void)src;
-  if (UNLIKELY(RT_OUT_OF_BOUNDS(dest_addr + (u64)n) || RT_OUT_OF_BOUNDS(src_addr + (u64)n))) TRAP(OOB);
   u8* d = rt_memory_base() + dest_addr;
   const u8* s = rt_memory_base() + src_addr;
   if (n >= 16) {
@@ -152,12 +146,104 @@ static inline __attribute__((always_inline)) void memory_copy(wasm_rt_memory_t* 
     d[n - 1] = last;
   }
 }
+static inline __attribute__((always_inline)) void memory_copy(wasm_rt_memory_t* dest,
+                               const wasm_rt_memory_t* src,
+                               u32 dest_addr,
+                               u32 src_addr,
+                               u32 n) {
+  (void)dest;
+  (void)src;
+  if (UNLIKELY(RT_OUT_OF_BOUNDS(dest_addr + (u64)n) || RT_OUT_OF_BOUNDS(src_addr + (u64)n))) TRAP(OOB);
+  rt_copy_bytes(dest_addr, src_addr, n);
+}
+/* efistub (compiler/wasm2c.ts): a copy porffor patch 021 proved inside the memory. */
+static inline __attribute__((always_inline)) void memory_copy_in_range(wasm_rt_memory_t* dest,
+                               const wasm_rt_memory_t* src,
+                               u32 dest_addr,
+                               u32 src_addr,
+                               u32 n) {
+  (void)dest;
+  (void)src;
+  rt_copy_bytes(dest_addr, src_addr, n);
+}
 `;
 
 export function inlineSmallMemoryCopy(cText: string): { text: string; replaced: number } {
   let replaced = 0;
   const text = cText.replace(MEMORY_COPY_HELPER, () => { replaced++; return SMALL_MEMORY_COPY; });
   return { text, replaced };
+}
+
+/**
+ * Porffor patch 021 puts a nop right before a memory.copy whose two ranges it has tested
+ * against arrays whose bytes are known to lie in the memory (parameters checked against
+ * memory.size on entry, static tables in the initial memory): such a copy cannot leave the
+ * memory, so its bounds check against the reservation can go. wasm2c writes nothing for a nop,
+ * so the marks are read from wasm2wat's disassembly of the same module: for each function, the
+ * k-th memory.copy there is the k-th memory_copy call in that function's C (wasm2c translates
+ * instructions in order, and names a function w2c_<its export name>, or w2c_f<its index> when it
+ * has none), and a marked one becomes memory_copy_in_range. A function whose number of copies differs between the two fails the
+ * stage rather than guess: a mark on the wrong copy would drop a check that is needed.
+ */
+const WAT_FUNCTION = /^ {2}\(func (?:\$\S+ )?\(;(\d+);\)/;
+const WAT_FUNCTION_EXPORT = /^ {2}\(export "([A-Za-z_][A-Za-z0-9_]*)" \(func (\d+)\)\)/gm;
+const C_FUNCTION = /^static [^\n;]*?\b(w2c_\w+)\(Z_stub_instance_t\* instance[^)]*\) \{\n[\s\S]*?^\}\n/gm;
+const MEMORY_COPY_CALL = /\bmemory_copy\(&instance->/g;
+
+/**
+ * For each function with a memory.copy, by its C name (w2c_<export name> for an exported one,
+ * w2c_f<index> otherwise), whether each of its memory.copy instructions has a nop before it.
+ */
+export function rangeTestedCopies(watText: string): Map<string, boolean[]> {
+  const byIndex = new Map<number, boolean[]>();
+  let current: boolean[] | null = null;
+  let previous = '';
+  for (const line of watText.split('\n')) {
+    const start = WAT_FUNCTION.exec(line);
+    if (start) {
+      current = [];
+      byIndex.set(Number(start[1]), current);
+      previous = '';
+      continue;
+    }
+    // A function's last instruction carries the function's closing parenthesis.
+    const instruction = line.trim().replace(/\)+$/, '');
+    if (instruction === 'memory.copy' && current) current.push(previous === 'nop');
+    if (instruction !== '') previous = instruction;
+  }
+  const exported = new Map<number, string>();
+  for (const [, name, index] of watText.matchAll(WAT_FUNCTION_EXPORT)) exported.set(Number(index), name);
+  const marks = new Map<string, boolean[]>();
+  for (const [index, copies] of byIndex) {
+    if (copies.length > 0) marks.set(`w2c_${exported.get(index) ?? `f${index}`}`, copies);
+  }
+  return marks;
+}
+
+export function uncheckTestedCopies(cText: string, marks: Map<string, boolean[]>):
+  { text: string; unchecked: number; mismatch?: string } {
+  let unchecked = 0;
+  let mismatch: string | undefined;
+  const seen = new Set<string>();
+  const text = cText.replace(C_FUNCTION, (definition, name: string) => {
+    const copies = marks.get(name) ?? [];
+    seen.add(name);
+    let k = 0;
+    const rewritten = definition.replace(MEMORY_COPY_CALL, (call) => {
+      const tested = copies[k++];
+      if (!tested) return call;
+      unchecked++;
+      return 'memory_copy_in_range(&instance->';
+    });
+    if (k !== copies.length && mismatch === undefined) {
+      mismatch = `${name} has ${k} memory_copy calls in the C and ${copies.length} memory.copy in the Wasm`;
+    }
+    return rewritten;
+  });
+  for (const name of marks.keys()) {
+    if (!seen.has(name) && mismatch === undefined) mismatch = `${name} has memory.copy in the Wasm but is not in the C`;
+  }
+  return mismatch === undefined ? { text, unchecked } : { text: cText, unchecked: 0, mismatch };
 }
 
 /**
@@ -212,12 +298,10 @@ export interface Wasm2cOptions {
   keepLoadBarrier?: boolean;
 }
 
-/** Whether the module's code has memory.init or data.drop, from wasm2wat's disassembly. */
-function namesDataSegments(wasmPath: string): boolean {
+/** wasm2wat's disassembly of the module, or null when it fails. */
+function disassemble(wasmPath: string): string | null {
   const wat = spawnSync('wasm2wat', ['--enable-exceptions', wasmPath], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  // No disassembly: assume the worst, which only keeps the segments as porffor wrote them.
-  if (wat.error || wat.status !== 0) return true;
-  return /\b(memory\.init|data\.drop)\b/.test(wat.stdout);
+  return wat.error || wat.status !== 0 ? null : wat.stdout;
 }
 
 export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOptions = {}): Diagnostic[] {
@@ -226,7 +310,11 @@ export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOption
   const temporaryC = outputC.replace(/\.c$/, '.tmp.c');
   // wasm2c reads a copy with the data segments packed (compiler/wasm-data.ts).
   const packedWasm = outputC.replace(/\.c$/, '.packed.wasm');
-  writeFileSync(packedWasm, packDataSegments(readFileSync(wasmPath), () => namesDataSegments(wasmPath)).wasm);
+  const wat = disassemble(wasmPath);
+  // Whether the code has memory.init or data.drop; with no disassembly, assume the worst, which
+  // only keeps the segments as porffor wrote them.
+  const namesDataSegments = () => wat === null || /\b(memory\.init|data\.drop)\b/.test(wat);
+  writeFileSync(packedWasm, packDataSegments(readFileSync(wasmPath), namesDataSegments).wasm);
   const run = runTool('wasm2c', WASM2C_FAILED, wasmPath, 'wasm2c',
     ['--enable-exceptions', '-n', 'stub', packedWasm, '-o', temporaryC], 'wasm2c');
   rmSync(packedWasm, { force: true });
@@ -266,7 +354,15 @@ export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOption
     return [{ stage: 'wasm2c', code: WASM2C_LOAD_BARRIER_NOT_FOUND, file: outputC, line: 0, column: 0,
       message: 'wasm2c\'s memory_copy helper is not the wasm2c 1.0.32 output the stage expects' }];
   }
-  writeFileSync(temporaryC, uncountLeafFunctions(copyThrownValues(copy.text).text).text);
+  // With no disassembly no copy is marked, and every copy keeps its check.
+  const tested = wat === null ? { text: copy.text, unchecked: 0 } : uncheckTestedCopies(copy.text, rangeTestedCopies(wat));
+  if (tested.mismatch !== undefined) {
+    rmSync(temporaryC, { force: true });
+    rmSync(temporaryH, { force: true });
+    return [{ stage: 'wasm2c', code: WASM2C_COPY_MARKS_MISMATCH, file: outputC, line: 0, column: 0,
+      message: `cannot match porffor's tested copies (patch 021) to wasm2c's output: ${tested.mismatch}` }];
+  }
+  writeFileSync(temporaryC, uncountLeafFunctions(copyThrownValues(tested.text).text).text);
   renameSync(temporaryH, outputH);
   renameSync(temporaryC, outputC);
   copyFileSync(WASM_RT_HEADER, join(dirname(outputC), 'wasm-rt.h'));

@@ -18,6 +18,7 @@ import {
   callExport, compileSnippet, compileSnippetOrThrow, instantiate, patchedPorfforDir, projectRoot, runWabt,
   type CompileOptions,
 } from '../support/porffor-snippet';
+import { rangeTestedCopies } from '../../compiler/wasm2c.ts';
 
 const scratchDirs: string[] = [];
 afterAll(() => {
@@ -1151,5 +1152,76 @@ export function main(p: number): number {
     const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('020-typed-u64-read') });
     expect(callExport(instantiate(wasm), 'main', 5)).toBe(node(5));
     expect(exportedBody(wasm, 'reads').match(/i64\.load/g)).toBeNull();
+  });
+});
+
+describe('021-tested-copies-in-memory', () => {
+  // Copies between parameters, from a static table, and into a module-level `let` (whose header
+  // is read at the copy, so it is not known to lie in the memory), with indices in range and
+  // ones the spec clamps (negative, past the end).
+  const source = `
+const TABLE: Uint8Array = new Uint8Array(new ArrayBuffer(64));
+let shared: Uint8Array = new Uint8Array(new ArrayBuffer(64));
+function sum(a: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s = (Math.imul(s, 31) + a[i]) | 0;
+  return s;
+}
+export function copies(a: Uint8Array, b: Uint8Array, at: number): number {
+  a.copyWithin(at, 0, 8);
+  a.set(b.subarray(at & 15, 24), 4);
+  a.set(TABLE.subarray(at & 31, 40), 8);
+  shared.set(b.subarray(at, (at + 8) | 0), at & 31);
+  return (Math.imul(sum(a), 7) + sum(shared)) | 0;
+}
+export function main(at: number): number {
+  const a = new Uint8Array(new ArrayBuffer(48));
+  const b = new Uint8Array(new ArrayBuffer(32));
+  for (let i = 0; i < 48; i++) a[i] = i + 1;
+  for (let i = 0; i < 32; i++) b[i] = 100 + i;
+  for (let i = 0; i < 64; i++) TABLE[i] = 200 + (i & 31);
+  return copies(a, b, at);
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  // The same source run by Node (annotations dropped); `shared` keeps its bytes between calls, so
+  // each instance is compared with a Node copy of its own.
+  const nodeMain = () => new Function(`${source.replace(/export /g, '').replace(/: (number|Uint8Array)/g, '')}; return main;`)() as (at: number) => number;
+  const copyMarks = (wasm: Uint8Array<ArrayBuffer>): boolean[] => {
+    const wat = wabtOutput(wasm, 'wasm2wat', [ '--enable-exceptions' ]);
+    return rangeTestedCopies(wat).get('w2c_copies') ?? [];
+  };
+  // an array header the copies' parameter `a` points at, claiming a megabyte past the memory's end
+  const forgedCall = (instance: WebAssembly.Instance) => {
+    const memory = instance.exports.$ as WebAssembly.Memory;
+    const end = memory.buffer.byteLength;
+    const words = new DataView(memory.buffer);
+    words.setUint32(end - 16, 1 << 20, true);
+    words.setUint32(end - 12, end - 64, true);
+    const copies = instance.exports.copies as (...values: number[]) => unknown;
+    const TYPE_UINT8ARRAY = 81, TYPE_NUMBER = 1;
+    // (value, type) pairs, after the two hidden ones callExport also passes
+    return () => copies(0, 0, 0, 0, end - 16, TYPE_UINT8ARRAY, end - 16, TYPE_UINT8ARRAY, 0, TYPE_NUMBER);
+  };
+
+  test('copies between parameters and from a static table are marked, the module-level one is not; values match Node', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    const instance = instantiate(wasm);
+    const node = nodeMain();
+    for (const at of [ 0, 5, 40, 41, 47, 48, 60, -3, -47 ]) expect([ at, callExport(instance, 'main', at) ]).toEqual([ at, node(at) ]);
+    // each site is two copies: the direct one and the one after the spec's clamping
+    expect(copyMarks(wasm)).toEqual([ true, true, true, true, true, true, false, false ]);
+  });
+
+  test('a parameter whose header claims bytes past the memory traps on entry, before any copy', () => {
+    const instance = instantiate(compileSnippetOrThrow(source, options));
+    expect(forgedCall(instance)).toThrow(/unreachable/);
+  });
+
+  test('fails without the patch: no copy is marked, and the forged header is not noticed', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('021-tested-copies-in-memory') });
+    expect(callExport(instantiate(wasm), 'main', 5)).toBe(nodeMain()(5));
+    expect(copyMarks(wasm)).toEqual([ false, false, false, false, false, false, false, false ]);
+    expect(forgedCall(instantiate(wasm))).not.toThrow();
   });
 });
