@@ -286,10 +286,12 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       return produced > ((blockLimit - op) | 0) ? ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE : ZSTD_REASON_OUTPUT_TOO_SMALL;
     }
     // Literals never overlap their destination: one inline copy whatever the length (lz-copy.ts).
-    // Up to 16 of them, with 16 literals and 16 + literalLength bytes of output left, are a
-    // fixed 16-byte copy: two word moves with no branch on the length. The bytes past the
-    // literals land where this sequence's match and the next sequences write, below `limit`.
-    if (literalLength <= 16 && ((literalsEnd - literal) | 0) >= 16 && ((limit - op) | 0) >= ((literalLength + 16) | 0)) {
+    // Up to 16 of them, with 16 + literalLength bytes of output left, are a fixed 16-byte copy:
+    // two word moves with no branch on the length. The bytes past the literals land where this
+    // sequence's match and the next sequences write, below `limit`. Near the end of the literals
+    // buffer the view is cut at its end (subarray), which still holds this sequence's literals:
+    // porffor's copy then takes its clamping path, and copies fewer bytes past them.
+    if (literalLength <= 16 && ((limit - op) | 0) >= ((literalLength + 16) | 0)) {
       out.set(literals.subarray(literal, (literal + 16) | 0), op);
     } else {
       out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
