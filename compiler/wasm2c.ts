@@ -178,8 +178,10 @@ export function inlineSmallMemoryCopy(cText: string): { text: string; replaced: 
  * so the marks are read from wasm2wat's disassembly of the same module: for each function, the
  * k-th memory.copy there is the k-th memory_copy call in that function's C (wasm2c translates
  * instructions in order, and names a function w2c_<its export name>, or w2c_f<its index> when it
- * has none), and a marked one becomes memory_copy_in_range. A function whose number of copies differs between the two fails the
- * stage rather than guess: a mark on the wrong copy would drop a check that is needed.
+ * has none), and a marked one becomes memory_copy_in_range. A function whose number of copies
+ * differs between the two fails the stage rather than guess: a mark on the wrong copy would drop
+ * a check that is needed. Only patch 021 writes nops: porffor 0.61.13's code generator and its
+ * precompiled builtins have none, so a nop before a memory.copy is always its mark.
  */
 const WAT_FUNCTION = /^ {2}\(func (?:\$\S+ )?\(;(\d+);\)/;
 const WAT_FUNCTION_EXPORT = /^ {2}\(export "([A-Za-z_][A-Za-z0-9_]*)" \(func (\d+)\)\)/gm;
