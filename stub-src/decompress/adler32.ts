@@ -38,7 +38,8 @@ const ADLER32_BLOCK_BYTES = 128;
  * P and W can pass 2^16, so they are taken from 32-bit lanes: the even and odd 16-bit lanes
  * masked apart, and for W each half times its lanes' weights in reverse order, so that the top
  * 32 bits of a product are a0 · c1 + a1 · c0 (the low lane, at most 2,040 · 16 · 8, never
- * carries). Byte by byte was six instructions a byte, a closed form per step 2.79.
+ * carries). Byte by byte was six instructions a byte, a closed form per step 2.79, these blocks
+ * 2.56 (clang unrolls the step loop by four; a third of it is the reads' bounds checks).
  */
 export function adler32Update(previous: number, bytes: Uint8Array, start: number, end: number): number {
   let low = previous & 0xffff;
