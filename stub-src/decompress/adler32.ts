@@ -10,11 +10,10 @@
  */
 
 const ADLER32_MODULUS = 65521;
-const ADLER32_CHUNK = 2688;
-
 /** 16-byte steps per block: see adler32Update for the bound. */
-const ADLER32_BLOCK_STEPS = 8;
-const ADLER32_BLOCK_BYTES = 128;
+const ADLER32_BLOCK_STEPS: number = 8;
+const ADLER32_BLOCK_BYTES: number = ADLER32_BLOCK_STEPS * 16;
+const ADLER32_CHUNK: number = 21 * ADLER32_BLOCK_BYTES;
 
 /**
  * Continues an Adler-32 over bytes[start, end): pass 1 to start (the initial value), or the value
