@@ -39,6 +39,7 @@
  */
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_INVALID_PARAMETER } from '../efi/status';
 import { LZ_SHORT_COPY, lzCopyMatch } from './lz-copy';
+import { lowBitMasks } from './low-bits';
 import { decodeFail } from './result';
 
 // Reason codes (gzip's range, 100–149 for the DEFLATE layer). The texts follow zlib's messages
@@ -506,7 +507,7 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_LITERAL_ROOT_BITS;
       bitCount = (bitCount - INFLATE_LITERAL_ROOT_BITS) | 0;
-      entry = inflateLiteralTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = inflateLiteralTables[((entry >> 4) & 0xffff) + (bitBuffer & lowBitMasks[entry & 15])];
     }
     let codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -534,7 +535,7 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       break;
     }
     let extra = (entry >> 4) & 15;
-    const matchLength = ((value - INFLATE_VALUE_LENGTH) + (bitBuffer & ((1 << extra) - 1))) | 0;
+    const matchLength = ((value - INFLATE_VALUE_LENGTH) + (bitBuffer & lowBitMasks[extra])) | 0;
     bitBuffer = bitBuffer >>> extra;
     bitCount = (bitCount - extra) | 0;
     bitBuffer = bitBuffer | ((input[position] | (input[(position + 1) | 0] << 8) |
@@ -545,7 +546,7 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_DISTANCE_ROOT_BITS;
       bitCount = (bitCount - INFLATE_DISTANCE_ROOT_BITS) | 0;
-      entry = inflateDistanceTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = inflateDistanceTables[((entry >> 4) & 0xffff) + (bitBuffer & lowBitMasks[entry & 15])];
     }
     codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -562,7 +563,7 @@ function inflateHuffmanFast(input: Uint8Array, inputLength: number, output: Uint
       position = (position + ((31 - bitCount) >> 3)) | 0;
       bitCount = bitCount | 24;
     }
-    const distance = (value + (bitBuffer & ((1 << extra) - 1))) | 0;
+    const distance = (value + (bitBuffer & lowBitMasks[extra])) | 0;
     bitBuffer = bitBuffer >>> extra;
     bitCount = (bitCount - extra) | 0;
     if (distance > ((out - outputStart) | 0)) {
@@ -623,7 +624,7 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_LITERAL_ROOT_BITS;
       bitCount = (bitCount - INFLATE_LITERAL_ROOT_BITS) | 0;
-      entry = inflateLiteralTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = inflateLiteralTables[((entry >> 4) & 0xffff) + (bitBuffer & lowBitMasks[entry & 15])];
     }
     let codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -651,7 +652,7 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
       break;
     }
     let extra = (entry >> 4) & 15;
-    const matchLength = ((value - INFLATE_VALUE_LENGTH) + (bitBuffer & ((1 << extra) - 1))) | 0;
+    const matchLength = ((value - INFLATE_VALUE_LENGTH) + (bitBuffer & lowBitMasks[extra])) | 0;
     bitBuffer = bitBuffer >>> extra;
     bitCount = (bitCount - extra) | 0;
     while (bitCount < 24) {
@@ -663,7 +664,7 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
     if (entry < 0) {
       bitBuffer = bitBuffer >>> INFLATE_DISTANCE_ROOT_BITS;
       bitCount = (bitCount - INFLATE_DISTANCE_ROOT_BITS) | 0;
-      entry = inflateDistanceTables[((entry >> 4) & 0xffff) + (bitBuffer & ((1 << (entry & 15)) - 1))];
+      entry = inflateDistanceTables[((entry >> 4) & 0xffff) + (bitBuffer & lowBitMasks[entry & 15])];
     }
     codeLength = entry & 15;
     bitBuffer = bitBuffer >>> codeLength;
@@ -677,7 +678,7 @@ function inflateHuffmanCareful(input: Uint8Array, inputLength: number, output: U
         bitCount = (bitCount + 8) | 0;
       }
     }
-    const distance = (value + (bitBuffer & ((1 << extra) - 1))) | 0;
+    const distance = (value + (bitBuffer & lowBitMasks[extra])) | 0;
     bitBuffer = bitBuffer >>> extra;
     bitCount = (bitCount - extra) | 0;
     if (position > inputLength && ((position - inputLength) << 3) > bitCount) {

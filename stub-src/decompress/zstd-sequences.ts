@@ -23,6 +23,7 @@ import {
   ZSTD_REASON_SEQUENCES_TRAILING_BYTES, ZSTD_REASON_STREAM_NO_END_MARK,
 } from './zstd-reasons';
 import { LZ_SHORT_COPY, lzCopyMatch } from './lz-copy';
+import { lowBitMasks } from './low-bits';
 
 // The three kinds of table, in the order their modes and descriptions appear.
 const ZSTD_SEQUENCES_LITERAL_LENGTHS = 0;
@@ -211,7 +212,7 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
     const offsetCode = offsetWord >>> 24;
     if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
     const offsetValue = (zstdSequencesCells[(offsetCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-      BigInt((windowBits - offsetCode) & 63))) & ((1 << offsetCode) - 1))) | 0;
+      BigInt((windowBits - offsetCode) & 63))) & lowBitMasks[offsetCode & 31])) | 0;
     windowBits = (windowBits - offsetCode) | 0;
     if (offsetCode > 25) {
       bitPosition = (windowLow + windowBits) | 0;
@@ -222,11 +223,11 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
     }
     const matchLengthExtra = matchLengthWord >>> 24;
     const matchLength = (zstdSequencesCells[(matchLengthCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-      BigInt((windowBits - matchLengthExtra) & 63))) & ((1 << matchLengthExtra) - 1))) | 0;
+      BigInt((windowBits - matchLengthExtra) & 63))) & lowBitMasks[matchLengthExtra & 31])) | 0;
     windowBits = (windowBits - matchLengthExtra) | 0;
     const literalLengthExtra = literalLengthWord >>> 24;
     const literalLength = (zstdSequencesCells[(literalLengthCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-      BigInt((windowBits - literalLengthExtra) & 63))) & ((1 << literalLengthExtra) - 1))) | 0;
+      BigInt((windowBits - literalLengthExtra) & 63))) & lowBitMasks[literalLengthExtra & 31])) | 0;
     windowBits = (windowBits - literalLengthExtra) | 0;
     // State updates, except after the last sequence: literal lengths, match lengths, offsets.
     if (((sequence + 1) | 0) < count) {
@@ -237,17 +238,17 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
         window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
           BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
       }
-      let bits = (literalLengthWord >>> 16) & 255;
+      let bits = (literalLengthWord >>> 16) & 31;
       literalLengthState = ((literalLengthWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-        BigInt((windowBits - bits) & 63))) & ((1 << bits) - 1))) | 0;
+        BigInt((windowBits - bits) & 63))) & lowBitMasks[bits])) | 0;
       windowBits = (windowBits - bits) | 0;
-      bits = (matchLengthWord >>> 16) & 255;
+      bits = (matchLengthWord >>> 16) & 31;
       matchLengthState = ((matchLengthWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-        BigInt((windowBits - bits) & 63))) & ((1 << bits) - 1))) | 0;
+        BigInt((windowBits - bits) & 63))) & lowBitMasks[bits])) | 0;
       windowBits = (windowBits - bits) | 0;
-      bits = (offsetWord >>> 16) & 255;
+      bits = (offsetWord >>> 16) & 31;
       offsetState = ((offsetWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-        BigInt((windowBits - bits) & 63))) & ((1 << bits) - 1))) | 0;
+        BigInt((windowBits - bits) & 63))) & lowBitMasks[bits])) | 0;
       windowBits = (windowBits - bits) | 0;
     }
     // Positions only go down: once below 0 the stream was over-read and cannot end exactly.

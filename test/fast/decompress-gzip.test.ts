@@ -724,7 +724,7 @@ function instrumentedDecoder(): string {
   const rewrite = (file: string): string => readFileSync(join(sourceDir, 'decompress', file), 'utf8').split('\n')
     .map((line) => (/^\s*(\*|\/\/|\/\*)/.test(line) ? line : wrap(wrap(line, 'input', 'boundsIn'), 'output', 'boundsOut')))
     .join('\n')
-    .replace(/from '\.\/(result|crc32)'/g, (_, module) => `from '${join(sourceDir, 'decompress', module)}.ts'`)
+    .replace(/from '\.\/(result|crc32|low-bits)'/g, (_, module) => `from '${join(sourceDir, 'decompress', module)}.ts'`)
     .replace(/from '\.\.\/efi\/status'/g, `from '${join(sourceDir, 'efi', 'status')}.ts'`)
     // Bulk copies: the first and last byte each one reads and writes go through the checks too.
     .replace(/import \{ LZ_SHORT_COPY, lzCopyMatch \} from '\.\/lz-copy';/,
