@@ -228,10 +228,18 @@ function zstdHuffmanContinue(src: Uint8Array, start: number, bitPosition: number
 
 /**
  * The four streams of a 4-stream literals section, decoded together: stream k fills
- * out[k * segment, ...), the last one up to `regenerated`. While every stream has two symbols
- * left, each round decodes two from each: four independent chains of table lookups that the
+ * out[k * segment, ...), the last one up to `regenerated`. While every stream has four symbols
+ * left, each round decodes four from each: four independent chains of table lookups that the
  * CPU overlaps, where one stream after another is one chain (the reference decoder's 4X loop).
  * Each stream then finishes alone (zstdHuffmanContinue). Returns 0 or a reason.
+ *
+ * Each stream's window is 64 bits of it in a 64-bit local (ES104), as zstd-sequences.ts's: a
+ * reload at the start of every round puts windowLow on the byte boundary that leaves 57 to 64 of
+ * the bits below bitPosition in the window, which holds the round's four lookups (11 bits at most
+ * each); windowBits (bitPosition - windowLow) counts what is left of them, and bitPosition is
+ * brought up to date at the end of the round. One 8-byte read per stream and round, with no branch
+ * on how many bits are left: with 32-bit windows it was a tested reload per two symbols, and the
+ * loop ran about twice the instructions a symbol (BENCHMARKS.md).
  */
 function zstdHuffmanDecodeFour(src: Uint8Array, start1: number, start2: number, start3: number,
   start4: number, end: number, out: Uint8Array, segment: number, regenerated: number): number {
@@ -242,74 +250,140 @@ function zstdHuffmanDecodeFour(src: Uint8Array, start1: number, start2: number, 
   if ((bitPosition1 | bitPosition2 | bitPosition3 | bitPosition4) < 0) return ZSTD_REASON_STREAM_NO_END_MARK;
   const maxBits = zstdHuffmanMaxBits;
   const mask = ((1 << maxBits) - 1) & ZSTD_HUFFMAN_INDEX_MASK;
-  // Windows as in zstdHuffmanContinue, reloaded at the start of a round when the stream has fewer
-  // than two lookups' bits above its windowLow.
-  let windowLow1 = ((bitPosition1 - 25) >> 3) << 3;
-  let window1 = zstdBackwardWindow(src, start1, windowLow1);
-  let windowLow2 = ((bitPosition2 - 25) >> 3) << 3;
-  let window2 = zstdBackwardWindow(src, start2, windowLow2);
-  let windowLow3 = ((bitPosition3 - 25) >> 3) << 3;
-  let window3 = zstdBackwardWindow(src, start3, windowLow3);
-  let windowLow4 = ((bitPosition4 - 25) >> 3) << 3;
-  let window4 = zstdBackwardWindow(src, start4, windowLow4);
-  const pairBits = maxBits << 1;
+  let windowLow1 = 0;
+  let windowBits1 = 0;
+  let window1: bigint = 0n;
+  let windowLow2 = 0;
+  let windowBits2 = 0;
+  let window2: bigint = 0n;
+  let windowLow3 = 0;
+  let windowBits3 = 0;
+  let window3: bigint = 0n;
+  let windowLow4 = 0;
+  let windowBits4 = 0;
+  let window4: bigint = 0n;
+  let reload = 0;
   // Symbols done per stream; the last stream is the shortest (regenerated - 3 * segment).
   let done = 0;
-  const lastPairs = (regenerated - Math.imul(segment, 3) - 1) | 0;
-  while (done < lastPairs) {
-    if (((bitPosition1 - windowLow1) | 0) < pairBits) {
-      windowLow1 = ((bitPosition1 - 25) >> 3) << 3;
-      const reload = (start1 + (windowLow1 >> 3)) | 0;
-      window1 = windowLow1 >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
-        (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, start1, windowLow1);
+  const lastQuads = (regenerated - Math.imul(segment, 3) - 3) | 0;
+  while (done < lastQuads) {
+    windowLow1 = ((bitPosition1 - 57) >> 3) << 3;
+    windowBits1 = (bitPosition1 - windowLow1) | 0;
+    reload = (start1 + (windowLow1 >> 3)) | 0;
+    if (windowLow1 >= 0) {
+      window1 = BigInt((src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+        (src[(reload + 3) | 0] << 24)) >>> 0) | BigInt.asUintN(64, BigInt((src[(reload + 4) | 0] |
+        (src[(reload + 5) | 0] << 8) | (src[(reload + 6) | 0] << 16) | (src[(reload + 7) | 0] << 24)) >>> 0) << 32n);
+    } else {
+      window1 = BigInt(zstdBackwardWindow(src, start1, windowLow1) >>> 0) |
+        BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, start1, (windowLow1 + 32) | 0) >>> 0) << 32n);
     }
-    if (((bitPosition2 - windowLow2) | 0) < pairBits) {
-      windowLow2 = ((bitPosition2 - 25) >> 3) << 3;
-      const reload = (start2 + (windowLow2 >> 3)) | 0;
-      window2 = windowLow2 >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
-        (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, start2, windowLow2);
+    windowLow2 = ((bitPosition2 - 57) >> 3) << 3;
+    windowBits2 = (bitPosition2 - windowLow2) | 0;
+    reload = (start2 + (windowLow2 >> 3)) | 0;
+    if (windowLow2 >= 0) {
+      window2 = BigInt((src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+        (src[(reload + 3) | 0] << 24)) >>> 0) | BigInt.asUintN(64, BigInt((src[(reload + 4) | 0] |
+        (src[(reload + 5) | 0] << 8) | (src[(reload + 6) | 0] << 16) | (src[(reload + 7) | 0] << 24)) >>> 0) << 32n);
+    } else {
+      window2 = BigInt(zstdBackwardWindow(src, start2, windowLow2) >>> 0) |
+        BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, start2, (windowLow2 + 32) | 0) >>> 0) << 32n);
     }
-    if (((bitPosition3 - windowLow3) | 0) < pairBits) {
-      windowLow3 = ((bitPosition3 - 25) >> 3) << 3;
-      const reload = (start3 + (windowLow3 >> 3)) | 0;
-      window3 = windowLow3 >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
-        (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, start3, windowLow3);
+    windowLow3 = ((bitPosition3 - 57) >> 3) << 3;
+    windowBits3 = (bitPosition3 - windowLow3) | 0;
+    reload = (start3 + (windowLow3 >> 3)) | 0;
+    if (windowLow3 >= 0) {
+      window3 = BigInt((src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+        (src[(reload + 3) | 0] << 24)) >>> 0) | BigInt.asUintN(64, BigInt((src[(reload + 4) | 0] |
+        (src[(reload + 5) | 0] << 8) | (src[(reload + 6) | 0] << 16) | (src[(reload + 7) | 0] << 24)) >>> 0) << 32n);
+    } else {
+      window3 = BigInt(zstdBackwardWindow(src, start3, windowLow3) >>> 0) |
+        BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, start3, (windowLow3 + 32) | 0) >>> 0) << 32n);
     }
-    if (((bitPosition4 - windowLow4) | 0) < pairBits) {
-      windowLow4 = ((bitPosition4 - 25) >> 3) << 3;
-      const reload = (start4 + (windowLow4 >> 3)) | 0;
-      window4 = windowLow4 >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
-        (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, start4, windowLow4);
+    windowLow4 = ((bitPosition4 - 57) >> 3) << 3;
+    windowBits4 = (bitPosition4 - windowLow4) | 0;
+    reload = (start4 + (windowLow4 >> 3)) | 0;
+    if (windowLow4 >= 0) {
+      window4 = BigInt((src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+        (src[(reload + 3) | 0] << 24)) >>> 0) | BigInt.asUintN(64, BigInt((src[(reload + 4) | 0] |
+        (src[(reload + 5) | 0] << 8) | (src[(reload + 6) | 0] << 16) | (src[(reload + 7) | 0] << 24)) >>> 0) << 32n);
+    } else {
+      window4 = BigInt(zstdBackwardWindow(src, start4, windowLow4) >>> 0) |
+        BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, start4, (windowLow4 + 32) | 0) >>> 0) << 32n);
     }
     const op1 = done;
     const op2 = (segment + done) | 0;
     const op3 = ((segment << 1) + done) | 0;
     const op4 = (Math.imul(segment, 3) + done) | 0;
-    let entry1 = zstdHuffmanTable[(window1 >>> ((bitPosition1 - maxBits - windowLow1) | 0)) & mask];
-    let entry2 = zstdHuffmanTable[(window2 >>> ((bitPosition2 - maxBits - windowLow2) | 0)) & mask];
-    let entry3 = zstdHuffmanTable[(window3 >>> ((bitPosition3 - maxBits - windowLow3) | 0)) & mask];
-    let entry4 = zstdHuffmanTable[(window4 >>> ((bitPosition4 - maxBits - windowLow4) | 0)) & mask];
+    let entry1 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window1) >>
+      BigInt((windowBits1 - maxBits) & 63))) & mask];
+    let entry2 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window2) >>
+      BigInt((windowBits2 - maxBits) & 63))) & mask];
+    let entry3 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window3) >>
+      BigInt((windowBits3 - maxBits) & 63))) & mask];
+    let entry4 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window4) >>
+      BigInt((windowBits4 - maxBits) & 63))) & mask];
     out[op1] = entry1 >> 4;
     out[op2] = entry2 >> 4;
     out[op3] = entry3 >> 4;
     out[op4] = entry4 >> 4;
-    bitPosition1 = (bitPosition1 - (entry1 & 15)) | 0;
-    bitPosition2 = (bitPosition2 - (entry2 & 15)) | 0;
-    bitPosition3 = (bitPosition3 - (entry3 & 15)) | 0;
-    bitPosition4 = (bitPosition4 - (entry4 & 15)) | 0;
-    entry1 = zstdHuffmanTable[(window1 >>> ((bitPosition1 - maxBits - windowLow1) | 0)) & mask];
-    entry2 = zstdHuffmanTable[(window2 >>> ((bitPosition2 - maxBits - windowLow2) | 0)) & mask];
-    entry3 = zstdHuffmanTable[(window3 >>> ((bitPosition3 - maxBits - windowLow3) | 0)) & mask];
-    entry4 = zstdHuffmanTable[(window4 >>> ((bitPosition4 - maxBits - windowLow4) | 0)) & mask];
+    windowBits1 = (windowBits1 - (entry1 & 15)) | 0;
+    windowBits2 = (windowBits2 - (entry2 & 15)) | 0;
+    windowBits3 = (windowBits3 - (entry3 & 15)) | 0;
+    windowBits4 = (windowBits4 - (entry4 & 15)) | 0;
+    entry1 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window1) >>
+      BigInt((windowBits1 - maxBits) & 63))) & mask];
+    entry2 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window2) >>
+      BigInt((windowBits2 - maxBits) & 63))) & mask];
+    entry3 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window3) >>
+      BigInt((windowBits3 - maxBits) & 63))) & mask];
+    entry4 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window4) >>
+      BigInt((windowBits4 - maxBits) & 63))) & mask];
     out[(op1 + 1) | 0] = entry1 >> 4;
     out[(op2 + 1) | 0] = entry2 >> 4;
     out[(op3 + 1) | 0] = entry3 >> 4;
     out[(op4 + 1) | 0] = entry4 >> 4;
-    bitPosition1 = (bitPosition1 - (entry1 & 15)) | 0;
-    bitPosition2 = (bitPosition2 - (entry2 & 15)) | 0;
-    bitPosition3 = (bitPosition3 - (entry3 & 15)) | 0;
-    bitPosition4 = (bitPosition4 - (entry4 & 15)) | 0;
-    done = (done + 2) | 0;
+    windowBits1 = (windowBits1 - (entry1 & 15)) | 0;
+    windowBits2 = (windowBits2 - (entry2 & 15)) | 0;
+    windowBits3 = (windowBits3 - (entry3 & 15)) | 0;
+    windowBits4 = (windowBits4 - (entry4 & 15)) | 0;
+    entry1 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window1) >>
+      BigInt((windowBits1 - maxBits) & 63))) & mask];
+    entry2 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window2) >>
+      BigInt((windowBits2 - maxBits) & 63))) & mask];
+    entry3 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window3) >>
+      BigInt((windowBits3 - maxBits) & 63))) & mask];
+    entry4 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window4) >>
+      BigInt((windowBits4 - maxBits) & 63))) & mask];
+    out[(op1 + 2) | 0] = entry1 >> 4;
+    out[(op2 + 2) | 0] = entry2 >> 4;
+    out[(op3 + 2) | 0] = entry3 >> 4;
+    out[(op4 + 2) | 0] = entry4 >> 4;
+    windowBits1 = (windowBits1 - (entry1 & 15)) | 0;
+    windowBits2 = (windowBits2 - (entry2 & 15)) | 0;
+    windowBits3 = (windowBits3 - (entry3 & 15)) | 0;
+    windowBits4 = (windowBits4 - (entry4 & 15)) | 0;
+    entry1 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window1) >>
+      BigInt((windowBits1 - maxBits) & 63))) & mask];
+    entry2 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window2) >>
+      BigInt((windowBits2 - maxBits) & 63))) & mask];
+    entry3 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window3) >>
+      BigInt((windowBits3 - maxBits) & 63))) & mask];
+    entry4 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window4) >>
+      BigInt((windowBits4 - maxBits) & 63))) & mask];
+    out[(op1 + 3) | 0] = entry1 >> 4;
+    out[(op2 + 3) | 0] = entry2 >> 4;
+    out[(op3 + 3) | 0] = entry3 >> 4;
+    out[(op4 + 3) | 0] = entry4 >> 4;
+    windowBits1 = (windowBits1 - (entry1 & 15)) | 0;
+    windowBits2 = (windowBits2 - (entry2 & 15)) | 0;
+    windowBits3 = (windowBits3 - (entry3 & 15)) | 0;
+    windowBits4 = (windowBits4 - (entry4 & 15)) | 0;
+    bitPosition1 = (windowLow1 + windowBits1) | 0;
+    bitPosition2 = (windowLow2 + windowBits2) | 0;
+    bitPosition3 = (windowLow3 + windowBits3) | 0;
+    bitPosition4 = (windowLow4 + windowBits4) | 0;
+    done = (done + 4) | 0;
     // Below 0 a stream was over-read (its missing bits read as 0): it cannot end exactly.
     if ((bitPosition1 | bitPosition2 | bitPosition3 | bitPosition4) < 0) return ZSTD_REASON_HUFFMAN_STREAM_CORRUPT;
   }
