@@ -18,6 +18,13 @@ export const ZSTD_FSE_OFFSETS = 512;
 export const ZSTD_FSE_MATCH_LENGTHS = 768;
 export const ZSTD_FSE_HUFFMAN_WEIGHTS = 1280;
 const ZSTD_FSE_CELLS = 1344;
+/**
+ * Wider than the cells' index range, 2^11 > 1344: the table loops mask their indices with it. No
+ * index changes (each is inside its region by construction), and the compiler can see the access
+ * fall inside the module's initial memory, which then needs no bounds check (compiler/wasm2c.ts,
+ * RT_IN_INITIAL; the arrays are top-level tables, porffor patch 019).
+ */
+export const ZSTD_FSE_INDEX_MASK = 2047;
 
 export const zstdFseSymbol = new Uint8Array(new ArrayBuffer(ZSTD_FSE_CELLS));
 export const zstdFseBits = new Uint8Array(new ArrayBuffer(ZSTD_FSE_CELLS));
@@ -120,34 +127,34 @@ export function zstdFseBuild(region: number, log: number, symbols: number): numb
   let highest = (size - 1) | 0;
   // "Less than 1" symbols take one cell each, from the top down.
   for (let s = 0; s < symbols; s++) {
-    const probability = zstdFseNormalized[s];
+    const probability = zstdFseNormalized[s & 255];
     if (probability === -1) {
-      zstdFseSymbol[(region + highest) | 0] = s;
+      zstdFseSymbol[(region + highest) & ZSTD_FSE_INDEX_MASK] = s;
       highest = (highest - 1) | 0;
-      zstdFseNext[s] = 1;
+      zstdFseNext[s & 255] = 1;
     } else {
-      zstdFseNext[s] = probability;
+      zstdFseNext[s & 255] = probability;
     }
   }
   // The others are spread with a fixed step that visits every cell once, skipping the top ones.
   const step = ((size >> 1) + (size >> 3) + 3) | 0;
   let position = 0;
   for (let s = 0; s < symbols; s++) {
-    const count = zstdFseNormalized[s];
+    const count = zstdFseNormalized[s & 255];
     for (let i = 0; i < count; i++) {
-      zstdFseSymbol[(region + position) | 0] = s;
+      zstdFseSymbol[(region + position) & ZSTD_FSE_INDEX_MASK] = s;
       position = (position + step) & mask;
       while (position > highest) position = (position + step) & mask;
     }
   }
   if (position !== 0) return ZSTD_REASON_FSE_TABLE_CORRUPT;
   for (let cell = 0; cell < size; cell++) {
-    const s = zstdFseSymbol[(region + cell) | 0];
+    const s = zstdFseSymbol[(region + cell) & ZSTD_FSE_INDEX_MASK];
     const next = zstdFseNext[s];
     zstdFseNext[s] = (next + 1) | 0;
     const bits = (log - (31 - Math.clz32(next))) | 0;
-    zstdFseBits[(region + cell) | 0] = bits;
-    zstdFseBaseline[(region + cell) | 0] = ((next << bits) - size) | 0;
+    zstdFseBits[(region + cell) & ZSTD_FSE_INDEX_MASK] = bits;
+    zstdFseBaseline[(region + cell) & ZSTD_FSE_INDEX_MASK] = ((next << bits) - size) | 0;
   }
   return 0;
 }

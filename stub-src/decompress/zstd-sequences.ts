@@ -9,7 +9,7 @@
  * output capacity, its offset against the frame start) before its bytes are copied.
  */
 import {
-  ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, ZSTD_FSE_LITERAL_LENGTHS,
+  ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INDEX_MASK, ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, ZSTD_FSE_LITERAL_LENGTHS,
   ZSTD_FSE_MATCH_LENGTHS,
   ZSTD_FSE_OFFSETS, zstdBackwardBits, zstdBackwardStart, zstdBackwardWindow, zstdFseBaseline, zstdFseBits,
   zstdFseBuild, zstdFseBuildDefaultLiteralLengths, zstdFseBuildDefaultMatchLengths, zstdFseBuildDefaultOffsets, zstdFseBuildRle,
@@ -77,11 +77,13 @@ zstdBuildLengthCodes();
 // The three sequence regions end where the Huffman weights' region begins.
 const ZSTD_SEQUENCES_CELLS = ZSTD_FSE_HUFFMAN_WEIGHTS;
 const zstdSequencesCells = new Int32Array(new ArrayBuffer(ZSTD_SEQUENCES_CELLS * 2 * 4));
+/** 2^12 > 2 * 1280 words: zstdSequencesPack's mask, as zstd-fse.ts's ZSTD_FSE_INDEX_MASK. */
+const ZSTD_SEQUENCES_CELL_MASK = 4095;
 
 /** Packs the `size` cells of the table just built at `region` for `kind` into zstdSequencesCells. */
 function zstdSequencesPack(kind: number, region: number, size: number): void {
   for (let cell = region; cell < ((region + size) | 0); cell++) {
-    const symbol = zstdFseSymbol[cell];
+    const symbol = zstdFseSymbol[cell & ZSTD_FSE_INDEX_MASK];
     let extra = symbol;
     let base = symbol <= 30 ? 1 << symbol : 0;
     if (kind === ZSTD_SEQUENCES_LITERAL_LENGTHS) {
@@ -91,8 +93,9 @@ function zstdSequencesPack(kind: number, region: number, size: number): void {
       extra = zstdMatchLengthBits[symbol];
       base = zstdMatchLengthBase[symbol];
     }
-    zstdSequencesCells[cell << 1] = zstdFseBaseline[cell] | (zstdFseBits[cell] << 16) | (extra << 24);
-    zstdSequencesCells[((cell << 1) + 1) | 0] = base;
+    zstdSequencesCells[(cell << 1) & ZSTD_SEQUENCES_CELL_MASK] = zstdFseBaseline[cell & ZSTD_FSE_INDEX_MASK] |
+      (zstdFseBits[cell & ZSTD_FSE_INDEX_MASK] << 16) | (extra << 24);
+    zstdSequencesCells[((cell << 1) + 1) & ZSTD_SEQUENCES_CELL_MASK] = base;
   }
 }
 
