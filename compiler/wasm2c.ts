@@ -69,10 +69,10 @@ const INITIAL_MEMORY = /wasm_rt_allocate_memory\(&instance->\w+, (\d+), /;
 const fixedMemoryDeclarations = (initialBytes: number): string => `
 /* efistub (compiler/wasm2c.ts): linear memory at a fixed place, read through const functions. */
 __attribute__((const)) u8 *rt_memory_base(void);
-__attribute__((const)) u64 rt_memory_bound(void);
+__attribute__((const)) u64 rt_memory_access_bound(void);
 #define RT_INITIAL_MEMORY_BYTES ${initialBytes}ull
 #define RT_IN_INITIAL(end) (__builtin_constant_p((end) <= RT_INITIAL_MEMORY_BYTES) && (end) <= RT_INITIAL_MEMORY_BYTES)
-#define RT_OUT_OF_BOUNDS(end) ((end) > rt_memory_bound() && !RT_IN_INITIAL(end))
+#define RT_OUT_OF_BOUNDS(end) ((end) > rt_memory_access_bound() && !RT_IN_INITIAL(end))
 #define RT_MEMCHECK_FIXED(a, t) \\
   if (UNLIKELY(RT_OUT_OF_BOUNDS((a) + (u64)sizeof(t)))) TRAP(OOB);
 
@@ -87,6 +87,70 @@ export function useFixedMemory(cText: string): { text: string; replaced: number 
     .replace(MEMCHECK_CALL, () => { replaced++; return 'RT_MEMCHECK_FIXED(addr, t1);'; })
     .replace(DATA_ADDRESS, () => { replaced++; return '&rt_memory_base()[addr]'; });
   return { text, replaced };
+}
+
+/**
+ * wasm2c passes a load or store its address as one value, `(u64)(base) + offset`: the Wasm
+ * address (an i32 the code computed) plus the instruction's constant offset. Checked as a whole,
+ * two accesses at one base and different offsets are two checks, and clang (14) does not see that
+ * one implies the other: XXH64's four 8-byte reads a stripe, CRC-32's two words a step, each
+ * Uint8Array element at its data pointer + 4 + index all paid their own.
+ *
+ * The runtime reserves RT_ACCESS_GUARD_BYTES beyond the most linear memory can grow to
+ * (compiler/runtime/wasm-rt.c, runtime.h), so when offset + size is at most that guard, a base
+ * at most rt_memory_access_bound() (the reservation less the guard) puts the whole access inside
+ * the reservation. Those calls become `<name>_at(mem, base, offset)`, whose check compares the
+ * base alone: one comparison without the addition, and the same comparison for every access at
+ * that base, which clang then makes once. A base above the bound traps, as before: it is past
+ * what the memory can grow to, which Wasm would trap at too. RT_IN_INITIAL still drops the check
+ * where clang can prove the access ends in the initial memory. Calls whose address is not that
+ * shape, or whose offset is larger, keep the check of the whole address.
+ */
+export const ACCESS_GUARD_BYTES = 65536;
+const LOAD_STORE_DEFINITION = /^DEFINE_(LOAD|STORE)\((\w+), (\w+)((?:, \w+)+)\)$/gm;
+const ACCESS_AT_MACROS = `
+/* efistub (compiler/wasm2c.ts checkAccessBases): accesses checked by their base address. */
+#define RT_BASE_OUT_OF_BOUNDS(base, end) ((base) > rt_memory_access_bound() && !RT_IN_INITIAL(end))
+#define DEFINE_LOAD_AT(name, t1, t2, t3)                                               \\
+  static inline t3 name##_at(wasm_rt_memory_t* mem, u64 base, u64 offset) {           \\
+    (void)mem;                                                                         \\
+    if (UNLIKELY(RT_BASE_OUT_OF_BOUNDS(base, base + offset + (u64)sizeof(t1)))) TRAP(OOB); \\
+    t1 result;                                                                         \\
+    wasm_rt_memcpy(&result, &rt_memory_base()[base + offset], sizeof(t1));             \\
+    return (t3)(t2)result;                                                             \\
+  }
+#define DEFINE_STORE_AT(name, t1, t2)                                                  \\
+  static inline void name##_at(wasm_rt_memory_t* mem, u64 base, u64 offset, t2 value) { \\
+    (void)mem;                                                                         \\
+    if (UNLIKELY(RT_BASE_OUT_OF_BOUNDS(base, base + offset + (u64)sizeof(t1)))) TRAP(OOB); \\
+    t1 wrapped = (t1)value;                                                            \\
+    wasm_rt_memcpy(&rt_memory_base()[base + offset], &wrapped, sizeof(t1));            \\
+  }
+`;
+const ACCESS_BYTES: Record<string, number> = { u8: 1, s8: 1, u16: 2, s16: 2, u32: 4, s32: 4, f32: 4, u64: 8, s64: 8, f64: 8 };
+
+export function checkAccessBases(cText: string): { text: string; helpers: number; rewritten: number } {
+  const bytes = new Map<string, number>();
+  let helpers = 0;
+  let text = cText.replace(LOAD_STORE_DEFINITION, (line: string, kind: string, name: string, memoryType: string, rest: string) => {
+    const size = ACCESS_BYTES[memoryType];
+    if (size === undefined) return line;
+    bytes.set(name, size);
+    helpers++;
+    return `${line}\nDEFINE_${kind}_AT(${name}, ${memoryType}${rest})`;
+  });
+  if (helpers === 0) return { text: cText, helpers: 0, rewritten: 0 };
+  const firstDefinition = text.search(/^DEFINE_(LOAD|STORE)\(/m);
+  text = text.slice(0, firstDefinition) + ACCESS_AT_MACROS.slice(1) + '\n' + text.slice(firstDefinition);
+  let rewritten = 0;
+  const call = new RegExp(`\\b(${[...bytes.keys()].join('|')})\\(&instance->(\\w+), \\(u64\\)\\((w2c_\\w+)\\)(?: \\+ (\\d+)u)?(?=[,)])`, 'g');
+  text = text.replace(call, (whole: string, name: string, memory: string, base: string, offset: string | undefined) => {
+    const at = Number(offset ?? 0);
+    if (at + bytes.get(name)! > ACCESS_GUARD_BYTES) return whole;
+    rewritten++;
+    return `${name}_at(&instance->${memory}, (u64)(${base}), ${at}u`;
+  });
+  return { text, helpers, rewritten };
 }
 
 /**
@@ -345,7 +409,14 @@ export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOption
     return [{ stage: 'wasm2c', code: WASM2C_LOAD_BARRIER_NOT_FOUND, file: outputC, line: 0, column: 0,
       message: 'wasm2c\'s DEFINE_LOAD/DEFINE_STORE are not the wasm2c 1.0.32 output the stage expects' }];
   }
-  const copy = inlineSmallMemoryCopy(fixed.text);
+  const based = checkAccessBases(fixed.text);
+  if (based.helpers === 0) {
+    rmSync(temporaryC, { force: true });
+    rmSync(temporaryH, { force: true });
+    return [{ stage: 'wasm2c', code: WASM2C_LOAD_BARRIER_NOT_FOUND, file: outputC, line: 0, column: 0,
+      message: 'wasm2c\'s DEFINE_LOAD/DEFINE_STORE uses are not the wasm2c 1.0.32 output the stage expects' }];
+  }
+  const copy = inlineSmallMemoryCopy(based.text);
   if (copy.replaced !== 1) {
     rmSync(temporaryC, { force: true });
     rmSync(temporaryH, { force: true });

@@ -17,6 +17,13 @@
  * them in registers. Only one linear memory exists. */
 __attribute__((const)) uint8_t *rt_memory_base(void);
 __attribute__((const)) uint64_t rt_memory_bound(void);
+/* The reservation ends RT_ACCESS_GUARD_BYTES past the most linear memory can grow to; an access
+ * whose base address (before its constant offset) is at most rt_memory_access_bound() and whose
+ * offset plus size is at most the guard ends inside the reservation. The wasm2c stage checks
+ * most loads and stores that way (compiler/wasm2c.ts checkAccessBases, which has the same
+ * constant). */
+#define RT_ACCESS_GUARD_BYTES 65536u
+__attribute__((const)) uint64_t rt_memory_access_bound(void);
 
 /* --- provided by the host --------------------------------------------------------------- */
 

@@ -123,6 +123,7 @@ static uint8_t *memory_base;
 
 uint8_t *rt_memory_base(void) { return memory_base; }
 uint64_t rt_memory_bound(void) { return reserved_bytes; }
+uint64_t rt_memory_access_bound(void) { return reserved_bytes - RT_ACCESS_GUARD_BYTES; }
 
 void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, uint32_t max_pages) {
   uint64_t want = platform_heap_reserve_bytes();
@@ -133,19 +134,20 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, u
   /* The largest reservation the platform grants, halving down to the initial size: under
    * UEFI a machine with little memory still runs the stub. Never less than the initial size:
    * the wasm2c stage leaves unchecked the accesses it can prove end within it
-   * (compiler/wasm2c.ts, RT_IN_INITIAL). */
-  memory->data = platform_allocate_pages(want);
+   * (compiler/wasm2c.ts, RT_IN_INITIAL). Linear memory may grow to `want`; the guard beyond it
+   * lets one check of an access's base address cover its offset too (runtime.h). */
+  memory->data = platform_allocate_pages(want + RT_ACCESS_GUARD_BYTES);
   while (!memory->data && want / 2 >= initial && want / 2 >= WASM_PAGE_SIZE) {
     want /= 2;
-    memory->data = platform_allocate_pages(want);
+    memory->data = platform_allocate_pages(want + RT_ACCESS_GUARD_BYTES);
   }
   if (!memory->data) {
     rt_console_print("efistub: runtime: cannot reserve linear memory of 0x");
-    rt_console_print_hex(want);
+    rt_console_print_hex(want + RT_ACCESS_GUARD_BYTES);
     rt_console_print(" bytes\n");
     wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
   }
-  reserved_bytes = want;
+  reserved_bytes = want + RT_ACCESS_GUARD_BYTES;
   memory_base = memory->data;
   memset(memory->data, 0, (size_t)initial);
   memory->pages = initial_pages;

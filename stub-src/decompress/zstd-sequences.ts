@@ -190,7 +190,9 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
   let reload = 0;
   // The end of what this block may write: its fixed-size copies stay below it.
   const limit = blockLimit < capacity ? blockLimit : capacity;
-  for (let sequence = 0; sequence < count; sequence++) {
+  // The last sequence reads no state update.
+  const last = (count - 1) | 0;
+  for (let sequence = 0; sequence <= last; sequence++) {
     windowLow = ((bitPosition - 57) >> 3) << 3;
     windowBits = (bitPosition - windowLow) | 0;
     reload = (at + (windowLow >> 3)) | 0;
@@ -233,7 +235,7 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       BigInt((windowBits - literalLengthExtra) & 63))) & lowBitMasks[literalLengthExtra & 31])) | 0;
     windowBits = (windowBits - literalLengthExtra) | 0;
     // State updates, except after the last sequence: literal lengths, match lengths, offsets.
-    if (((sequence + 1) | 0) < count) {
+    if (sequence < last) {
       if (windowBits < ZSTD_STATE_UPDATE_BITS) {
         bitPosition = (windowLow + windowBits) | 0;
         windowLow = ((bitPosition - 57) >> 3) << 3;

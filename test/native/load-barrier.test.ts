@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { wasmToC } from '../../compiler/wasm2c.ts';
+import { ACCESS_GUARD_BYTES, wasmToC } from '../../compiler/wasm2c.ts';
 import { projectRoot } from '../support/build-fixture.ts';
 
 const WAT = `(module
@@ -95,10 +95,13 @@ describe('wasm2c stage: the per-load asm barrier', () => {
     const run = (which: string, address: number) =>
       spawnSync(join(work, 'm'), [which, String(address)], { encoding: 'utf8' });
     expect(run('unused', 100).stdout).toBe('result 7\n');
-    // The check is against the reservation (1 MiB in DRIVER), not the current size (one page):
-    // compiler/wasm2c.ts useFixedMemory says why; beyond the reservation a load traps.
+    // The check is against what the memory may grow to (1 MiB in DRIVER), not the current size
+    // (one page): compiler/wasm2c.ts useFixedMemory says why. It compares the load's base address
+    // (checkAccessBases): a load that starts below 1 MiB and ends past it reads the guard the
+    // runtime reserves beyond (RT_ACCESS_GUARD_BYTES); one that starts past 1 MiB traps.
     expect(run('unused', 65533).stdout).toBe('result 7\n');
-    expect(run('unused', (1 << 20) - 3).stdout).toBe('trap: out-of-bounds access to linear memory or a table\n');
+    expect(run('unused', (1 << 20) - 3).stdout).toBe('result 7\n');
+    expect(run('unused', (1 << 20) + 1).stdout).toBe('trap: out-of-bounds access to linear memory or a table\n');
     expect(run('unused', 0xfffffff0).status).toBe(3);
     expect(run('sum', 65536).stdout).toBe('result 0\n');
   });
@@ -362,7 +365,56 @@ describe('wasm2c stage: loads within the initial memory', () => {
       '-I', work, '-c', join(work, 'stub.c'), '-o', object], { encoding: 'utf8' }).stderr).toBe('');
     const disassembly = spawnSync('objdump', ['-d', '-r', object], { encoding: 'utf8' }).stdout;
     const body = (name: string) => disassembly.split(`<${name}>:`)[1].split(/\n\n/)[0];
-    expect(body('Z_stubZ_table')).not.toContain('rt_memory_bound');
-    expect(body('Z_stubZ_far')).toContain('rt_memory_bound');
+    expect(body('Z_stubZ_table')).not.toContain('rt_memory_access_bound');
+    expect(body('Z_stubZ_far')).toContain('rt_memory_access_bound');
+  });
+});
+
+// Loads checked by their base address (compiler/wasm2c.ts checkAccessBases): `stripe` reads four
+// 8-byte words at offsets 0, 8, 16 and 24 from one base, as XXH64 reads a stripe; `wide` reads at
+// an offset past the runtime's guard, which keeps the check of the whole address.
+const BASES_WAT = `(module
+  (memory (export "memory") 1)
+  (func (export "stripe") (param i32) (result i32)
+    local.get 0
+    i64.load
+    local.get 0
+    i64.load offset=8
+    i64.add
+    local.get 0
+    i64.load offset=16
+    i64.add
+    local.get 0
+    i64.load offset=24
+    i64.add
+    i32.wrap_i64)
+  (func (export "wide") (param i32) (result i32)
+    local.get 0
+    i32.load offset=0x10000))`;
+
+describe('wasm2c stage: accesses checked by their base address', () => {
+  const work = moduleDir('efistub-bases-', BASES_WAT, twoExportDriver('stripe', 'wide'));
+
+  it('share one comparison per base, trap from a base past the memory\'s limit, and agree with the runtime\'s guard', () => {
+    const c = translateModule(work);
+    expect(c).toMatch(/i64_load_at\(&instance->w2c_memory, \(u64\)\(w2c_i\d\), 24u\)/);
+    expect(c).toMatch(/i32_load\(&instance->w2c_memory, \(u64\)\(w2c_i0\) \+ 65536u\)/);
+    expect(compileWithRuntime(work)).toBe('');
+    const run = (which: string, n: number) => spawnSync(join(work, 'm'), [which, String(n)], { encoding: 'utf8' }).stdout;
+    expect(run('stripe', 0)).toBe('result 0\n');
+    // 1 MiB in DRIVER: a stripe from just below it ends in the guard; from just past it, a trap.
+    expect(run('stripe', (1 << 20) - 8)).toBe('result 0\n');
+    expect(run('stripe', (1 << 20) + 1)).toBe('trap: out-of-bounds access to linear memory or a table\n');
+    expect(run('wide', (1 << 20) - 65536 - 4)).toBe('result 0\n');
+    expect(run('wide', (1 << 20) - 65536 - 3)).toBe('trap: out-of-bounds access to linear memory or a table\n');
+    // The machine code: the four loads of `stripe` make one comparison.
+    const object = join(work, 'stub.o');
+    expect(spawnSync('clang', ['-O2', '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', '-I', join(projectRoot, 'compiler', 'runtime', 'include-common'),
+      '-I', work, '-c', join(work, 'stub.c'), '-o', object], { encoding: 'utf8' }).stderr).toBe('');
+    const disassembly = spawnSync('objdump', ['-d', '--no-show-raw-insn', object], { encoding: 'utf8' }).stdout;
+    const stripe = disassembly.split('<Z_stubZ_stripe>:')[1].split(/\n\n/)[0];
+    expect(stripe.match(/\bcmp/g)).toHaveLength(1);
+    const runtimeHeader = readFileSync(join(projectRoot, 'compiler', 'runtime', 'runtime.h'), 'utf8');
+    expect(runtimeHeader).toContain(`#define RT_ACCESS_GUARD_BYTES ${ACCESS_GUARD_BYTES}u`);
   });
 });
