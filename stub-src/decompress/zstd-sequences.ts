@@ -66,21 +66,23 @@ function zstdBuildLengthCodes(): void {
 zstdBuildLengthCodes();
 
 /**
- * The three tables as the sequence loop reads them: two words per cell, at 2 * (region + state).
- * The first is the state transition and the value's extra bits, baseline | bits << 16 | extra <<
- * 24; the second is the value's base: the length code's baseline for literal and match lengths,
- * 2^code for offsets (whose extra bits are the code itself). One array and two loads per state,
- * where zstd-fse.ts's cells and the code tables are five arrays and up to five loads: each load
- * is a bounds check unless the index is provably inside (porffor patch 019, compiler/wasm2c.ts),
- * and with seven arrays as parameters clang kept much of the loop's state on the stack.
+ * The three tables as the sequence loop reads them: two words per cell, one in each of two
+ * tables at region + state. zstdSequencesWord holds the state transition and the value's extra
+ * bits, baseline | bits << 16 | extra << 24; zstdSequencesBase the value's base: the length
+ * code's baseline for literal and match lengths, 2^code for offsets (whose extra bits are the
+ * code itself). Two loads per state, where zstd-fse.ts's cells and the code tables are five
+ * arrays and up to five loads: each load is a bounds check unless the index is provably inside
+ * (porffor patch 019, compiler/wasm2c.ts), and with seven arrays as parameters clang kept much
+ * of the loop's state on the stack. Two tables at one index rather than one with two words per
+ * cell: the second word at `2 * cell + 1` took clang four instructions to address (the sum is a
+ * 32-bit one it did not fold into the x86 addressing mode), the second table's word one.
  */
 // The three sequence regions end where the Huffman weights' region begins.
 const ZSTD_SEQUENCES_CELLS = ZSTD_FSE_HUFFMAN_WEIGHTS;
-const zstdSequencesCells = new Int32Array(new ArrayBuffer(ZSTD_SEQUENCES_CELLS * 2 * 4));
-/** 2^12 > 2 * 1280 words: zstdSequencesPack's mask, as zstd-fse.ts's ZSTD_FSE_INDEX_MASK. */
-const ZSTD_SEQUENCES_CELL_MASK = 4095;
+const zstdSequencesWord = new Int32Array(new ArrayBuffer(ZSTD_SEQUENCES_CELLS * 4));
+const zstdSequencesBase = new Int32Array(new ArrayBuffer(ZSTD_SEQUENCES_CELLS * 4));
 
-/** Packs the `size` cells of the table just built at `region` for `kind` into zstdSequencesCells. */
+/** Packs the `size` cells of the table just built at `region` for `kind` into the two tables above. */
 function zstdSequencesPack(kind: number, region: number, size: number): void {
   for (let cell = region; cell < ((region + size) | 0); cell++) {
     const symbol = zstdFseSymbol[cell & ZSTD_FSE_INDEX_MASK];
@@ -93,9 +95,9 @@ function zstdSequencesPack(kind: number, region: number, size: number): void {
       extra = zstdMatchLengthBits[symbol];
       base = zstdMatchLengthBase[symbol];
     }
-    zstdSequencesCells[(cell << 1) & ZSTD_SEQUENCES_CELL_MASK] = zstdFseBaseline[cell & ZSTD_FSE_INDEX_MASK] |
+    zstdSequencesWord[cell & ZSTD_FSE_INDEX_MASK] = zstdFseBaseline[cell & ZSTD_FSE_INDEX_MASK] |
       (zstdFseBits[cell & ZSTD_FSE_INDEX_MASK] << 16) | (extra << 24);
-    zstdSequencesCells[((cell << 1) + 1) & ZSTD_SEQUENCES_CELL_MASK] = base;
+    zstdSequencesBase[cell & ZSTD_FSE_INDEX_MASK] = base;
   }
 }
 
@@ -159,8 +161,8 @@ const ZSTD_STATE_UPDATE_BITS = 26;
 /**
  * The sequence loop of zstdSequencesDecode: decodes `count` sequences from the backward stream
  * at src[at ..) (bitPosition bits left, the three FSE states set up) and executes them.
- * Returns 0 (positions in zstdExecuteResult) or a reason. zstdSequencesCells is read through its
- * name: a top-level table is at an address fixed at compile time (porffor patch 019), which a
+ * Returns 0 (positions in zstdExecuteResult) or a reason. The cell tables are read through their
+ * names: a top-level table is at an address fixed at compile time (porffor patch 019), which a
  * parameter's data pointer is not, and clang then needs no register for it.
  */
 function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, count: number,
@@ -205,18 +207,18 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
         BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
     }
     // A state is below its table's size (2^9, 2^8, 2^9 cells at most) by construction: the masks
-    // change no index, and let the compiler see every lookup inside zstdSequencesCells, which
+    // change no index, and let the compiler see every lookup inside the two tables, which
     // then needs no bounds check (compiler/wasm2c.ts, porffor patch 019).
-    const literalLengthCell = (literalLengthRegion + (literalLengthState & 511)) << 1;
-    const offsetCell = (offsetRegion + (offsetState & 255)) << 1;
-    const matchLengthCell = (matchLengthRegion + (matchLengthState & 511)) << 1;
-    const literalLengthWord = zstdSequencesCells[literalLengthCell];
-    const offsetWord = zstdSequencesCells[offsetCell];
-    const matchLengthWord = zstdSequencesCells[matchLengthCell];
+    const literalLengthCell = literalLengthRegion + (literalLengthState & 511);
+    const offsetCell = offsetRegion + (offsetState & 255);
+    const matchLengthCell = matchLengthRegion + (matchLengthState & 511);
+    const literalLengthWord = zstdSequencesWord[literalLengthCell];
+    const offsetWord = zstdSequencesWord[offsetCell];
+    const matchLengthWord = zstdSequencesWord[matchLengthCell];
     // Values: offset first, then match length, then literal length.
     const offsetCode = offsetWord >>> 24;
     if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
-    const offsetValue = (zstdSequencesCells[(offsetCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+    const offsetValue = (zstdSequencesBase[offsetCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
       BigInt((windowBits - offsetCode) & 63))) & lowBitMasks[offsetCode & 31])) | 0;
     windowBits = (windowBits - offsetCode) | 0;
     if (offsetCode > 25) {
@@ -227,11 +229,11 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
         BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
     }
     const matchLengthExtra = matchLengthWord >>> 24;
-    const matchLength = (zstdSequencesCells[(matchLengthCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+    const matchLength = (zstdSequencesBase[matchLengthCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
       BigInt((windowBits - matchLengthExtra) & 63))) & lowBitMasks[matchLengthExtra & 31])) | 0;
     windowBits = (windowBits - matchLengthExtra) | 0;
     const literalLengthExtra = literalLengthWord >>> 24;
-    const literalLength = (zstdSequencesCells[(literalLengthCell + 1) | 0] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+    const literalLength = (zstdSequencesBase[literalLengthCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
       BigInt((windowBits - literalLengthExtra) & 63))) & lowBitMasks[literalLengthExtra & 31])) | 0;
     windowBits = (windowBits - literalLengthExtra) | 0;
     // State updates, except after the last sequence: literal lengths, match lengths, offsets.
