@@ -143,7 +143,7 @@ export function checkAccessBases(cText: string): { text: string; helpers: number
   const firstDefinition = text.search(/^DEFINE_(LOAD|STORE)\(/m);
   text = text.slice(0, firstDefinition) + ACCESS_AT_MACROS.slice(1) + '\n' + text.slice(firstDefinition);
   let rewritten = 0;
-  const call = new RegExp(`\\b(${[...bytes.keys()].join('|')})\\(&instance->(\\w+), \\(u64\\)\\((w2c_\\w+)\\)(?: \\+ (\\d+)u)?(?=[,)])`, 'g');
+  const call = new RegExp(`\\b(${[...bytes.keys()].join('|')})\\(&instance->(\\w+), \\(u64\\)\\((w2c_\\w+)\\)(?: \\+ (\\d+)u?)?(?=[,)])`, 'g');
   text = text.replace(call, (whole: string, name: string, memory: string, base: string, offset: string | undefined) => {
     const at = Number(offset ?? 0);
     if (at + bytes.get(name)! > ACCESS_GUARD_BYTES) return whole;

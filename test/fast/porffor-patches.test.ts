@@ -1225,3 +1225,53 @@ export function main(at: number): number {
     expect(forgedCall(instantiate(wasm))).not.toThrow();
   });
 });
+
+describe('022-constant-index-offset', () => {
+  // Neighbouring elements of a Uint8Array and an Int32Array read and written at `(x + K) | 0` and
+  // `x + K`, next to shapes that keep the stock index: a negative constant, a compound assignment,
+  // and a constant on the left.
+  const source = `
+export function touch(a: Uint8Array, w: Int32Array, x: number): number {
+  a[(x + 1) | 0] = (a[x] + 1) | 0;
+  a[(x + 2) | 0] = (a[(x + 1) | 0] + a[(x + 3) | 0]) | 0;
+  w[x + 2] = (w[(x + 1) | 0] - w[x]) | 0;
+  a[(x + 4) | 0] += 3;
+  const back = a[(x - 1) | 0];
+  const left = a[(1 + x) | 0];
+  return (a[(x + 2) | 0] + (a[(x + 4) | 0] << 8) + w[(x + 2) | 0] + back + left) | 0;
+}
+export function main(x: number): number {
+  const a = new Uint8Array(new ArrayBuffer(64));
+  const w = new Int32Array(new ArrayBuffer(64 * 4));
+  for (let i = 0; i < 64; i++) {
+    a[i] = (i * 73 + 200) & 255;
+    w[i] = (i * 40503 - 7) | 0;
+  }
+  return touch(a, w, x);
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  const node = new Function(`${source.replace(/export /g, '').replace(/: (number|Uint8Array|Int32Array)/g, '')}; return main;`)() as (x: number) => number;
+  const offsets = (wasm: Uint8Array<ArrayBuffer>): string[] =>
+    [...exportedBody(wasm, 'touch').matchAll(/i32\.(load8_u|store8|load|store) offset=(\d+)/g)].map((m) => `${m[1]}+${m[2]}`);
+
+  test('an element at a constant past x is accessed at x with the constant in the offset, with the values Node computes', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    const instance = instantiate(wasm);
+    for (const x of [ 1, 5, 13, 40, 59 ]) expect([ x, callExport(instance, 'main', x) ]).toEqual([ x, node(x) ]);
+    const folded = offsets(wasm);
+    // a[x + 1], a[x + 2], a[x + 3] at offsets 5, 6, 7; w[x + 1], w[x + 2] at 8, 12.
+    for (const access of [ 'store8+5', 'load8_u+5', 'load8_u+7', 'store8+6', 'load+8', 'store+12', 'load8_u+6', 'load+12' ]) {
+      expect(folded).toContain(access);
+    }
+    // The compound assignment, the negative constant and the constant on the left keep offset 4.
+    expect(folded.filter((access) => access === 'load8_u+8' || access === 'store8+8')).toEqual([ 'load8_u+8' ]);
+  });
+
+  test('fails without the patch: every element is at offset 4', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('022-constant-index-offset') });
+    expect(callExport(instantiate(wasm), 'main', 5)).toBe(node(5));
+    expect(offsets(wasm).every((access) => access.endsWith('+4') || /^(load|store)\+[048]$/.test(access))).toBe(true);
+    expect(offsets(wasm)).not.toContain('store8+5');
+  });
+});

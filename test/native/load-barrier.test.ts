@@ -370,12 +370,16 @@ describe('wasm2c stage: loads within the initial memory', () => {
   });
 });
 
-// Loads checked by their base address (compiler/wasm2c.ts checkAccessBases): `stripe` reads four
-// 8-byte words at offsets 0, 8, 16 and 24 from one base, as XXH64 reads a stripe; `wide` reads at
-// an offset past the runtime's guard, which keeps the check of the whole address.
+// Accesses checked by their base address (compiler/wasm2c.ts checkAccessBases): `stripe` stores a
+// byte at offset 40 and reads four 8-byte words at offsets 0, 8, 16 and 24 from one base, as
+// XXH64 reads a stripe; `wide` reads at an offset past the runtime's guard, which keeps the check
+// of the whole address.
 const BASES_WAT = `(module
   (memory (export "memory") 1)
   (func (export "stripe") (param i32) (result i32)
+    local.get 0
+    i32.const 1
+    i32.store8 offset=40
     local.get 0
     i64.load
     local.get 0
@@ -398,6 +402,8 @@ describe('wasm2c stage: accesses checked by their base address', () => {
   it('share one comparison per base, trap from a base past the memory\'s limit, and agree with the runtime\'s guard', () => {
     const c = translateModule(work);
     expect(c).toMatch(/i64_load_at\(&instance->w2c_memory, \(u64\)\(w2c_i\d\), 24u\)/);
+    // wasm2c writes a store's offset without the `u` of a load's.
+    expect(c).toMatch(/i32_store8_at\(&instance->w2c_memory, \(u64\)\(w2c_i\d\), 40u, w2c_i\d\)/);
     expect(c).toMatch(/i32_load\(&instance->w2c_memory, \(u64\)\(w2c_i0\) \+ 65536u\)/);
     expect(compileWithRuntime(work)).toBe('');
     const run = (which: string, n: number) => spawnSync(join(work, 'm'), [which, String(n)], { encoding: 'utf8' }).stdout;
@@ -407,7 +413,7 @@ describe('wasm2c stage: accesses checked by their base address', () => {
     expect(run('stripe', (1 << 20) + 1)).toBe('trap: out-of-bounds access to linear memory or a table\n');
     expect(run('wide', (1 << 20) - 65536 - 4)).toBe('result 0\n');
     expect(run('wide', (1 << 20) - 65536 - 3)).toBe('trap: out-of-bounds access to linear memory or a table\n');
-    // The machine code: the four loads of `stripe` make one comparison.
+    // The machine code: the store and the four loads of `stripe` make one comparison.
     const object = join(work, 'stub.o');
     expect(spawnSync('clang', ['-O2', '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', '-I', join(projectRoot, 'compiler', 'runtime', 'include-common'),
       '-I', work, '-c', join(work, 'stub.c'), '-o', object], { encoding: 'utf8' }).stderr).toBe('');
