@@ -49,19 +49,20 @@ export function dropLoadBarrier(cText: string): { text: string; removed: number 
  * (every guest load a soft-MMU lookup) made the stub's xz decode about twice the kernel's.
  *
  * The runtime never moves linear memory (one reservation, wasm-rt.c), so the helpers here read
- * the base and the end of the reservation through two functions declared
- * __attribute__((const)) (compiler/runtime/runtime.h: rt_memory_base, rt_memory_bound): their
- * results are fixed once the module is instantiated, and clang may keep them in registers.
- * The bounds check is then against the reservation, not the current size: an access between
- * the two reads the stub's own reserved pages instead of trapping. Nothing outside the
- * reservation can be reached, which is the guarantee the host needs.
+ * the base and the most the memory can grow to through two functions declared
+ * __attribute__((const)) (compiler/runtime/runtime.h: rt_memory_base, rt_memory_access_bound):
+ * their results are fixed once the module is instantiated, and clang may keep them in
+ * registers. The bounds check is then against that limit, not the current size: an access
+ * between the two reads the stub's own reserved pages instead of trapping. Nothing outside the
+ * reservation (the limit plus a guard, checkAccessBases below) can be reached, which is the
+ * guarantee the host needs.
  *
- * The reservation is never smaller than the module's initial memory (wasm-rt.c), so an access
+ * That limit is never smaller than the module's initial memory (wasm-rt.c), so an access
  * that ends within it needs no check. RT_IN_INITIAL tells clang so where clang can prove it,
  * and only there: __builtin_constant_p of the comparison is true once clang has folded the
  * comparison to a constant from what it knows of the address (a constant base plus a masked or
  * byte-sized index: porffor patch 019's static tables, which live in the initial memory), and
- * false otherwise, leaving the one comparison against the reservation as before.
+ * false otherwise, leaving the one comparison against the limit as before.
  */
 const MEMCHECK_CALL = /MEMCHECK\(mem, addr, t1\);/g;
 const DATA_ADDRESS = /&mem->data\[addr\]/g;
@@ -158,7 +159,7 @@ export function checkAccessBases(cText: string): { text: string; helpers: number
  * decoders' copies (porffor patch 012) are short: the first chunks of an overlapping LZ match,
  * which lzCopyMatch copies in doubling chunks, start at the match's distance. For those the call
  * and memmove's own size dispatch cost more than the copy. The helper is replaced by one that
- * checks both ranges against the fixed reservation (as the loads and stores above do), copies up to
+ * checks both ranges against the same limit (as the loads and stores above do), copies up to
  * 64 bytes inline with two (four past 32 bytes) possibly overlapping loads and stores of a
  * power-of-two size, 16 bytes at most (SSE2, in every x86-64), every load before any store (so an
  * overlapping copy is still a memmove), and calls memmove beyond that. Matches of 17..64 bytes are
@@ -238,7 +239,7 @@ export function inlineSmallMemoryCopy(cText: string): { text: string; replaced: 
  * Porffor patch 021 puts a nop right before a memory.copy whose two ranges it has tested
  * against arrays whose bytes are known to lie in the memory (parameters checked against
  * memory.size on entry, static tables in the initial memory): such a copy cannot leave the
- * memory, so its bounds check against the reservation can go. wasm2c writes nothing for a nop,
+ * memory, so its bounds check against the limit can go. wasm2c writes nothing for a nop,
  * so the marks are read from wasm2wat's disassembly of the same module: for each function, the
  * k-th memory.copy there is the k-th memory_copy call in that function's C (wasm2c translates
  * instructions in order, and names a function w2c_<its export name>, or w2c_f<its index> when it

@@ -12,17 +12,16 @@
 #include <stddef.h>
 #include "wasm-rt.h"
 
-/* Linear memory's base and the end of its reservation: fixed from instantiation on (memory
- * never moves), hence `const`, so the wasm2c helpers' loads and stores (compiler/wasm2c.ts) keep
- * them in registers. Only one linear memory exists. */
-__attribute__((const)) uint8_t *rt_memory_base(void);
-__attribute__((const)) uint64_t rt_memory_bound(void);
-/* The reservation ends RT_ACCESS_GUARD_BYTES past the most linear memory can grow to; an access
- * whose base address (before its constant offset) is at most rt_memory_access_bound() and whose
- * offset plus size is at most the guard ends inside the reservation. The wasm2c stage checks
- * most loads and stores that way (compiler/wasm2c.ts checkAccessBases, which has the same
- * constant). */
+/* Linear memory's base, and the most it can grow to (rt_memory_access_bound): fixed from
+ * instantiation on (memory never moves), hence `const`, so the wasm2c helpers' loads and stores
+ * (compiler/wasm2c.ts) keep them in registers. Only one linear memory exists.
+ * The reservation ends RT_ACCESS_GUARD_BYTES past that bound: an access whose base address
+ * (before its constant offset) is at most the bound and whose offset plus size is at most the
+ * guard ends inside the reservation. The wasm2c stage checks most loads and stores that way
+ * (compiler/wasm2c.ts checkAccessBases, which has the same constant), and every other access,
+ * and copies, by their end against the bound. */
 #define RT_ACCESS_GUARD_BYTES 65536u
+__attribute__((const)) uint8_t *rt_memory_base(void);
 __attribute__((const)) uint64_t rt_memory_access_bound(void);
 
 /* --- provided by the host --------------------------------------------------------------- */

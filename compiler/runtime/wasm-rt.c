@@ -122,7 +122,6 @@ static uint64_t reserved_bytes;
 static uint8_t *memory_base;
 
 uint8_t *rt_memory_base(void) { return memory_base; }
-uint64_t rt_memory_bound(void) { return reserved_bytes; }
 uint64_t rt_memory_access_bound(void) { return reserved_bytes - RT_ACCESS_GUARD_BYTES; }
 
 void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial_pages, uint32_t max_pages) {
