@@ -130,7 +130,7 @@ const ACCESS_AT_MACROS = `
 `;
 const ACCESS_BYTES: Record<string, number> = { u8: 1, s8: 1, u16: 2, s16: 2, u32: 4, s32: 4, f32: 4, u64: 8, s64: 8, f64: 8 };
 
-export function checkAccessBases(cText: string): { text: string; helpers: number; rewritten: number } {
+export function checkAccessBases(cText: string): { text: string; helpers: number } {
   const bytes = new Map<string, number>();
   let helpers = 0;
   let text = cText.replace(LOAD_STORE_DEFINITION, (line: string, kind: string, name: string, memoryType: string, rest: string) => {
@@ -140,18 +140,16 @@ export function checkAccessBases(cText: string): { text: string; helpers: number
     helpers++;
     return `${line}\nDEFINE_${kind}_AT(${name}, ${memoryType}${rest})`;
   });
-  if (helpers === 0) return { text: cText, helpers: 0, rewritten: 0 };
+  if (helpers === 0) return { text: cText, helpers: 0 };
   const firstDefinition = text.search(/^DEFINE_(LOAD|STORE)\(/m);
   text = text.slice(0, firstDefinition) + ACCESS_AT_MACROS.slice(1) + '\n' + text.slice(firstDefinition);
-  let rewritten = 0;
   const call = new RegExp(`\\b(${[...bytes.keys()].join('|')})\\(&instance->(\\w+), \\(u64\\)\\((w2c_\\w+)\\)(?: \\+ (\\d+)u?)?(?=[,)])`, 'g');
   text = text.replace(call, (whole: string, name: string, memory: string, base: string, offset: string | undefined) => {
     const at = Number(offset ?? 0);
     if (at + bytes.get(name)! > ACCESS_GUARD_BYTES) return whole;
-    rewritten++;
     return `${name}_at(&instance->${memory}, (u64)(${base}), ${at}u`;
   });
-  return { text, helpers, rewritten };
+  return { text, helpers };
 }
 
 /**
@@ -382,11 +380,15 @@ export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOption
     ['--enable-exceptions', '-n', 'stub', packedWasm, '-o', temporaryC], 'wasm2c');
   rmSync(packedWasm, { force: true });
   const temporaryH = temporaryC.replace(/\.c$/, '.h');
-  if (!run.ok) {
+  // A failed step leaves neither temporary file behind.
+  const fail = (diagnostics: Diagnostic[]): Diagnostic[] => {
     rmSync(temporaryC, { force: true });
     rmSync(temporaryH, { force: true });
-    return run.diagnostics;
-  }
+    return diagnostics;
+  };
+  const unexpected = (code: number, message: string): Diagnostic[] =>
+    fail([{ stage: 'wasm2c', code, file: outputC, line: 0, column: 0, message }]);
+  if (!run.ok) return fail(run.diagnostics);
   if (!existsSync(WASM_RT_HEADER)) {
     return [{ stage: 'wasm2c', code: WASM2C_RUNTIME_HEADER_MISSING, file: WASM_RT_HEADER, line: 0, column: 0,
       message: 'wasm-rt.h not found: install Debian package \'wabt\'' }];
@@ -397,40 +399,30 @@ export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOption
   const included = readFileSync(temporaryC, 'utf8').replace(`#include "${temporaryH.split('/').pop()}"`, `#include "${headerName}"`);
   const { text, removed } = options.keepLoadBarrier ? { text: included, removed: -1 } : dropLoadBarrier(included);
   if (removed === 0) {
-    rmSync(temporaryC, { force: true });
-    rmSync(temporaryH, { force: true });
-    return [{ stage: 'wasm2c', code: WASM2C_LOAD_BARRIER_NOT_FOUND, file: outputC, line: 0, column: 0,
-      message: 'the load barrier in wasm2c\'s DEFINE_LOAD was not found: this is not the wasm2c 1.0.32 output the stage expects' }];
+    return unexpected(WASM2C_LOAD_BARRIER_NOT_FOUND,
+      'the load barrier in wasm2c\'s DEFINE_LOAD was not found: this is not the wasm2c 1.0.32 output the stage expects');
   }
   const fixed = useFixedMemory(text);
   // The declarations, and MEMCHECK and &mem->data[addr] in both DEFINE_LOAD and DEFINE_STORE.
   if (fixed.replaced < 5) {
-    rmSync(temporaryC, { force: true });
-    rmSync(temporaryH, { force: true });
-    return [{ stage: 'wasm2c', code: WASM2C_LOAD_BARRIER_NOT_FOUND, file: outputC, line: 0, column: 0,
-      message: 'wasm2c\'s DEFINE_LOAD/DEFINE_STORE are not the wasm2c 1.0.32 output the stage expects' }];
+    return unexpected(WASM2C_LOAD_BARRIER_NOT_FOUND,
+      'wasm2c\'s DEFINE_LOAD/DEFINE_STORE are not the wasm2c 1.0.32 output the stage expects');
   }
   const based = checkAccessBases(fixed.text);
   if (based.helpers === 0) {
-    rmSync(temporaryC, { force: true });
-    rmSync(temporaryH, { force: true });
-    return [{ stage: 'wasm2c', code: WASM2C_LOAD_BARRIER_NOT_FOUND, file: outputC, line: 0, column: 0,
-      message: 'wasm2c\'s DEFINE_LOAD/DEFINE_STORE uses are not the wasm2c 1.0.32 output the stage expects' }];
+    return unexpected(WASM2C_LOAD_BARRIER_NOT_FOUND,
+      'wasm2c\'s DEFINE_LOAD/DEFINE_STORE uses are not the wasm2c 1.0.32 output the stage expects');
   }
   const copy = inlineSmallMemoryCopy(based.text);
   if (copy.replaced !== 1) {
-    rmSync(temporaryC, { force: true });
-    rmSync(temporaryH, { force: true });
-    return [{ stage: 'wasm2c', code: WASM2C_LOAD_BARRIER_NOT_FOUND, file: outputC, line: 0, column: 0,
-      message: 'wasm2c\'s memory_copy helper is not the wasm2c 1.0.32 output the stage expects' }];
+    return unexpected(WASM2C_LOAD_BARRIER_NOT_FOUND,
+      'wasm2c\'s memory_copy helper is not the wasm2c 1.0.32 output the stage expects');
   }
   // With no disassembly no copy is marked, and every copy keeps its check.
   const tested = wat === null ? { text: copy.text, unchecked: 0 } : uncheckTestedCopies(copy.text, rangeTestedCopies(wat));
   if (tested.mismatch !== undefined) {
-    rmSync(temporaryC, { force: true });
-    rmSync(temporaryH, { force: true });
-    return [{ stage: 'wasm2c', code: WASM2C_COPY_MARKS_MISMATCH, file: outputC, line: 0, column: 0,
-      message: `cannot match porffor's tested copies (patch 021) to wasm2c's output: ${tested.mismatch}` }];
+    return unexpected(WASM2C_COPY_MARKS_MISMATCH,
+      `cannot match porffor's tested copies (patch 021) to wasm2c's output: ${tested.mismatch}`);
   }
   writeFileSync(temporaryC, uncountLeafFunctions(copyThrownValues(tested.text).text).text);
   renameSync(temporaryH, outputH);
