@@ -95,7 +95,10 @@ export interface CliDecode {
 }
 
 function decodeResult(result: SpawnSyncReturns<Buffer>, command: string, okStatuses: number[]): CliDecode {
-  if (result.error) throw isMissing(result.error) ? missing(command) : result.error;
+  // EPIPE: the tool exited before reading all of its input (it refused the stream early); its
+  // exit status and output are still what it did, so they are the result.
+  const refusedEarly = (result.error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' && result.status !== null;
+  if (result.error && !refusedEarly) throw isMissing(result.error) ? missing(command) : result.error;
   return { ok: result.status !== null && okStatuses.includes(result.status), status: result.status,
     output: result.stdout, stderr: result.stderr };
 }
