@@ -266,6 +266,96 @@ function escapeEnd(text: string, start: number): number {
   return start + 2;
 }
 
+/**
+ * Decides how a run ended from its cleaned console text, fed in the chunks it arrives in. Kept
+ * apart from the QEMU process so that every way of cutting a console into chunks can be tested.
+ */
+export class ConsoleWatch {
+  /** All the cleaned console text, also what arrives after the run is decided (a register dump). */
+  output = '';
+  /**
+   * Set once the run is decided, by this watch or by the supervisor's timers: later text is kept
+   * but not inspected.
+   */
+  decided = false;
+  private exitHex: string | undefined;
+  private exceptionAt = -1;
+  private readonly stopOn: RegExp | undefined;
+  private readonly continueAfterExit: boolean;
+
+  constructor(options: Pick<RunOptions, 'stopOn' | 'continueAfterExit'>) {
+    this.stopOn = options.stopOn ? new RegExp(options.stopOn.source, options.stopOn.flags.replace(/[gy]/g, '')) : undefined;
+    this.continueAfterExit = options.continueAfterExit === true;
+  }
+
+  /** OVMF's `!!!! X64 Exception` was seen: its register dump is coming. */
+  get exceptionSeen(): boolean {
+    return this.exceptionAt >= 0;
+  }
+
+  /**
+   * Appends a chunk; returns the outcome when the text decides the run. Each chunk is matched
+   * together with the text before it, up to a window, so a pattern split across chunks is found
+   * while a long kernel log is not rescanned from the start.
+   */
+  push(text: string): RunOutcome | undefined {
+    const newFrom = this.output.length;
+    this.output += text;
+    if (this.decided) return undefined;
+    const outcome = this.inspect(newFrom);
+    if (outcome !== undefined) this.decided = true;
+    return outcome;
+  }
+
+  private inspect(newFrom: number): RunOutcome | undefined {
+    const recentStart = Math.max(0, newFrom - SCAN_OVERLAP);
+    const recent = this.output.slice(recentStart);
+    const exit = EXIT_LINE.exec(recent);
+    // When the stopOn text and the exit line arrive in one chunk (a loaded machine delivers
+    // the serial output in bursts), whichever ends first in the output decides.
+    const stopStart = Math.max(0, newFrom - STOP_ON_OVERLAP);
+    const stop = this.stopOn?.exec(this.output.slice(stopStart));
+    if (stop && (!exit || stopStart + stop.index + stop[0].length <= recentStart + exit.index + exit[0].length)) {
+      return 'stopped';
+    }
+    if (exit) {
+      this.exitHex ??= exit[1];
+      if (!this.continueAfterExit) return 'stub-exit';
+    }
+    if (this.exceptionAt < 0) {
+      const found = recent.search(CPU_EXCEPTION);
+      if (found >= 0) this.exceptionAt = recentStart + found;
+    }
+    if (this.exceptionAt >= 0) {
+      return EXCEPTION_DUMP_END.test(this.output.slice(this.exceptionAt)) ? 'cpu-exception' : undefined;
+    }
+    return FIRMWARE_SHELL.test(recent) ? 'firmware-shell' : undefined;
+  }
+
+  /**
+   * At the timeout: the output ends with an exit line (nothing but white space after it), which
+   * push() leaves open because the line's last digit might have been followed by more.
+   */
+  endsWithExitLine(): boolean {
+    if (this.decided) return false;
+    const last = /efistub: exit: status=0x([0-9a-fA-F]{1,16})\s*$/.exec(this.output);
+    if (last) this.exitHex = last[1];
+    return last !== null;
+  }
+
+  /**
+   * The hex digits of the stub's exit status: from the exit line that decided the run, or, with
+   * continueAfterExit, from the first exit line of the whole output once the run is over, so
+   * the status does not depend on when the run was decided or how the text came in.
+   */
+  exitStatusHex(): string | undefined {
+    if (this.exitHex === undefined && this.continueAfterExit) {
+      this.exitHex = /efistub: exit: status=0x([0-9a-fA-F]{1,16})(?![0-9a-fA-F])/.exec(this.output)?.[1];
+    }
+    return this.exitHex;
+  }
+}
+
 /** Running QEMU processes, killed when this Node process ends however it ends. */
 const liveRuns = new Set<{ child: ChildProcess; pidFile: string }>();
 let exitHooksInstalled = false;
@@ -480,11 +570,9 @@ function superviseQemu(
     liveRuns.add(run);
     const decoder = new StringDecoder('utf8');
     const cleaner = new ConsoleCleaner();
-    const stopOn = options.stopOn ? new RegExp(options.stopOn.source, options.stopOn.flags.replace(/[gy]/g, '')) : undefined;
-    let output = '';
+    const watch = new ConsoleWatch(options);
     let stderr = '';
     let outcome: RunOutcome | undefined;
-    let exitStatusHex: string | undefined;
     let exceptionTimer: NodeJS.Timeout | undefined;
     let spawnError: Error | undefined;
     let shutdownReason: string | undefined;
@@ -495,63 +583,24 @@ function superviseQemu(
     const finish = (result: RunOutcome): void => {
       if (outcome !== undefined) return;
       outcome = result;
+      watch.decided = true;
       killRun(run);
     };
 
     const timeoutTimer = setTimeout(() => {
       // An exit line at the very end of the output, with nothing after it, still counts.
-      const last = /efistub: exit: status=0x([0-9a-fA-F]{1,16})\s*$/.exec(output);
-      if (last && outcome === undefined) {
-        exitStatusHex = last[1];
-        finish('stub-exit');
-      } else {
-        finish(exceptionTimer !== undefined ? 'cpu-exception' : 'timeout');
-      }
+      finish(watch.endsWithExitLine() ? 'stub-exit' : exceptionTimer !== undefined ? 'cpu-exception' : 'timeout');
     }, options.timeoutSeconds * 1000);
-
-    let exceptionAt = -1;
-    // Each chunk is matched together with the text before it, up to a window, so a pattern
-    // split across chunks is found while a long kernel log is not rescanned from the start.
-    const inspect = (newFrom: number): void => {
-      if (outcome !== undefined) return;
-      const recentStart = Math.max(0, newFrom - SCAN_OVERLAP);
-      const recent = output.slice(recentStart);
-      const exit = EXIT_LINE.exec(recent);
-      // When the stopOn text and the exit line arrive in one chunk (a loaded machine delivers
-      // the serial output in bursts), whichever ends first in the output decides.
-      const stopStart = Math.max(0, newFrom - STOP_ON_OVERLAP);
-      const stop = stopOn ? stopOn.exec(output.slice(stopStart)) : null;
-      if (stop && (!exit || stopStart + stop.index + stop[0].length <= recentStart + exit.index + exit[0].length)) {
-        finish('stopped');
-        return;
-      }
-      if (exit && options.continueAfterExit) {
-        exitStatusHex ??= exit[1];
-      } else if (exit) {
-        exitStatusHex = exit[1];
-        finish('stub-exit');
-        return;
-      }
-      if (exceptionAt < 0) {
-        const found = recent.search(CPU_EXCEPTION);
-        if (found >= 0) {
-          exceptionAt = output.length - recent.length + found;
-          exceptionTimer = setTimeout(() => finish('cpu-exception'), EXCEPTION_GRACE_MS);
-        }
-      }
-      if (exceptionAt >= 0) {
-        if (EXCEPTION_DUMP_END.test(output.slice(exceptionAt))) finish('cpu-exception');
-        return;
-      }
-      if (FIRMWARE_SHELL.test(recent)) finish('firmware-shell');
-    };
 
     const take = (text: string): void => {
       if (text === '') return;
-      const newFrom = output.length;
-      output += text;
       options.onOutput?.(text);
-      inspect(newFrom);
+      const decided = watch.push(text);
+      if (decided !== undefined) {
+        finish(decided);
+      } else if (watch.exceptionSeen && exceptionTimer === undefined) {
+        exceptionTimer = setTimeout(() => finish('cpu-exception'), EXCEPTION_GRACE_MS);
+      }
     };
 
     // Reads what QEMU appended to the serial file since the last read. After the run is decided,
@@ -597,9 +646,10 @@ function superviseQemu(
         outcome = exceptionTimer !== undefined ? 'cpu-exception' : 'qemu-exit';
         qemuExitCode = code ?? (signal !== null ? 128 : undefined);
       }
+      const exitStatusHex = watch.exitStatusHex();
       const result: RunResult = {
         outcome,
-        output,
+        output: watch.output,
         seconds: (Date.now() - started) / 1000,
         qemuStderr: stderr.replace(/^qemu-system-x86_64: terminating on signal \d+.*\n?/gm, '').trim(),
       };

@@ -49,12 +49,14 @@ describe('a trapping stub under OVMF', () => {
   it('prints the trap reason, returns EFI_ABORTED, and the firmware goes on to its next boot option', async () => {
     const built = buildFixture('trap-heap-range', 'efi');
     const result = await runImage({ image: built.efi!, timeoutSeconds: 180, mode: 'esp', continueAfterExit: true });
-    expect(result.output).toContain('efistub: trap: out-of-bounds access to linear memory or a table\n');
-    expect(result.exitStatusBig).toBe(0x8000000000000015n);
+    // On failure, how the run ended and the whole console: the exit status was once missing in CI.
+    const context = `outcome ${result.outcome} after ${result.seconds.toFixed(1)} s\n${result.output}`;
+    expect(result.output, context).toContain('efistub: trap: out-of-bounds access to linear memory or a table\n');
+    expect(result.exitStatusBig, context).toBe(0x8000000000000015n);
     // OVMF reports the failed boot option with the status (EFI_ABORTED is "Aborted"), then tries
     // the next one: its shell or front page.
     const afterExit = result.output.slice(result.output.indexOf('efistub: exit:'));
     expect(afterExit).toMatch(/BdsDxe: failed to start Boot[0-9A-F]{4} .*: Aborted/);
-    expect(result.outcome).toBe('firmware-shell');
+    expect(result.outcome, context).toBe('firmware-shell');
   });
 });
