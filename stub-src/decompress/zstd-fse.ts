@@ -39,13 +39,16 @@ export const zstdFseInfo = new Int32Array(new ArrayBuffer(16));
 /** Normalized probabilities of the table being built (-1 = "less than 1"), per symbol. */
 const zstdFseNormalized = new Int16Array(new ArrayBuffer(256 * 2));
 /** Per symbol: the next state counter while the table's cells are numbered. */
-const zstdFseNext = new Uint16Array(new ArrayBuffer(256 * 2));
+export const zstdFseNext = new Uint16Array(new ArrayBuffer(256 * 2));
 
 // Predefined distributions (§3.1.1.3.2.2), written as one digit per symbol, value + 1 (so "0" is
 // the "less than 1" probability -1): literal lengths and match lengths at accuracy 6, offsets at 5.
 const ZSTD_FSE_DEFAULT_LITERAL_LENGTHS = '543333333333322233333333343222220000';
 const ZSTD_FSE_DEFAULT_MATCH_LENGTHS = '25433333322222222222222222222222222222222222220000000';
 const ZSTD_FSE_DEFAULT_OFFSETS = '22222233322222222222222200000';
+/** Their accuracy logs. */
+export const ZSTD_FSE_DEFAULT_LENGTHS_LOG = 6;
+export const ZSTD_FSE_DEFAULT_OFFSETS_LOG = 5;
 
 /** 16 bits of the little-endian stream src[start, end) from bit `bitPosition`; bytes past end read 0. */
 function zstdFseForwardBits(src: Uint8Array, start: number, end: number, bitPosition: number): number {
@@ -118,10 +121,13 @@ export function zstdFseReadDescription(src: Uint8Array, start: number, end: numb
 }
 
 /**
- * Builds the decoding table at `region` from the normalized probabilities of symbols
- * [0, symbols) at accuracy `log` (§4.1.1 "FSE table construction"). Returns 0 or a reason.
+ * Spreads the symbols of the normalized probabilities of symbols [0, symbols) at accuracy `log`
+ * over the table's cells at `region` (zstdFseSymbol), and sets each symbol's first state counter
+ * (zstdFseNext): the first half of §4.1.1 "FSE table construction". The cells' states follow
+ * from the two (zstdFseCellBits, zstdFseCellBaseline) as each cell is visited in order. Returns
+ * 0 or a reason.
  */
-export function zstdFseBuild(region: number, log: number, symbols: number): number {
+export function zstdFseSpread(region: number, log: number, symbols: number): number {
   const size = 1 << log;
   const mask = (size - 1) | 0;
   let highest = (size - 1) | 0;
@@ -147,41 +153,59 @@ export function zstdFseBuild(region: number, log: number, symbols: number): numb
       while (position > highest) position = (position + step) & mask;
     }
   }
-  if (position !== 0) return ZSTD_REASON_FSE_TABLE_CORRUPT;
+  return position === 0 ? 0 : ZSTD_REASON_FSE_TABLE_CORRUPT;
+}
+
+/**
+ * The bits a cell reads for its next state, from its symbol's state counter `next` (which the
+ * caller then increments): log - floor(log2(next)).
+ */
+export function zstdFseCellBits(log: number, next: number): number {
+  return (log - (31 - Math.clz32(next))) | 0;
+}
+
+/** The baseline of that cell's next state: next << bits, less the table's size. */
+export function zstdFseCellBaseline(log: number, next: number, bits: number): number {
+  return ((next << bits) - (1 << log)) | 0;
+}
+
+/**
+ * Builds the decoding table at `region` (symbol, bits and baseline per cell) from the normalized
+ * probabilities of symbols [0, symbols) at accuracy `log` (§4.1.1). Returns 0 or a reason.
+ * zstd-sequences.ts spreads its tables with zstdFseSpread and packs the cells itself.
+ */
+export function zstdFseBuild(region: number, log: number, symbols: number): number {
+  const spread = zstdFseSpread(region, log, symbols);
+  if (spread !== 0) return spread;
+  const size = 1 << log;
   for (let cell = 0; cell < size; cell++) {
-    const s = zstdFseSymbol[(region + cell) & ZSTD_FSE_INDEX_MASK];
+    const index = (region + cell) & ZSTD_FSE_INDEX_MASK;
+    const s = zstdFseSymbol[index];
     const next = zstdFseNext[s];
     zstdFseNext[s] = (next + 1) | 0;
-    const bits = (log - (31 - Math.clz32(next))) | 0;
-    zstdFseBits[(region + cell) & ZSTD_FSE_INDEX_MASK] = bits;
-    zstdFseBaseline[(region + cell) & ZSTD_FSE_INDEX_MASK] = ((next << bits) - size) | 0;
+    const bits = zstdFseCellBits(log, next);
+    zstdFseBits[index] = bits;
+    zstdFseBaseline[index] = zstdFseCellBaseline(log, next, bits);
   }
   return 0;
 }
 
-/** An RLE table (§3.1.1.3.2.2, mode 1): one state, always `symbol`, reading no bits. */
-export function zstdFseBuildRle(region: number, symbol: number): void {
-  zstdFseSymbol[region] = symbol;
-  zstdFseBits[region] = 0;
-  zstdFseBaseline[region] = 0;
-}
-
-/** Loads a predefined distribution written as digits (see above) and builds it at `region`. */
-function zstdFseBuildFromDigits(region: number, digits: string, log: number): void {
+/** Loads a predefined distribution written as digits (see above) and spreads it at `region`. */
+function zstdFseSpreadDigits(region: number, digits: string, log: number): void {
   for (let s = 0; s < digits.length; s++) zstdFseNormalized[s] = (digits.charCodeAt(s) - 49) | 0;
-  zstdFseBuild(region, log, digits.length);
+  zstdFseSpread(region, log, digits.length);
 }
 
-export function zstdFseBuildDefaultLiteralLengths(): void {
-  zstdFseBuildFromDigits(ZSTD_FSE_LITERAL_LENGTHS, ZSTD_FSE_DEFAULT_LITERAL_LENGTHS, 6);
+export function zstdFseSpreadDefaultLiteralLengths(): void {
+  zstdFseSpreadDigits(ZSTD_FSE_LITERAL_LENGTHS, ZSTD_FSE_DEFAULT_LITERAL_LENGTHS, ZSTD_FSE_DEFAULT_LENGTHS_LOG);
 }
 
-export function zstdFseBuildDefaultMatchLengths(): void {
-  zstdFseBuildFromDigits(ZSTD_FSE_MATCH_LENGTHS, ZSTD_FSE_DEFAULT_MATCH_LENGTHS, 6);
+export function zstdFseSpreadDefaultMatchLengths(): void {
+  zstdFseSpreadDigits(ZSTD_FSE_MATCH_LENGTHS, ZSTD_FSE_DEFAULT_MATCH_LENGTHS, ZSTD_FSE_DEFAULT_LENGTHS_LOG);
 }
 
-export function zstdFseBuildDefaultOffsets(): void {
-  zstdFseBuildFromDigits(ZSTD_FSE_OFFSETS, ZSTD_FSE_DEFAULT_OFFSETS, 5);
+export function zstdFseSpreadDefaultOffsets(): void {
+  zstdFseSpreadDigits(ZSTD_FSE_OFFSETS, ZSTD_FSE_DEFAULT_OFFSETS, ZSTD_FSE_DEFAULT_OFFSETS_LOG);
 }
 
 /**

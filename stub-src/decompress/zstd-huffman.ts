@@ -7,7 +7,7 @@
  * valid for the following blocks of the frame, for "treeless" literals (type 3).
  */
 import {
-  ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, zstdBackwardBits,
+  ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INDEX_MASK, ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, zstdBackwardBits,
   zstdBackwardStart, zstdBackwardWindow, zstdFseBaseline, zstdFseBits, zstdFseBuild, zstdFseInfo,
   zstdFseReadDescription, zstdFseSymbol,
 } from './zstd-fse';
@@ -16,6 +16,7 @@ import {
   ZSTD_REASON_HUFFMAN_TABLE_TOO_DEEP, ZSTD_REASON_HUFFMAN_WEIGHT_STREAM, ZSTD_REASON_HUFFMAN_WEIGHTS_INVALID,
   ZSTD_REASON_STREAM_NO_END_MARK,
 } from './zstd-reasons';
+import { lowBitMasks } from './low-bits';
 
 /** Longest code zstd allows (§4.2.1: Max_Number_of_Bits <= 11). */
 const ZSTD_HUFFMAN_MAX_BITS = 11;
@@ -69,28 +70,33 @@ function zstdHuffmanReadCompressedWeights(src: Uint8Array, start: number, end: n
   bitPosition = (bitPosition - log) | 0;
   let count = 0;
   // Symbols alternate between the states until the stream is over-read; then the other state
-  // gives the last one (the reference decoder's rule). At most 255 weights.
+  // gives the last one (the reference decoder's rule). At most 255 weights. A pair of symbols
+  // reads at most 2 * 6 bits (accuracy log <= 6): one 32-bit window a pair (zstdBackwardWindow,
+  // bits below the stream's start read as 0) rather than a call a symbol. The cells are masked
+  // into the tables' index range (no index changes; the reads then need no bounds check).
   for (;;) {
     if (count > 253) return -ZSTD_REASON_HUFFMAN_WEIGHT_STREAM;
-    let cell = (ZSTD_FSE_HUFFMAN_WEIGHTS + state1) | 0;
+    const windowLow = ((bitPosition - 25) >> 3) << 3;
+    const window = zstdBackwardWindow(src, streamStart, windowLow);
+    let cell = (ZSTD_FSE_HUFFMAN_WEIGHTS + state1) & ZSTD_FSE_INDEX_MASK;
     zstdHuffmanWeights[count] = zstdFseSymbol[cell];
     count = (count + 1) | 0;
-    let bits = zstdFseBits[cell];
-    state1 = (zstdFseBaseline[cell] + zstdBackwardBits(src, streamStart, bitPosition, bits)) | 0;
+    let bits = zstdFseBits[cell] & 31;
     bitPosition = (bitPosition - bits) | 0;
+    state1 = (zstdFseBaseline[cell] + ((window >>> ((bitPosition - windowLow) & 31)) & lowBitMasks[bits])) | 0;
     if (bitPosition < 0) {
-      zstdHuffmanWeights[count] = zstdFseSymbol[(ZSTD_FSE_HUFFMAN_WEIGHTS + state2) | 0];
+      zstdHuffmanWeights[count] = zstdFseSymbol[(ZSTD_FSE_HUFFMAN_WEIGHTS + state2) & ZSTD_FSE_INDEX_MASK];
       return (count + 1) | 0;
     }
     if (count > 253) return -ZSTD_REASON_HUFFMAN_WEIGHT_STREAM;
-    cell = (ZSTD_FSE_HUFFMAN_WEIGHTS + state2) | 0;
+    cell = (ZSTD_FSE_HUFFMAN_WEIGHTS + state2) & ZSTD_FSE_INDEX_MASK;
     zstdHuffmanWeights[count] = zstdFseSymbol[cell];
     count = (count + 1) | 0;
-    bits = zstdFseBits[cell];
-    state2 = (zstdFseBaseline[cell] + zstdBackwardBits(src, streamStart, bitPosition, bits)) | 0;
+    bits = zstdFseBits[cell] & 31;
     bitPosition = (bitPosition - bits) | 0;
+    state2 = (zstdFseBaseline[cell] + ((window >>> ((bitPosition - windowLow) & 31)) & lowBitMasks[bits])) | 0;
     if (bitPosition < 0) {
-      zstdHuffmanWeights[count] = zstdFseSymbol[(ZSTD_FSE_HUFFMAN_WEIGHTS + state1) | 0];
+      zstdHuffmanWeights[count] = zstdFseSymbol[(ZSTD_FSE_HUFFMAN_WEIGHTS + state1) & ZSTD_FSE_INDEX_MASK];
       return (count + 1) | 0;
     }
   }

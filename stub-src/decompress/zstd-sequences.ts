@@ -9,11 +9,11 @@
  * output capacity, its offset against the frame start) before its bytes are copied.
  */
 import {
-  ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INDEX_MASK, ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, ZSTD_FSE_LITERAL_LENGTHS,
-  ZSTD_FSE_MATCH_LENGTHS,
-  ZSTD_FSE_OFFSETS, zstdBackwardBits, zstdBackwardStart, zstdBackwardWindow, zstdFseBaseline, zstdFseBits,
-  zstdFseBuild, zstdFseBuildDefaultLiteralLengths, zstdFseBuildDefaultMatchLengths, zstdFseBuildDefaultOffsets, zstdFseBuildRle,
-  zstdFseInfo, zstdFseReadDescription, zstdFseSymbol,
+  ZSTD_FSE_DEFAULT_LENGTHS_LOG, ZSTD_FSE_DEFAULT_OFFSETS_LOG, ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INDEX_MASK,
+  ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, ZSTD_FSE_LITERAL_LENGTHS, ZSTD_FSE_MATCH_LENGTHS,
+  ZSTD_FSE_OFFSETS, zstdBackwardBits, zstdBackwardStart, zstdBackwardWindow, zstdFseCellBaseline, zstdFseCellBits,
+  zstdFseInfo, zstdFseNext, zstdFseReadDescription, zstdFseSpread, zstdFseSpreadDefaultLiteralLengths,
+  zstdFseSpreadDefaultMatchLengths, zstdFseSpreadDefaultOffsets, zstdFseSymbol,
 } from './zstd-fse';
 import {
   ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE, ZSTD_REASON_OFFSET_CODE_TOO_LARGE, ZSTD_REASON_OFFSET_TOO_FAR,
@@ -42,28 +42,35 @@ let zstdSequencesOutputEnd = 0;
 // per code ('a' = 0), baselines accumulated from them (each code's range follows the previous).
 const ZSTD_SEQUENCES_LITERAL_LENGTH_BITS = 'aaaaaaaaaaaaaaaabbbbccddeghijklmnopq';
 const ZSTD_SEQUENCES_MATCH_LENGTH_BITS = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbccddeefhijklmnopq';
-const zstdLiteralLengthBits = new Uint8Array(new ArrayBuffer(36));
-const zstdLiteralLengthBase = new Int32Array(new ArrayBuffer(36 * 4));
-const zstdMatchLengthBits = new Uint8Array(new ArrayBuffer(53));
-const zstdMatchLengthBase = new Int32Array(new ArrayBuffer(53 * 4));
+/**
+ * Per kind and code (at kind * 64 + code): the code's extra bits << 24, as a cell's word holds
+ * them, and its value's base (see below). Offsets: code extra bits, base 2^code (none past 30,
+ * which the sequence loop refuses).
+ */
+const ZSTD_SEQUENCES_CODES = 64;
+const zstdSequencesCodeWord = new Int32Array(new ArrayBuffer(3 * ZSTD_SEQUENCES_CODES * 4));
+const zstdSequencesCodeBase = new Int32Array(new ArrayBuffer(3 * ZSTD_SEQUENCES_CODES * 4));
 
-function zstdBuildLengthCodes(): void {
-  let base = 0;
-  for (let code = 0; code < 36; code++) {
-    const bits = (ZSTD_SEQUENCES_LITERAL_LENGTH_BITS.charCodeAt(code) - 97) | 0;
-    zstdLiteralLengthBits[code] = bits;
-    zstdLiteralLengthBase[code] = base;
-    base = (base + (1 << bits)) | 0;
-  }
-  base = 3;
-  for (let code = 0; code < 53; code++) {
-    const bits = (ZSTD_SEQUENCES_MATCH_LENGTH_BITS.charCodeAt(code) - 97) | 0;
-    zstdMatchLengthBits[code] = bits;
-    zstdMatchLengthBase[code] = base;
+/** Fills one kind's codes from its extra bits written one letter per code ('a' = 0). */
+function zstdSequencesLengthCodes(kind: number, letters: string, firstBase: number): void {
+  let base = firstBase;
+  for (let code = 0; code < letters.length; code++) {
+    const bits = (letters.charCodeAt(code) - 97) | 0;
+    zstdSequencesCodeWord[(Math.imul(kind, ZSTD_SEQUENCES_CODES) + code) | 0] = bits << 24;
+    zstdSequencesCodeBase[(Math.imul(kind, ZSTD_SEQUENCES_CODES) + code) | 0] = base;
     base = (base + (1 << bits)) | 0;
   }
 }
-zstdBuildLengthCodes();
+
+function zstdBuildCodes(): void {
+  zstdSequencesLengthCodes(ZSTD_SEQUENCES_LITERAL_LENGTHS, ZSTD_SEQUENCES_LITERAL_LENGTH_BITS, 0);
+  zstdSequencesLengthCodes(ZSTD_SEQUENCES_MATCH_LENGTHS, ZSTD_SEQUENCES_MATCH_LENGTH_BITS, 3);
+  for (let code = 0; code < 32; code++) {
+    zstdSequencesCodeWord[(Math.imul(ZSTD_SEQUENCES_OFFSETS, ZSTD_SEQUENCES_CODES) + code) | 0] = code << 24;
+    zstdSequencesCodeBase[(Math.imul(ZSTD_SEQUENCES_OFFSETS, ZSTD_SEQUENCES_CODES) + code) | 0] = code <= 30 ? 1 << code : 0;
+  }
+}
+zstdBuildCodes();
 
 /**
  * The three tables as the sequence loop reads them: two words per cell, one in each of two
@@ -82,22 +89,23 @@ const ZSTD_SEQUENCES_CELLS = ZSTD_FSE_HUFFMAN_WEIGHTS;
 const zstdSequencesWord = new Int32Array(new ArrayBuffer(ZSTD_SEQUENCES_CELLS * 4));
 const zstdSequencesBase = new Int32Array(new ArrayBuffer(ZSTD_SEQUENCES_CELLS * 4));
 
-/** Packs the `size` cells of the table just built at `region` for `kind` into the two tables above. */
-function zstdSequencesPack(kind: number, region: number, size: number): void {
-  for (let cell = region; cell < ((region + size) | 0); cell++) {
-    const symbol = zstdFseSymbol[cell & ZSTD_FSE_INDEX_MASK];
-    let extra = symbol;
-    let base = symbol <= 30 ? 1 << symbol : 0;
-    if (kind === ZSTD_SEQUENCES_LITERAL_LENGTHS) {
-      extra = zstdLiteralLengthBits[symbol];
-      base = zstdLiteralLengthBase[symbol];
-    } else if (kind === ZSTD_SEQUENCES_MATCH_LENGTHS) {
-      extra = zstdMatchLengthBits[symbol];
-      base = zstdMatchLengthBase[symbol];
-    }
-    zstdSequencesWord[cell & ZSTD_FSE_INDEX_MASK] = zstdFseBaseline[cell & ZSTD_FSE_INDEX_MASK] |
-      (zstdFseBits[cell & ZSTD_FSE_INDEX_MASK] << 16) | (extra << 24);
-    zstdSequencesBase[cell & ZSTD_FSE_INDEX_MASK] = base;
+/**
+ * Numbers the cells of the table just spread at `region` for `kind` (zstdFseSpread) and writes
+ * them to the two tables above: each cell's state transition as zstdFseBuild computes it, with
+ * its code's extra bits and base from the code tables.
+ */
+function zstdSequencesCells(kind: number, region: number, log: number): void {
+  const size = 1 << log;
+  const codes = Math.imul(kind, ZSTD_SEQUENCES_CODES);
+  for (let cell = 0; cell < size; cell++) {
+    const index = (region + cell) & ZSTD_FSE_INDEX_MASK;
+    const symbol = zstdFseSymbol[index];
+    const next = zstdFseNext[symbol];
+    zstdFseNext[symbol] = (next + 1) | 0;
+    const bits = zstdFseCellBits(log, next);
+    const code = (codes + symbol) & 255;
+    zstdSequencesWord[index] = zstdFseCellBaseline(log, next, bits) | (bits << 16) | zstdSequencesCodeWord[code];
+    zstdSequencesBase[index] = zstdSequencesCodeBase[code];
   }
 }
 
@@ -123,30 +131,35 @@ function zstdSequencesTable(kind: number, mode: number, src: Uint8Array, at: num
     : kind === ZSTD_SEQUENCES_OFFSETS ? ZSTD_FSE_OFFSETS : ZSTD_FSE_MATCH_LENGTHS;
   const maxSymbol = kind === ZSTD_SEQUENCES_LITERAL_LENGTHS ? 35 : kind === ZSTD_SEQUENCES_OFFSETS ? 31 : 52;
   if (mode === 0) {
-    if (kind === ZSTD_SEQUENCES_LITERAL_LENGTHS) zstdFseBuildDefaultLiteralLengths();
-    else if (kind === ZSTD_SEQUENCES_OFFSETS) zstdFseBuildDefaultOffsets();
-    else zstdFseBuildDefaultMatchLengths();
-    zstdSequencesLog[kind] = kind === ZSTD_SEQUENCES_OFFSETS ? 5 : 6;
+    if (kind === ZSTD_SEQUENCES_LITERAL_LENGTHS) zstdFseSpreadDefaultLiteralLengths();
+    else if (kind === ZSTD_SEQUENCES_OFFSETS) zstdFseSpreadDefaultOffsets();
+    else zstdFseSpreadDefaultMatchLengths();
+    const log = kind === ZSTD_SEQUENCES_OFFSETS ? ZSTD_FSE_DEFAULT_OFFSETS_LOG : ZSTD_FSE_DEFAULT_LENGTHS_LOG;
+    zstdSequencesCells(kind, region, log);
+    zstdSequencesLog[kind] = log;
   } else if (mode === 1) {
     if (at >= end) return -ZSTD_REASON_SEQUENCES_HEADER_TRUNCATED;
     const symbol = src[at];
     if (symbol > maxSymbol) return -ZSTD_REASON_SEQUENCES_RLE_SYMBOL;
-    zstdFseBuildRle(region, symbol);
+    // One state, always `symbol`, reading no bits.
+    const code = (Math.imul(kind, ZSTD_SEQUENCES_CODES) + symbol) & 255;
+    zstdSequencesWord[region & ZSTD_FSE_INDEX_MASK] = zstdSequencesCodeWord[code];
+    zstdSequencesBase[region & ZSTD_FSE_INDEX_MASK] = zstdSequencesCodeBase[code];
     zstdSequencesLog[kind] = 0;
     at = (at + 1) | 0;
   } else if (mode === 2) {
     let reason = zstdFseReadDescription(src, at, end, maxSymbol, kind === ZSTD_SEQUENCES_OFFSETS ? 8 : 9);
     if (reason !== 0) return -reason;
     const log = zstdFseInfo[ZSTD_FSE_INFO_LOG];
-    reason = zstdFseBuild(region, log, zstdFseInfo[ZSTD_FSE_INFO_SYMBOLS]);
+    reason = zstdFseSpread(region, log, zstdFseInfo[ZSTD_FSE_INFO_SYMBOLS]);
     if (reason !== 0) return -reason;
+    zstdSequencesCells(kind, region, log);
     zstdSequencesLog[kind] = log;
     at = (at + zstdFseInfo[ZSTD_FSE_INFO_BYTES]) | 0;
   } else {
     if (zstdSequencesHaveTable[kind] === 0) return -ZSTD_REASON_SEQUENCES_REPEAT_WITHOUT_TABLE;
     return at;
   }
-  zstdSequencesPack(kind, region, 1 << zstdSequencesLog[kind]);
   zstdSequencesHaveTable[kind] = 1;
   return at;
 }
