@@ -158,14 +158,25 @@ export function describeQemuCommand(extra: string[]): string {
 
 /**
  * One boot's result: seconds to the marker (and, for efistub, the decompress time its stage log
- * reports, `efistub: time: decompress N ms`), or why it did not get there.
+ * reports, stubDecompressMs), or why it did not get there.
  */
 export type BootMeasurement = { seconds: number; decompressMs?: number } | { failure: string };
 
-/** The stub's own decompress stage time from its console, when it printed one. */
+/**
+ * The stub's own decompress stage time from its console, when it printed one: the decode's line
+ * (`efistub: time: decompress N ms`) plus the lines of the stage's first parts, reading the
+ * payload and allocating the output (`decompress-read`, `decompress-allocate`), which stubs
+ * before them timed together with the decode.
+ */
 export function stubDecompressMs(output: string): number | undefined {
-  const match = /efistub: time: decompress (\d+) ms\n/.exec(output);
-  return match ? Number(match[1]) : undefined;
+  const decode = /efistub: time: decompress (\d+) ms\n/.exec(output);
+  if (!decode) return undefined;
+  let total = Number(decode[1]);
+  for (const part of ['read', 'allocate']) {
+    const match = new RegExp(`efistub: time: decompress-${part} (\\d+) ms\n`).exec(output);
+    if (match) total += Number(match[1]);
+  }
+  return total;
 }
 
 function lastLines(text: string, count: number): string {

@@ -397,8 +397,8 @@ function bootFlowScenarios(runner: () => Runner): void {
       const { run, kernel } = await boot(runner(), { options: { tscPerMicrosecond: 3000n, tscStep: 6_000_000n } });
       expectBooted(run, kernel, { load: kernel.prefAddress, delta: 0, kaslr: false, cmdline: 'console=ttyS0 nokaslr' });
       expect(run.lines.filter((line) => line.startsWith('efistub: time: '))).toEqual([
-        'efistub: time: setup 2 ms', 'efistub: time: decompress 2 ms', 'efistub: time: elf+relocate 2 ms',
-        'efistub: time: initrd+boot-params 2 ms',
+        'efistub: time: setup 2 ms', 'efistub: time: decompress-read 2 ms', 'efistub: time: decompress-allocate 2 ms',
+        'efistub: time: decompress 2 ms', 'efistub: time: elf+relocate 2 ms', 'efistub: time: initrd+boot-params 2 ms',
       ]);
     });
   });

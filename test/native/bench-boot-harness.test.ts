@@ -71,4 +71,13 @@ describe('the stub\'s decompress time in bench:boot', () => {
     expect(stubDecompressMs('efistub: decompress: xz payload …\nefistub: time: decompress 3012 ms\n[    0.000000] Linux')).toBe(3012);
     expect(stubDecompressMs('[    0.000000] Linux version 6.1.0\n')).toBeUndefined();
   });
+
+  it('adds the stage\'s read and allocate parts to the decode', () => {
+    const log = 'efistub: time: setup 9 ms\nefistub: time: decompress-read 17 ms\n' +
+      'efistub: decompress: xz payload …\nefistub: time: decompress-allocate 85 ms\n' +
+      'efistub: time: decompress 2963 ms\nefistub: time: elf+relocate 119 ms\n';
+    expect(stubDecompressMs(log)).toBe(17 + 85 + 2963);
+    // The parts alone (the decode failed, so no decode line) are not a stage time.
+    expect(stubDecompressMs('efistub: time: decompress-read 17 ms\nefistub: time: decompress-allocate 85 ms\n')).toBeUndefined();
+  });
 });
