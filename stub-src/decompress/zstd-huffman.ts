@@ -7,8 +7,8 @@
  * valid for the following blocks of the frame, for "treeless" literals (type 3).
  */
 import {
-  ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INDEX_MASK, ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, zstdBackwardBits,
-  zstdBackwardStart, zstdBackwardWindow, zstdFseBaseline, zstdFseBits, zstdFseBuild, zstdFseInfo,
+  ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INDEX_MASK, ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS,
+  zstdBackwardBits, zstdBackwardStart, zstdBackwardWindow, zstdFseBaseline, zstdFseBits, zstdFseBuild, zstdFseInfo,
   zstdFseReadDescription, zstdFseSymbol,
 } from './zstd-fse';
 import {

@@ -45,19 +45,21 @@ const ZSTD_SEQUENCES_MATCH_LENGTH_BITS = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbcc
 /**
  * Per kind and code (at kind * 64 + code): the code's extra bits << 24, as a cell's word holds
  * them, and its value's base (see below). Offsets: code extra bits, base 2^code (none past 30,
- * which the sequence loop refuses).
+ * which the sequence loop refuses). 256 entries, so that an index masked with 255 is always
+ * inside (three kinds use 192).
  */
 const ZSTD_SEQUENCES_CODES = 64;
-const zstdSequencesCodeWord = new Int32Array(new ArrayBuffer(3 * ZSTD_SEQUENCES_CODES * 4));
-const zstdSequencesCodeBase = new Int32Array(new ArrayBuffer(3 * ZSTD_SEQUENCES_CODES * 4));
+const zstdSequencesCodeWord = new Int32Array(new ArrayBuffer(256 * 4));
+const zstdSequencesCodeBase = new Int32Array(new ArrayBuffer(256 * 4));
 
 /** Fills one kind's codes from its extra bits written one letter per code ('a' = 0). */
 function zstdSequencesLengthCodes(kind: number, letters: string, firstBase: number): void {
   let base = firstBase;
   for (let code = 0; code < letters.length; code++) {
     const bits = (letters.charCodeAt(code) - 97) | 0;
-    zstdSequencesCodeWord[(Math.imul(kind, ZSTD_SEQUENCES_CODES) + code) | 0] = bits << 24;
-    zstdSequencesCodeBase[(Math.imul(kind, ZSTD_SEQUENCES_CODES) + code) | 0] = base;
+    const at = (Math.imul(kind, ZSTD_SEQUENCES_CODES) + code) | 0;
+    zstdSequencesCodeWord[at] = bits << 24;
+    zstdSequencesCodeBase[at] = base;
     base = (base + (1 << bits)) | 0;
   }
 }
@@ -66,8 +68,9 @@ function zstdBuildCodes(): void {
   zstdSequencesLengthCodes(ZSTD_SEQUENCES_LITERAL_LENGTHS, ZSTD_SEQUENCES_LITERAL_LENGTH_BITS, 0);
   zstdSequencesLengthCodes(ZSTD_SEQUENCES_MATCH_LENGTHS, ZSTD_SEQUENCES_MATCH_LENGTH_BITS, 3);
   for (let code = 0; code < 32; code++) {
-    zstdSequencesCodeWord[(Math.imul(ZSTD_SEQUENCES_OFFSETS, ZSTD_SEQUENCES_CODES) + code) | 0] = code << 24;
-    zstdSequencesCodeBase[(Math.imul(ZSTD_SEQUENCES_OFFSETS, ZSTD_SEQUENCES_CODES) + code) | 0] = code <= 30 ? 1 << code : 0;
+    const at = (Math.imul(ZSTD_SEQUENCES_OFFSETS, ZSTD_SEQUENCES_CODES) + code) | 0;
+    zstdSequencesCodeWord[at] = code << 24;
+    zstdSequencesCodeBase[at] = code <= 30 ? 1 << code : 0;
   }
 }
 zstdBuildCodes();
