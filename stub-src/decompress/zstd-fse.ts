@@ -38,8 +38,8 @@ export const zstdFseInfo = new Int32Array(new ArrayBuffer(16));
 
 /** Normalized probabilities of the table being built (-1 = "less than 1"), per symbol. */
 const zstdFseNormalized = new Int16Array(new ArrayBuffer(256 * 2));
-/** Per symbol: the next state counter while the table's cells are numbered. */
-export const zstdFseNext = new Uint16Array(new ArrayBuffer(256 * 2));
+/** Per symbol: the next state counter while the table's cells are numbered (zstdFseTakeNext). */
+const zstdFseNext = new Uint16Array(new ArrayBuffer(256 * 2));
 
 // Predefined distributions (§3.1.1.3.2.2), written as one digit per symbol, value + 1 (so "0" is
 // the "less than 1" probability -1): literal lengths and match lengths at accuracy 6, offsets at 5.
@@ -124,8 +124,8 @@ export function zstdFseReadDescription(src: Uint8Array, start: number, end: numb
  * Spreads the symbols of the normalized probabilities of symbols [0, symbols) at accuracy `log`
  * over the table's cells at `region` (zstdFseSymbol), and sets each symbol's first state counter
  * (zstdFseNext): the first half of §4.1.1 "FSE table construction". The cells' states follow
- * from the two (zstdFseCellBits, zstdFseCellBaseline) as each cell is visited in order. Returns
- * 0 or a reason.
+ * as each cell, visited in order, takes its counter (zstdFseTakeNext, zstdFseCellBits,
+ * zstdFseCellBaseline). Returns 0 or a reason.
  */
 export function zstdFseSpread(region: number, log: number, symbols: number): number {
   const size = 1 << log;
@@ -157,9 +157,17 @@ export function zstdFseSpread(region: number, log: number, symbols: number): num
 }
 
 /**
- * The bits a cell reads for its next state, from its symbol's state counter `next` (which the
- * caller then increments): log - floor(log2(next)).
+ * The state counter of `symbol` for its next cell, counted up: the cells of a spread table are
+ * numbered in order, each taking its symbol's next counter (zstdFseBuild, and zstd-sequences.ts
+ * for its packed tables).
  */
+export function zstdFseTakeNext(symbol: number): number {
+  const next = zstdFseNext[symbol];
+  zstdFseNext[symbol] = (next + 1) | 0;
+  return next;
+}
+
+/** The bits a cell reads for its next state, from its state counter `next`: log - floor(log2(next)). */
 export function zstdFseCellBits(log: number, next: number): number {
   return (log - (31 - Math.clz32(next))) | 0;
 }
@@ -180,9 +188,7 @@ export function zstdFseBuild(region: number, log: number, symbols: number): numb
   const size = 1 << log;
   for (let cell = 0; cell < size; cell++) {
     const index = (region + cell) & ZSTD_FSE_INDEX_MASK;
-    const s = zstdFseSymbol[index];
-    const next = zstdFseNext[s];
-    zstdFseNext[s] = (next + 1) | 0;
+    const next = zstdFseTakeNext(zstdFseSymbol[index]);
     const bits = zstdFseCellBits(log, next);
     zstdFseBits[index] = bits;
     zstdFseBaseline[index] = zstdFseCellBaseline(log, next, bits);

@@ -12,8 +12,8 @@ import {
   ZSTD_FSE_DEFAULT_LENGTHS_LOG, ZSTD_FSE_DEFAULT_OFFSETS_LOG, ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INDEX_MASK,
   ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS, ZSTD_FSE_LITERAL_LENGTHS, ZSTD_FSE_MATCH_LENGTHS,
   ZSTD_FSE_OFFSETS, zstdBackwardBits, zstdBackwardStart, zstdBackwardWindow, zstdFseCellBaseline, zstdFseCellBits,
-  zstdFseInfo, zstdFseNext, zstdFseReadDescription, zstdFseSpread, zstdFseSpreadDefaultLiteralLengths,
-  zstdFseSpreadDefaultMatchLengths, zstdFseSpreadDefaultOffsets, zstdFseSymbol,
+  zstdFseInfo, zstdFseReadDescription, zstdFseSpread, zstdFseSpreadDefaultLiteralLengths,
+  zstdFseSpreadDefaultMatchLengths, zstdFseSpreadDefaultOffsets, zstdFseSymbol, zstdFseTakeNext,
 } from './zstd-fse';
 import {
   ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE, ZSTD_REASON_OFFSET_CODE_TOO_LARGE, ZSTD_REASON_OFFSET_TOO_FAR,
@@ -103,8 +103,7 @@ function zstdSequencesCells(kind: number, region: number, log: number): void {
   for (let cell = 0; cell < size; cell++) {
     const index = (region + cell) & ZSTD_FSE_INDEX_MASK;
     const symbol = zstdFseSymbol[index];
-    const next = zstdFseNext[symbol];
-    zstdFseNext[symbol] = (next + 1) | 0;
+    const next = zstdFseTakeNext(symbol);
     const bits = zstdFseCellBits(log, next);
     const code = (codes + symbol) & 255;
     zstdSequencesWord[index] = zstdFseCellBaseline(log, next, bits) | (bits << 16) | zstdSequencesCodeWord[code];
