@@ -134,7 +134,12 @@ export interface RunResult {
   shutdownReason?: string;
 }
 
+/** The stub's exit line, matched in a chunk: only once a character after its digits has arrived. */
 const EXIT_LINE = /efistub: exit: status=0x([0-9a-fA-F]{1,16})(?=[^0-9a-fA-F])/;
+/** The same in the whole output once the run is over, where its digits may end the text. */
+const EXIT_LINE_IN_OUTPUT = /efistub: exit: status=0x([0-9a-fA-F]{1,16})(?![0-9a-fA-F])/;
+/** The same as the last text of the output (at the timeout), white space after it at most. */
+const EXIT_LINE_AT_END = /efistub: exit: status=0x([0-9a-fA-F]{1,16})\s*$/;
 const CPU_EXCEPTION = /!!!! X64 Exception/;
 /** The last line of OVMF's exception dump, when the faulting address is inside an image. */
 const EXCEPTION_DUMP_END = /!!!! Find image [^\n]*\n/;
@@ -338,7 +343,7 @@ export class ConsoleWatch {
    */
   endsWithExitLine(): boolean {
     if (this.decided) return false;
-    const last = /efistub: exit: status=0x([0-9a-fA-F]{1,16})\s*$/.exec(this.output);
+    const last = EXIT_LINE_AT_END.exec(this.output);
     if (last) this.exitHex = last[1];
     return last !== null;
   }
@@ -350,7 +355,7 @@ export class ConsoleWatch {
    */
   exitStatusHex(): string | undefined {
     if (this.exitHex === undefined && this.continueAfterExit) {
-      this.exitHex = /efistub: exit: status=0x([0-9a-fA-F]{1,16})(?![0-9a-fA-F])/.exec(this.output)?.[1];
+      this.exitHex = EXIT_LINE_IN_OUTPUT.exec(this.output)?.[1];
     }
     return this.exitHex;
   }

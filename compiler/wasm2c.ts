@@ -390,8 +390,8 @@ export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOption
     fail([{ stage: 'wasm2c', code, file: outputC, line: 0, column: 0, message }]);
   if (!run.ok) return fail(run.diagnostics);
   if (!existsSync(WASM_RT_HEADER)) {
-    return [{ stage: 'wasm2c', code: WASM2C_RUNTIME_HEADER_MISSING, file: WASM_RT_HEADER, line: 0, column: 0,
-      message: 'wasm-rt.h not found: install Debian package \'wabt\'' }];
+    return fail([{ stage: 'wasm2c', code: WASM2C_RUNTIME_HEADER_MISSING, file: WASM_RT_HEADER, line: 0, column: 0,
+      message: 'wasm-rt.h not found: install Debian package \'wabt\'' }]);
   }
   const outputH = outputC.replace(/\.c$/, '.h');
   // The C file includes its header by the temporary name: point it at the final one.
