@@ -22,7 +22,7 @@ import { decodeFail, decodeSucceed } from './result';
 import { zstdHuffmanDecodeLiterals, zstdHuffmanHasTable, zstdHuffmanReadTree, zstdHuffmanReset,
   zstdHuffmanTreeSize } from './zstd-huffman';
 import { zstdSequencesDecode, zstdSequencesOutputPosition, zstdSequencesReset } from './zstd-sequences';
-import { zstdXxh64 } from './zstd-xxhash';
+import { zstdXxh64Begin, zstdXxh64Finish, zstdXxh64Stripes } from './zstd-xxhash';
 import { lzFill } from './lz-copy';
 import {
   ZSTD_REASON_BAD_MAGIC, ZSTD_REASON_BLOCK_HEADER_TRUNCATED, ZSTD_REASON_BLOCK_TOO_LARGE,
@@ -247,6 +247,10 @@ function zstdDecodeFrame(input: Uint8Array, start: number, inputLength: number, 
   zstdHuffmanReset();
   zstdSequencesReset();
   let op = outputStart;
+  // The checksum is taken a block at a time, while the block is in the cache (zstd-xxhash.ts):
+  // its whole stripes from `hashed` on after each block, the rest at the end.
+  let hashed = outputStart;
+  if (hasChecksum) zstdXxh64Begin();
   let last = false;
   while (!last) {
     // Block_Header (§3.1.1.2): Last_Block, Block_Type, Block_Size, 3 bytes little-endian.
@@ -264,28 +268,29 @@ function zstdDecodeFrame(input: Uint8Array, start: number, inputLength: number, 
       lzFill(output, op, input[blockStart], size);
       op = (op + size) | 0;
       at = (blockStart + 1) | 0;
-      continue;
+    } else {
+      if (size > ((inputLength - blockStart) | 0)) return zstdFail(ZSTD_REASON_BLOCK_TRUNCATED, at);
+      if (type === ZSTD_BLOCK_RAW) {
+        if (size > ((capacity - op) | 0)) return zstdFail(ZSTD_REASON_OUTPUT_TOO_SMALL, at);
+        output.set(input.subarray(blockStart, (blockStart + size) | 0), op);
+        op = (op + size) | 0;
+      } else if (type === ZSTD_BLOCK_COMPRESSED && size > 0) {
+        // ZSTD_BLOCK_COMPRESSED. One of size 0 has no literals header, but `zstd -d` (its
+        // streaming decoder) skips empty blocks of any type, so an empty one is accepted here too.
+        const reason = zstdDecodeCompressedBlock(input, blockStart, (blockStart + size) | 0, output, op, capacity);
+        if (reason !== 0) return zstdFail(reason, blockStart);
+        op = zstdOutputEnd;
+      }
+      at = (blockStart + size) | 0;
     }
-    if (size > ((inputLength - blockStart) | 0)) return zstdFail(ZSTD_REASON_BLOCK_TRUNCATED, at);
-    if (type === ZSTD_BLOCK_RAW) {
-      if (size > ((capacity - op) | 0)) return zstdFail(ZSTD_REASON_OUTPUT_TOO_SMALL, at);
-      output.set(input.subarray(blockStart, (blockStart + size) | 0), op);
-      op = (op + size) | 0;
-    } else if (type === ZSTD_BLOCK_COMPRESSED && size > 0) {
-      // ZSTD_BLOCK_COMPRESSED. One of size 0 has no literals header, but `zstd -d` (its
-      // streaming decoder) skips empty blocks of any type, so an empty one is accepted here too.
-      const reason = zstdDecodeCompressedBlock(input, blockStart, (blockStart + size) | 0, output, op, capacity);
-      if (reason !== 0) return zstdFail(reason, blockStart);
-      op = zstdOutputEnd;
-    }
-    at = (blockStart + size) | 0;
+    if (hasChecksum) hashed = zstdXxh64Stripes(output, hashed, op);
   }
   if (contentSize >= 0 && ((op - outputStart) | 0) !== contentSize) {
     return zstdFail(ZSTD_REASON_CONTENT_SIZE_MISMATCH, at);
   }
   if (hasChecksum) {
     if (((inputLength - at) | 0) < 4) return zstdFail(ZSTD_REASON_CHECKSUM_TRUNCATED, at);
-    if (zstdXxh64(output, outputStart, op) !== zstdRead32(input, at)) {
+    if (zstdXxh64Finish(output, outputStart, hashed, op) !== zstdRead32(input, at)) {
       return zstdFail(ZSTD_REASON_CHECKSUM_MISMATCH, at);
     }
     at = (at + 4) | 0;

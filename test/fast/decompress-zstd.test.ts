@@ -29,7 +29,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as R from '../../stub-src/decompress/zstd-reasons.ts';
 import { zstdReasonText } from '../../stub-src/decompress/zstd.ts';
 import {
-  zstdXxh64, zstdXxhResultHi,
+  zstdXxh64, zstdXxh64Begin, zstdXxh64Finish, zstdXxh64Stripes, zstdXxhResultHi,
 } from '../../stub-src/decompress/zstd-xxhash.ts';
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_UNSUPPORTED } from '../../stub-src/efi/status.ts';
 import { runDecoderBatch } from '../support/run-decoder.ts';
@@ -241,6 +241,38 @@ describe('zstd XXH64 (64-bit locals)', () => {
     }
     const lo = zstdXxh64(data, 3, data.length);
     expect((BigInt(zstdXxhResultHi()) << 32n) | BigInt(lo)).toBe(referenceXxh64(data.subarray(3)));
+  });
+
+  it('taken a piece at a time (as the frame decoder does, a block at a time) it is the same hash', () => {
+    const data = pseudoRandom(4096, 11);
+    const hashInSteps = (start: number, cuts: number[]): bigint => {
+      zstdXxh64Begin();
+      let striped = start;
+      for (const cut of cuts) {
+        const next = zstdXxh64Stripes(data, striped, cut);
+        // Whole stripes from where the last call ended, none past the cut.
+        expect((next - striped) % 32).toBe(0);
+        expect(next).toBeLessThanOrEqual(cut);
+        expect(cut - next).toBeLessThan(32);
+        striped = next;
+      }
+      const end = cuts.length > 0 ? cuts[cuts.length - 1] : start;
+      const lo = zstdXxh64Finish(data, start, striped, end);
+      return (BigInt(zstdXxhResultHi()) << 32n) | BigInt(lo);
+    };
+    let seed = 5;
+    const next = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed % n; };
+    for (let round = 0; round < 200; round++) {
+      const start = next(40);
+      const cuts: number[] = [];
+      let at = start;
+      const pieces = next(8);
+      for (let k = 0; k < pieces; k++) { at += next(k % 2 === 0 ? 70 : 700); cuts.push(at); }
+      expect(hashInSteps(start, cuts), `start ${start} cuts ${cuts.join(',')}`).toBe(referenceXxh64(data.subarray(start, at)));
+    }
+    // No stripe at all (under 32 bytes in every piece and in all), and a hash of nothing.
+    expect(hashInSteps(7, [10, 20, 31])).toBe(referenceXxh64(data.subarray(7, 31)));
+    expect(hashInSteps(9, [])).toBe(referenceXxh64(new Uint8Array(0)));
   });
 });
 
