@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // The host's hints (hostPrefetch) for decoders run as TypeScript outside the simulator.
+    setupFiles: ['test/support/host-hints.ts'],
   },
 });

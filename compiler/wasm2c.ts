@@ -354,6 +354,38 @@ export function copyThrownValues(cText: string): { text: string; replaced: numbe
   return { text, replaced };
 }
 
+/**
+ * host.prefetch (stub-src/host.d.ts) is a cache hint the decoders give once per sequence (zstd's
+ * match sources): a call into the runtime, which clang cannot inline from another translation
+ * unit, would cost more than the hint saves. Each call becomes the prefetch itself: the address
+ * of element `index` of the Uint8Array at `array` (porffor's header: the element count, then the
+ * buffer's address, whose bytes start 4 past it). The header is read only when it lies below the
+ * access bound, like any load; x86's prefetch never faults, so the index needs no check, and a
+ * wrong one costs the hint only.
+ */
+const PREFETCH_CALL = /\(\*Z_hostZ_prefetch\)\(instance->Z_host_instance, (w2c_\w+), (w2c_\w+)\);/g;
+const PREFETCH_ELEMENT = `
+/* efistub (compiler/wasm2c.ts inlinePrefetch): host.prefetch, inline. */
+static inline void rt_prefetch_element(u32 array, u32 index) {
+  u64 header = array;
+  if (UNLIKELY(header + 8 > rt_memory_access_bound())) return;
+  u32 buffer;
+  memcpy(&buffer, rt_memory_base() + header + 4, sizeof buffer);
+  __builtin_prefetch((const void *)((uintptr_t)rt_memory_base() + (u64)buffer + 4 + index));
+}
+`;
+
+export function inlinePrefetch(cText: string): { text: string; replaced: number } {
+  let replaced = 0;
+  const text = cText.replace(PREFETCH_CALL, (_, array: string, index: string) => {
+    replaced++;
+    return `rt_prefetch_element(${array}, ${index});`;
+  });
+  if (replaced === 0) return { text: cText, replaced };
+  // After the fixed-memory declarations (useFixedMemory), which it uses.
+  return { text: text.replace('\n#if WABT_BIG_ENDIAN', () => `${PREFETCH_ELEMENT}\n#if WABT_BIG_ENDIAN`), replaced };
+}
+
 export interface Wasm2cOptions {
   /** Keep wasm2c's per-load asm barrier (only bench/run.ts does, to measure what dropping it gives). */
   keepLoadBarrier?: boolean;
@@ -424,7 +456,7 @@ export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOption
     return unexpected(WASM2C_COPY_MARKS_MISMATCH,
       `cannot match porffor's tested copies (patch 021) to wasm2c's output: ${tested.mismatch}`);
   }
-  writeFileSync(temporaryC, uncountLeafFunctions(copyThrownValues(tested.text).text).text);
+  writeFileSync(temporaryC, uncountLeafFunctions(copyThrownValues(inlinePrefetch(tested.text).text).text).text);
   renameSync(temporaryH, outputH);
   renameSync(temporaryC, outputC);
   copyFileSync(WASM_RT_HEADER, join(dirname(outputC), 'wasm-rt.h'));

@@ -72,6 +72,12 @@ declare function hostReadMsr(msr: number, halves: Uint32Array): number;
 declare function hostReadTsc(halves: Uint32Array): void;
 /** halves[0..1] = a hardware random number; returns 1 when the CPU gave one, 0 otherwise. */
 declare function hostReadRandom(halves: Uint32Array): number;
+/**
+ * A hint that bytes[index] will be read soon, so the CPU may start bringing its cache line in.
+ * It never fails and changes nothing the stub can observe, whatever index is (past the array's
+ * end too); a host may do nothing.
+ */
+declare function hostPrefetch(bytes: Uint8Array, index: number): void;
 
 // --- console --------------------------------------------------------------------------------
 

@@ -42,6 +42,14 @@ u32 Z_hostZ_readRandom(struct Z_host_instance_t *h, u32 halves) {
   return 0;
 }
 
+/* A hint, which a host may ignore. The wasm2c stage replaces every call of it with an inline
+ * prefetch (compiler/wasm2c.ts inlinePrefetch), so this definition only completes the import. */
+void Z_hostZ_prefetch(struct Z_host_instance_t *h, u32 bytes, u32 index) {
+  (void)h;
+  (void)bytes;
+  (void)index;
+}
+
 /* --- console */
 
 void Z_hostZ_consoleWrite(struct Z_host_instance_t *h, u32 bytes, u32 offset, u32 length) {

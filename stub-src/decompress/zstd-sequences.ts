@@ -174,8 +174,24 @@ const zstdExecuteResult = new Int32Array(new ArrayBuffer(8));
 const ZSTD_STATE_UPDATE_BITS = 26;
 
 /**
+ * Sequences decoded ahead of their execution, in a ring of ZSTD_LOOKAHEAD entries (a power of
+ * two): literal length, match length and offset, at (sequence & (ZSTD_LOOKAHEAD - 1)).
+ */
+const ZSTD_LOOKAHEAD = 8;
+const zstdRingLiteralLength = new Int32Array(new ArrayBuffer(ZSTD_LOOKAHEAD * 4));
+const zstdRingMatchLength = new Int32Array(new ArrayBuffer(ZSTD_LOOKAHEAD * 4));
+const zstdRingOffset = new Int32Array(new ArrayBuffer(ZSTD_LOOKAHEAD * 4));
+
+/**
  * The sequence loop of zstdSequencesDecode: decodes `count` sequences from the backward stream
  * at src[at ..) (bitPosition bits left, the three FSE states set up) and executes them.
+ *
+ * Each sequence is decoded ZSTD_LOOKAHEAD sequences before it is executed, and the start of its
+ * match is prefetched then (hostPrefetch): a match reaches up to the whole window back, most
+ * often past the caches, and the load of its first bytes was where the loop waited most
+ * (perf, 28% of the loop's samples). By the time the sequence is executed the line is on its
+ * way. The prefetch address assumes the sequences before it are valid; a wrong one costs
+ * nothing but the hint (each sequence is still checked before it is executed).
  * Returns 0 (positions in zstdExecuteResult) or a reason. The cell tables are read through their
  * names: a top-level table is at an address fixed at compile time (porffor patch 019), which a
  * parameter's data pointer is not, and clang then needs no register for it.
@@ -209,139 +225,164 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
   const limit = blockLimit < capacity ? blockLimit : capacity;
   // The last sequence reads no state update.
   const last = (count - 1) | 0;
-  for (let sequence = 0; sequence <= last; sequence++) {
-    windowLow = ((bitPosition - 57) >> 3) << 3;
-    windowBits = (bitPosition - windowLow) | 0;
-    reload = (at + (windowLow >> 3)) | 0;
-    if (windowLow >= 0) {
-      window = BigInt((src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
-        (src[(reload + 3) | 0] << 24)) >>> 0) | BigInt.asUintN(64, BigInt((src[(reload + 4) | 0] |
-        (src[(reload + 5) | 0] << 8) | (src[(reload + 6) | 0] << 16) | (src[(reload + 7) | 0] << 24)) >>> 0) << 32n);
-    } else {
-      window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
-        BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
+  // Where the output will be when the sequence being decoded starts its match.
+  let ahead = op;
+  const steps = (count + ZSTD_LOOKAHEAD) | 0;
+  for (let step = 0; step < steps; step++) {
+    if (step >= ZSTD_LOOKAHEAD) {
+      const entry = (step - ZSTD_LOOKAHEAD) & (ZSTD_LOOKAHEAD - 1);
+      const literalLength = zstdRingLiteralLength[entry];
+      const matchLength = zstdRingMatchLength[entry];
+      const offset = zstdRingOffset[entry];
+      if (literalLength > ((literalsEnd - literal) | 0)) return ZSTD_REASON_SEQUENCES_LITERALS_OVERRUN;
+      // One test against the nearer end; which one was passed only matters for the reason.
+      const produced = (literalLength + matchLength) | 0;
+      if (produced > ((limit - op) | 0)) {
+        return produced > ((blockLimit - op) | 0) ? ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE : ZSTD_REASON_OUTPUT_TOO_SMALL;
+      }
+      // Literals never overlap their destination: one inline copy whatever the length (lz-copy.ts).
+      // Up to 16 of them, with 16 + literalLength bytes of output left, are a fixed 16-byte copy:
+      // two word moves with no branch on the length. The bytes past the literals land where this
+      // sequence's match and the next sequences write, below `limit`. Near the end of the literals
+      // buffer the view is cut at its end (subarray), which still holds this sequence's literals:
+      // porffor's copy then takes its clamping path, and copies fewer bytes past them.
+      if (literalLength <= 16 && ((limit - op) | 0) >= ((literalLength + 16) | 0)) {
+        out.set(literals.subarray(literal, (literal + 16) | 0), op);
+      } else {
+        out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
+      }
+      op = (op + literalLength) | 0;
+      literal = (literal + literalLength) | 0;
+      if (offset > ((op - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
+      if (offset >= matchLength) {
+        // No overlap: one copy, inline up to 64 bytes (lz-copy.ts); a fixed 16 bytes as the
+        // literals' when there is room (the source's first matchLength bytes lie before op).
+        const from = (op - offset) | 0;
+        if (matchLength <= 16 && ((limit - op) | 0) >= 16) {
+          out.copyWithin(op, from, (from + 16) | 0);
+        } else {
+          out.copyWithin(op, from, (from + matchLength) | 0);
+        }
+        op = (op + matchLength) | 0;
+      } else if (matchLength <= LZ_SHORT_COPY) {
+        let from = (op - offset) | 0;
+        const end = (op + matchLength) | 0;
+        while (op < end) {
+          out[op] = out[from];
+          op = (op + 1) | 0;
+          from = (from + 1) | 0;
+        }
+      } else {
+        op = lzCopyMatch(out, op, offset, matchLength);
+      }
     }
-    // A state is below its table's size (2^9, 2^8, 2^9 cells at most) by construction: the masks
-    // change no index, and let the compiler see every lookup inside the two tables, which
-    // then needs no bounds check (compiler/wasm2c.ts, porffor patch 019).
-    const literalLengthCell = literalLengthRegion + (literalLengthState & 511);
-    const offsetCell = offsetRegion + (offsetState & 255);
-    const matchLengthCell = matchLengthRegion + (matchLengthState & 511);
-    const literalLengthWord = zstdSequencesWord[literalLengthCell];
-    const offsetWord = zstdSequencesWord[offsetCell];
-    const matchLengthWord = zstdSequencesWord[matchLengthCell];
-    // Values: offset first, then match length, then literal length.
-    const offsetCode = offsetWord >>> 24;
-    if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
-    const offsetValue = (zstdSequencesBase[offsetCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-      BigInt((windowBits - offsetCode) & 63))) & lowBitMasks[offsetCode & 31])) | 0;
-    windowBits = (windowBits - offsetCode) | 0;
-    if (offsetCode > 25) {
-      bitPosition = (windowLow + windowBits) | 0;
+    if (step < count) {
       windowLow = ((bitPosition - 57) >> 3) << 3;
       windowBits = (bitPosition - windowLow) | 0;
-      window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
-        BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
-    }
-    const matchLengthExtra = matchLengthWord >>> 24;
-    const matchLength = (zstdSequencesBase[matchLengthCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-      BigInt((windowBits - matchLengthExtra) & 63))) & lowBitMasks[matchLengthExtra & 31])) | 0;
-    windowBits = (windowBits - matchLengthExtra) | 0;
-    const literalLengthExtra = literalLengthWord >>> 24;
-    const literalLength = (zstdSequencesBase[literalLengthCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-      BigInt((windowBits - literalLengthExtra) & 63))) & lowBitMasks[literalLengthExtra & 31])) | 0;
-    windowBits = (windowBits - literalLengthExtra) | 0;
-    // State updates, except after the last sequence: literal lengths, match lengths, offsets.
-    if (sequence < last) {
-      if (windowBits < ZSTD_STATE_UPDATE_BITS) {
+      reload = (at + (windowLow >> 3)) | 0;
+      if (windowLow >= 0) {
+        window = BigInt((src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+          (src[(reload + 3) | 0] << 24)) >>> 0) | BigInt.asUintN(64, BigInt((src[(reload + 4) | 0] |
+          (src[(reload + 5) | 0] << 8) | (src[(reload + 6) | 0] << 16) | (src[(reload + 7) | 0] << 24)) >>> 0) << 32n);
+      } else {
+        window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
+          BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
+      }
+      // A state is below its table's size (2^9, 2^8, 2^9 cells at most) by construction: the masks
+      // change no index, and let the compiler see every lookup inside the two tables, which
+      // then needs no bounds check (compiler/wasm2c.ts, porffor patch 019).
+      const literalLengthCell = literalLengthRegion + (literalLengthState & 511);
+      const offsetCell = offsetRegion + (offsetState & 255);
+      const matchLengthCell = matchLengthRegion + (matchLengthState & 511);
+      const literalLengthWord = zstdSequencesWord[literalLengthCell];
+      const offsetWord = zstdSequencesWord[offsetCell];
+      const matchLengthWord = zstdSequencesWord[matchLengthCell];
+      // Values: offset first, then match length, then literal length.
+      const offsetCode = offsetWord >>> 24;
+      if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
+      const offsetValue = (zstdSequencesBase[offsetCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+        BigInt((windowBits - offsetCode) & 63))) & lowBitMasks[offsetCode & 31])) | 0;
+      windowBits = (windowBits - offsetCode) | 0;
+      if (offsetCode > 25) {
         bitPosition = (windowLow + windowBits) | 0;
         windowLow = ((bitPosition - 57) >> 3) << 3;
         windowBits = (bitPosition - windowLow) | 0;
         window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
           BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
       }
-      let bits = (literalLengthWord >>> 16) & 31;
-      literalLengthState = ((literalLengthWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-        BigInt((windowBits - bits) & 63))) & lowBitMasks[bits])) | 0;
-      windowBits = (windowBits - bits) | 0;
-      bits = (matchLengthWord >>> 16) & 31;
-      matchLengthState = ((matchLengthWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-        BigInt((windowBits - bits) & 63))) & lowBitMasks[bits])) | 0;
-      windowBits = (windowBits - bits) | 0;
-      bits = (offsetWord >>> 16) & 31;
-      offsetState = ((offsetWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-        BigInt((windowBits - bits) & 63))) & lowBitMasks[bits])) | 0;
-      windowBits = (windowBits - bits) | 0;
-    }
-    // Positions only go down: once below 0 the stream was over-read and cannot end exactly.
-    bitPosition = (windowLow + windowBits) | 0;
-    if (bitPosition < 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
+      // Most lengths have no extra bits (literal length codes below 16, match length codes below
+      // 32): those read nothing.
+      let matchLength = zstdSequencesBase[matchLengthCell];
+      const matchLengthExtra = matchLengthWord >>> 24;
+      if (matchLengthExtra !== 0) {
+        matchLength = (matchLength + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+          BigInt((windowBits - matchLengthExtra) & 63))) & lowBitMasks[matchLengthExtra & 31])) | 0;
+        windowBits = (windowBits - matchLengthExtra) | 0;
+      }
+      let literalLength = zstdSequencesBase[literalLengthCell];
+      const literalLengthExtra = literalLengthWord >>> 24;
+      if (literalLengthExtra !== 0) {
+        literalLength = (literalLength + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+          BigInt((windowBits - literalLengthExtra) & 63))) & lowBitMasks[literalLengthExtra & 31])) | 0;
+        windowBits = (windowBits - literalLengthExtra) | 0;
+      }
+      // State updates, except after the last sequence: literal lengths, match lengths, offsets.
+      if (step < last) {
+        if (windowBits < ZSTD_STATE_UPDATE_BITS) {
+          bitPosition = (windowLow + windowBits) | 0;
+          windowLow = ((bitPosition - 57) >> 3) << 3;
+          windowBits = (bitPosition - windowLow) | 0;
+          window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
+            BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
+        }
+        let bits = (literalLengthWord >>> 16) & 31;
+        literalLengthState = ((literalLengthWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+          BigInt((windowBits - bits) & 63))) & lowBitMasks[bits])) | 0;
+        windowBits = (windowBits - bits) | 0;
+        bits = (matchLengthWord >>> 16) & 31;
+        matchLengthState = ((matchLengthWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+          BigInt((windowBits - bits) & 63))) & lowBitMasks[bits])) | 0;
+        windowBits = (windowBits - bits) | 0;
+        bits = (offsetWord >>> 16) & 31;
+        offsetState = ((offsetWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+          BigInt((windowBits - bits) & 63))) & lowBitMasks[bits])) | 0;
+        windowBits = (windowBits - bits) | 0;
+      }
+      // Positions only go down: once below 0 the stream was over-read and cannot end exactly.
+      bitPosition = (windowLow + windowBits) | 0;
+      if (bitPosition < 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
 
-    // Repeat offsets (§3.1.2.5): values 1-3 name Repeated_Offset1-3, shifted by one when the
-    // literal length is 0 (then 3 means Repeated_Offset1 - 1).
-    let offset = 0;
-    if (offsetValue > 3) {
-      offset = (offsetValue - 3) | 0;
-      repeat3 = repeat2;
-      repeat2 = repeat1;
-      repeat1 = offset;
-    } else {
-      const index = literalLength === 0 ? offsetValue : (offsetValue - 1) | 0;
-      if (index === 0) {
-        offset = repeat1;
-      } else if (index === 1) {
-        offset = repeat2;
-        repeat2 = repeat1;
-        repeat1 = offset;
-      } else {
-        offset = index === 2 ? repeat3 : (repeat1 - 1) | 0;
-        if (offset === 0) return ZSTD_REASON_OFFSET_ZERO;
+      // Repeat offsets (§3.1.2.5): values 1-3 name Repeated_Offset1-3, shifted by one when the
+      // literal length is 0 (then 3 means Repeated_Offset1 - 1).
+      let offset = 0;
+      if (offsetValue > 3) {
+        offset = (offsetValue - 3) | 0;
         repeat3 = repeat2;
         repeat2 = repeat1;
         repeat1 = offset;
-      }
-    }
-
-    if (literalLength > ((literalsEnd - literal) | 0)) return ZSTD_REASON_SEQUENCES_LITERALS_OVERRUN;
-    // One test against the nearer end; which one was passed only matters for the reason.
-    const produced = (literalLength + matchLength) | 0;
-    if (produced > ((limit - op) | 0)) {
-      return produced > ((blockLimit - op) | 0) ? ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE : ZSTD_REASON_OUTPUT_TOO_SMALL;
-    }
-    // Literals never overlap their destination: one inline copy whatever the length (lz-copy.ts).
-    // Up to 16 of them, with 16 + literalLength bytes of output left, are a fixed 16-byte copy:
-    // two word moves with no branch on the length. The bytes past the literals land where this
-    // sequence's match and the next sequences write, below `limit`. Near the end of the literals
-    // buffer the view is cut at its end (subarray), which still holds this sequence's literals:
-    // porffor's copy then takes its clamping path, and copies fewer bytes past them.
-    if (literalLength <= 16 && ((limit - op) | 0) >= ((literalLength + 16) | 0)) {
-      out.set(literals.subarray(literal, (literal + 16) | 0), op);
-    } else {
-      out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
-    }
-    op = (op + literalLength) | 0;
-    literal = (literal + literalLength) | 0;
-    if (offset > ((op - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
-    if (offset >= matchLength) {
-      // No overlap: one copy, inline up to 64 bytes (lz-copy.ts); a fixed 16 bytes as the
-      // literals' when there is room (the source's first matchLength bytes lie before op).
-      const from = (op - offset) | 0;
-      if (matchLength <= 16 && ((limit - op) | 0) >= 16) {
-        out.copyWithin(op, from, (from + 16) | 0);
       } else {
-        out.copyWithin(op, from, (from + matchLength) | 0);
+        const index = literalLength === 0 ? offsetValue : (offsetValue - 1) | 0;
+        if (index === 0) {
+          offset = repeat1;
+        } else if (index === 1) {
+          offset = repeat2;
+          repeat2 = repeat1;
+          repeat1 = offset;
+        } else {
+          offset = index === 2 ? repeat3 : (repeat1 - 1) | 0;
+          if (offset === 0) return ZSTD_REASON_OFFSET_ZERO;
+          repeat3 = repeat2;
+          repeat2 = repeat1;
+          repeat1 = offset;
+        }
       }
-      op = (op + matchLength) | 0;
-    } else if (matchLength <= LZ_SHORT_COPY) {
-      let from = (op - offset) | 0;
-      const end = (op + matchLength) | 0;
-      while (op < end) {
-        out[op] = out[from];
-        op = (op + 1) | 0;
-        from = (from + 1) | 0;
-      }
-    } else {
-      op = lzCopyMatch(out, op, offset, matchLength);
+      const entry = step & (ZSTD_LOOKAHEAD - 1);
+      zstdRingLiteralLength[entry] = literalLength;
+      zstdRingMatchLength[entry] = matchLength;
+      zstdRingOffset[entry] = offset;
+      ahead = (ahead + literalLength) | 0;
+      hostPrefetch(out, (ahead - offset) | 0);
+      ahead = (ahead + matchLength) | 0;
     }
   }
   if (bitPosition !== 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;

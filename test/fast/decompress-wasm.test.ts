@@ -62,7 +62,8 @@ afterAll(() => {
  * two hidden (value, type) pairs first, then a (value, type 1) pair per number, all i32 (porffor's
  * i32 valtype); results come back as (value, type). A returned typed array is a header address:
  * word 0 the element count, word 1 the buffer, whose bytes follow its own 4-byte length word.
- * Host imports are throwing stubs: the decoders call no host function. A fresh instance per case,
+ * Host imports are throwing stubs: the decoders call no host function but the prefetch hint, a
+ * no-op here as in the simulator (stub-src/host.d.ts). A fresh instance per case,
  * so no decoder state and no heap growth carries over from one case to the next.
  */
 const WASM_WORKER = `
@@ -71,7 +72,8 @@ const module = workerData.module;
 const imports = {};
 for (const entry of WebAssembly.Module.imports(module)) {
   imports[entry.module] ??= {};
-  imports[entry.module][entry.name] = () => { throw new Error('host.' + entry.name + ' called by a decoder'); };
+  imports[entry.module][entry.name] = entry.name === 'prefetch' ? () => {}
+    : () => { throw new Error('host.' + entry.name + ' called by a decoder'); };
 }
 const runs = [];
 for (const job of workerData.jobs) {

@@ -31,6 +31,7 @@ const { parentPort, workerData } = require('node:worker_threads');
   // Worker threads do not inherit the parent's TypeScript loader: register tsx here.
   const { register } = await import(workerData.tsxApi);
   register();
+  await import(workerData.hintsPath);
   const module = await import(workerData.modulePath);
   const result = await import(workerData.resultPath);
   const runs = [];
@@ -70,6 +71,7 @@ export function runDecoderBatch(moduleName: string, functionName: string,
         tsxApi: pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs')).href,
         modulePath: pathToFileURL(join(stubDecompressDir, `${moduleName}.ts`)).href,
         resultPath: pathToFileURL(join(stubDecompressDir, 'result.ts')).href,
+        hintsPath: pathToFileURL(join(here, 'host-hints.ts')).href,
         functionName,
         jobs: jobs.map((job) => ({ input: job.input.slice(), capacity: job.capacity })),
       },

@@ -39,6 +39,7 @@ export interface HostFunctions {
   readMsr: typeof hostReadMsr;
   readTsc: typeof hostReadTsc;
   readRandom: typeof hostReadRandom;
+  prefetch: typeof hostPrefetch;
   consoleWrite: typeof hostConsoleWrite;
   bootServicesExited: typeof hostBootServicesExited;
   enterKernel: typeof hostEnterKernel;
@@ -146,6 +147,8 @@ export function hostFunctions(sim: Simulator): HostFunctions {
       halves[1] = hi32(value);
       return 1;
     },
+    // A cache hint: nothing to simulate.
+    prefetch: () => {},
     consoleWrite: (bytes, offset, length) => {
       checkHeap(bytes, offset >>> 0, length >>> 0, 'consoleWrite');
       sim.consoleWrite(Buffer.from(bytes.subarray(offset >>> 0, (offset >>> 0) + (length >>> 0))).toString('latin1'));
@@ -163,19 +166,23 @@ export function hostGlobalName(field: string): string {
 
 /**
  * Installs the simulator's host functions as globals for stub code running as TypeScript in
- * Node; returns a function that removes them again.
+ * Node; returns a function that puts back what the names held before.
  */
 export function bindHost(sim: Simulator): () => void {
   const functions = hostFunctions(sim);
   const target = globalThis as Record<string, unknown>;
-  const names: string[] = [];
+  // What each name held before (test/support/host-hints.ts installs the hints for every test).
+  const previous = new Map<string, unknown>();
   for (const [field, fn] of Object.entries(functions)) {
     const name = hostGlobalName(field);
+    previous.set(name, target[name]);
     target[name] = fn;
-    names.push(name);
   }
   return () => {
-    for (const name of names) delete target[name];
+    for (const [name, value] of previous) {
+      if (value === undefined) delete target[name];
+      else target[name] = value;
+    }
   };
 }
 
