@@ -301,9 +301,12 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       // Values: offset first, then match length, then literal length.
       const offsetCode = offsetWord >>> 24;
       if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
-      const offsetValue = (zstdSequencesBase[offsetCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-        BigInt((windowBits - offsetCode) & 63))) & lowBitMasks[offsetCode & 31])) | 0;
-      windowBits = (windowBits - offsetCode) | 0;
+      let offsetValue = zstdSequencesBase[offsetCell];
+      if (offsetCode !== 0) {
+        offsetValue = (offsetValue + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+          BigInt((windowBits - offsetCode) & 63))) & lowBitMasks[offsetCode & 31])) | 0;
+        windowBits = (windowBits - offsetCode) | 0;
+      }
       if (offsetCode > 25) {
         bitPosition = (windowLow + windowBits) | 0;
         windowLow = ((bitPosition - 57) >> 3) << 3;
