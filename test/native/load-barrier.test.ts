@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureDecompressTool } from '../../compiler/decompress-tool.ts';
 import { ACCESS_GUARD_BYTES, wasmToC } from '../../compiler/wasm2c.ts';
 import { projectRoot } from '../support/build-fixture.ts';
 
@@ -422,5 +423,81 @@ describe('wasm2c stage: accesses checked by their base address', () => {
     expect(stripe.match(/\bcmp/g)).toHaveLength(1);
     const runtimeHeader = readFileSync(join(projectRoot, 'compiler', 'runtime', 'runtime.h'), 'utf8');
     expect(runtimeHeader).toContain(`#define RT_ACCESS_GUARD_BYTES ${ACCESS_GUARD_BYTES}u`);
+  });
+});
+
+// host.prefetch (stub-src/host.d.ts), the cache hint zstd's sequence loop gives for each match:
+// the stage writes every call of it as an inline prefetch (compiler/wasm2c.ts inlinePrefetch).
+// A hint must never fail, whatever its arguments. An array header at 64 as porffor lays one out
+// (element count, buffer address; the elements start 4 past the buffer address): 16 elements,
+// buffer at 128. "sum" prefetches element `index` of the array at `array`, then adds the 16
+// bytes. The driver links no definition of the import: the program links only if every call
+// was replaced.
+const PREFETCH_WAT = `(module
+  (import "host" "prefetch" (func $prefetch (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 64) "\\10\\00\\00\\00\\80\\00\\00\\00")
+  (data (i32.const 132) "\\01\\02\\03\\04\\05\\06\\07\\08\\09\\0a\\0b\\0c\\0d\\0e\\0f\\10")
+  (func (export "sum") (param $array i32) (param $index i32) (result i32)
+    (local $at i32) (local $total i32)
+    local.get $array
+    local.get $index
+    call $prefetch
+    loop
+      local.get $total
+      local.get $at
+      i32.load8_u offset=132
+      i32.add
+      local.set $total
+      local.get $at
+      i32.const 1
+      i32.add
+      local.tee $at
+      i32.const 16
+      i32.lt_u
+      br_if 0
+    end
+    local.get $total))`;
+
+const PREFETCH_DRIVER = DRIVER.replace(/static Z_stub_instance_t instance;[^]*$/, `static Z_stub_instance_t instance;
+int main(int argc, char **argv) {
+  (void)argc;
+  unsigned array = (unsigned)strtoul(argv[1], NULL, 0), index = (unsigned)strtoul(argv[2], NULL, 0);
+  if (rt_enter() == 0) {
+    wasm_rt_init();
+    Z_stub_init_module();
+    Z_stub_instantiate(&instance, NULL);
+    printf("result %u\\n", Z_stubZ_sum(&instance, array, index));
+    return 0;
+  }
+  printf("trap: %s\\n", rt_trap_reason());
+  return 3;
+}
+`);
+
+describe('wasm2c stage: host.prefetch', () => {
+  const work = moduleDir('efistub-prefetch-', PREFETCH_WAT, PREFETCH_DRIVER);
+
+  it('is an inline prefetch that never traps, whatever the array and index', () => {
+    const c = translateModule(work);
+    expect(c).toMatch(/rt_prefetch_element\(w2c_\w+, w2c_\w+\);/);
+    expect(c).not.toContain('(*Z_hostZ_prefetch)');
+    expect(compileWithRuntime(work)).toBe('');
+    const run = (array: number, index: number) => spawnSync(join(work, 'm'), [String(array), String(index)], { encoding: 'utf8' }).stdout;
+    // 1 + 2 + … + 16 = 136 every time: the hint changes nothing and traps nowhere, also with an
+    // index far past the array and a header past the memory (1 MiB in DRIVER) or its reservation.
+    expect(run(64, 3)).toBe('result 136\n');
+    expect(run(64, 0xffffffff)).toBe('result 136\n');
+    expect(run(64, 0x7fff0000)).toBe('result 136\n');
+    expect(run((1 << 20) - 4, 0)).toBe('result 136\n');
+    expect(run(0xfffffff8, 5)).toBe('result 136\n');
+  });
+
+  it('is inline in the decompression tool the pipeline builds (zstd\'s sequence loop gives it)', () => {
+    const built = ensureDecompressTool(() => {});
+    expect(built.diagnostics).toEqual([]);
+    const c = readFileSync(join(built.tool!, '..', 'stub.c'), 'utf8');
+    expect(c).toMatch(/rt_prefetch_element\(w2c_\w+, w2c_\w+\);/);
+    expect(c).not.toContain('(*Z_hostZ_prefetch)');
   });
 });
