@@ -175,12 +175,16 @@ const ZSTD_STATE_UPDATE_BITS = 26;
 
 /**
  * Sequences decoded ahead of their execution, in a ring of ZSTD_LOOKAHEAD entries (a power of
- * two): literal length, match length and offset, at (sequence & (ZSTD_LOOKAHEAD - 1)).
+ * two) at (sequence & (ZSTD_LOOKAHEAD - 1)): literal length, match length and offset, and where
+ * the output and the literals will be when it is executed (so that the executing half of the
+ * loop carries no position of its own from one sequence to the next).
  */
 const ZSTD_LOOKAHEAD = 16;
 const zstdRingLiteralLength = new Int32Array(new ArrayBuffer(ZSTD_LOOKAHEAD * 4));
 const zstdRingMatchLength = new Int32Array(new ArrayBuffer(ZSTD_LOOKAHEAD * 4));
 const zstdRingOffset = new Int32Array(new ArrayBuffer(ZSTD_LOOKAHEAD * 4));
+const zstdRingOutput = new Int32Array(new ArrayBuffer(ZSTD_LOOKAHEAD * 4));
+const zstdRingLiteral = new Int32Array(new ArrayBuffer(ZSTD_LOOKAHEAD * 4));
 
 /**
  * The sequence loop of zstdSequencesDecode: decodes `count` sequences from the backward stream
@@ -191,8 +195,9 @@ const zstdRingOffset = new Int32Array(new ArrayBuffer(ZSTD_LOOKAHEAD * 4));
  * from anywhere in a line end in the next one almost a quarter of the time): a match reaches up
  * to the whole window back, most often past the caches, and the load of its first bytes was where
  * the loop waited most (perf, 28% of the loop's samples; 7% with the prefetches, 16 ahead: 8
- * left 14%, one prefetch a match 10%). The addresses assume the sequences before are valid; a
- * wrong one costs nothing but the hint (each sequence is still checked before it is executed).
+ * left 14%, one prefetch a match 10%). Each sequence is checked as it is decoded, so a failure is
+ * still reported for the first sequence in the stream that fails, and no sequence is executed
+ * unchecked; an address prefetched for a bad sequence costs nothing but the hint.
  * Returns 0 (positions in zstdExecuteResult) or a reason. The cell tables are read through their
  * names: a top-level table is at an address fixed at compile time (porffor patch 019), which a
  * parameter's data pointer is not, and clang then needs no register for it.
@@ -226,8 +231,9 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
   const limit = blockLimit < capacity ? blockLimit : capacity;
   // The last sequence reads no state update.
   const last = (count - 1) | 0;
-  // Where the output will be when the sequence being decoded starts its match.
+  // Where the output and the literals will be when the sequence being decoded is executed.
   let ahead = op;
+  let literalAhead = literal;
   const steps = (count + ZSTD_LOOKAHEAD) | 0;
   for (let step = 0; step < steps; step++) {
     if (step >= ZSTD_LOOKAHEAD) {
@@ -235,12 +241,8 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       const literalLength = zstdRingLiteralLength[entry];
       const matchLength = zstdRingMatchLength[entry];
       const offset = zstdRingOffset[entry];
-      if (literalLength > ((literalsEnd - literal) | 0)) return ZSTD_REASON_SEQUENCES_LITERALS_OVERRUN;
-      // One test against the nearer end; which one was passed only matters for the reason.
-      const produced = (literalLength + matchLength) | 0;
-      if (produced > ((limit - op) | 0)) {
-        return produced > ((blockLimit - op) | 0) ? ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE : ZSTD_REASON_OUTPUT_TOO_SMALL;
-      }
+      op = zstdRingOutput[entry];
+      literal = zstdRingLiteral[entry];
       // Literals never overlap their destination: one inline copy whatever the length (lz-copy.ts).
       // Up to 16 of them, with 16 + literalLength bytes of output left, are a fixed 16-byte copy:
       // two word moves with no branch on the length. The bytes past the literals land where this
@@ -254,7 +256,6 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       }
       op = (op + literalLength) | 0;
       literal = (literal + literalLength) | 0;
-      if (offset > ((op - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
       if (offset >= matchLength) {
         // No overlap: one copy, inline up to 64 bytes (lz-copy.ts); a fixed 16 bytes as the
         // literals' when there is room (the source's first matchLength bytes lie before op).
@@ -380,19 +381,32 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
           repeat1 = offset;
         }
       }
+      // The sequence's checks, here where it is decoded (`ahead` and `literalAhead` are where the
+      // output and the literals will be when it is executed): its literals against the block's,
+      // its length against the nearer end (which one it passed only matters for the reason),
+      // its offset against the frame's start.
+      if (literalLength > ((literalsEnd - literalAhead) | 0)) return ZSTD_REASON_SEQUENCES_LITERALS_OVERRUN;
+      const produced = (literalLength + matchLength) | 0;
+      if (produced > ((limit - ahead) | 0)) {
+        return produced > ((blockLimit - ahead) | 0) ? ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE : ZSTD_REASON_OUTPUT_TOO_SMALL;
+      }
       const entry = step & (ZSTD_LOOKAHEAD - 1);
       zstdRingLiteralLength[entry] = literalLength;
       zstdRingMatchLength[entry] = matchLength;
       zstdRingOffset[entry] = offset;
+      zstdRingOutput[entry] = ahead;
+      zstdRingLiteral[entry] = literalAhead;
+      literalAhead = (literalAhead + literalLength) | 0;
       ahead = (ahead + literalLength) | 0;
+      if (offset > ((ahead - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
       hostPrefetch(out, (ahead - offset) | 0);
       hostPrefetch(out, (ahead - offset + 15) | 0);
       ahead = (ahead + matchLength) | 0;
     }
   }
   if (bitPosition !== 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
-  zstdExecuteResult[ZSTD_EXECUTE_OP] = op;
-  zstdExecuteResult[ZSTD_EXECUTE_LITERAL] = literal;
+  zstdExecuteResult[ZSTD_EXECUTE_OP] = ahead;
+  zstdExecuteResult[ZSTD_EXECUTE_LITERAL] = literalAhead;
   zstdSequencesRepeat[0] = repeat1;
   zstdSequencesRepeat[1] = repeat2;
   zstdSequencesRepeat[2] = repeat3;
