@@ -302,6 +302,7 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       // Values: offset first, then match length, then literal length.
       const offsetCode = offsetWord >>> 24;
       if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
+      // Offset code 0 (Offset_Value 1, a repeat offset) has no extra bits: it reads nothing.
       let offsetValue = zstdSequencesBase[offsetCell];
       if (offsetCode !== 0) {
         offsetValue = (offsetValue + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
