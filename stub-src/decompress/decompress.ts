@@ -19,6 +19,7 @@ import { lzmaDecode, lzmaReasonText } from './lzma';
 import { lzoDecode, lzoReasonText } from './lzo';
 import { xzDecode, xzReasonText } from './xz';
 import { zstdDecode, zstdReasonText } from './zstd';
+import { zstdSequencesSetPrefetch } from './zstd-sequences';
 
 export const DECOMPRESS_FORMAT_UNKNOWN = 0;
 export const DECOMPRESS_FORMAT_GZIP = 1;
@@ -98,6 +99,15 @@ export function decompressBuffer(format: number, input: Uint8Array, inputLength:
     case DECOMPRESS_FORMAT_LZO: return lzoDecode(input, inputLength, output, outputCapacity);
   }
   return decodeFail(EFI_UNSUPPORTED, DECOMPRESS_REASON_UNKNOWN_FORMAT, 0);
+}
+
+/**
+ * Whether the decoders may trade instructions for cache prefetches (on by default): only zstd's
+ * sequence loop does, which pays on a real CPU and costs under an emulator without a cache model
+ * (the boot step turns it off under QEMU's TCG, kernel-decompress.ts). Outputs are the same.
+ */
+export function decompressSetPrefetch(on: boolean): void {
+  zstdSequencesSetPrefetch(on);
 }
 
 /** The text of any decoder's reason code (each format owns a range of a hundred, result.ts). */

@@ -174,23 +174,39 @@ const zstdExecuteResult = new Int32Array(new ArrayBuffer(8));
 const ZSTD_STATE_UPDATE_BITS = 26;
 
 /**
- * Sequences decoded ahead of their execution, in a ring of ZSTD_LOOKAHEAD entries (a power of
- * two) at (sequence & (ZSTD_LOOKAHEAD - 1)): literal length, match length and offset, and where
- * the output and the literals will be when it is executed (so that the executing half of the
- * loop carries no position of its own from one sequence to the next).
+ * Sequences decoded ahead of their execution, ZSTD_LOOKAHEAD of them, in a ring of twice that
+ * (a power of two) at (sequence & (ZSTD_RING - 1)), so that the entry a step writes is never the
+ * one it reads: literal length, match length and offset, and where the output and the literals
+ * will be when the sequence is executed (the executing half of the loop then carries no position
+ * of its own from one sequence to the next).
  */
 const ZSTD_LOOKAHEAD = 16;
-const zstdRingLiteralLength = new Int32Array(new ArrayBuffer(ZSTD_LOOKAHEAD * 4));
-const zstdRingMatchLength = new Int32Array(new ArrayBuffer(ZSTD_LOOKAHEAD * 4));
-const zstdRingOffset = new Int32Array(new ArrayBuffer(ZSTD_LOOKAHEAD * 4));
-const zstdRingOutput = new Int32Array(new ArrayBuffer(ZSTD_LOOKAHEAD * 4));
-const zstdRingLiteral = new Int32Array(new ArrayBuffer(ZSTD_LOOKAHEAD * 4));
+const ZSTD_RING = 2 * ZSTD_LOOKAHEAD;
+const zstdRingLiteralLength = new Int32Array(new ArrayBuffer(ZSTD_RING * 4));
+const zstdRingMatchLength = new Int32Array(new ArrayBuffer(ZSTD_RING * 4));
+const zstdRingOffset = new Int32Array(new ArrayBuffer(ZSTD_RING * 4));
+const zstdRingOutput = new Int32Array(new ArrayBuffer(ZSTD_RING * 4));
+const zstdRingLiteral = new Int32Array(new ArrayBuffer(ZSTD_RING * 4));
+/** How far ahead sequences are decoded: ZSTD_LOOKAHEAD, or 0 (no ring, no prefetch). */
+let zstdSequencesLookahead = ZSTD_LOOKAHEAD;
+
+/**
+ * Whether the sequence loop decodes ahead and prefetches matches (the default) or executes each
+ * sequence as it is decoded. The ring's stores and loads only pay where a cache can be filled
+ * ahead: under an emulator that models none (QEMU's TCG) they are pure cost, each a guest memory
+ * access (BENCHMARKS.md: the zstd stage 1.5× as long there with the ring).
+ */
+export function zstdSequencesSetPrefetch(on: boolean): void {
+  zstdSequencesLookahead = on ? ZSTD_LOOKAHEAD : 0;
+}
 
 /**
  * The sequence loop of zstdSequencesDecode: decodes `count` sequences from the backward stream
  * at src[at ..) (bitPosition bits left, the three FSE states set up) and executes them.
  *
- * Each sequence is decoded ZSTD_LOOKAHEAD sequences before it is executed, and the first 16
+ * Each sequence is decoded ZSTD_LOOKAHEAD sequences before it is executed (unless
+ * zstdSequencesSetPrefetch turned that off: then each is executed as it is decoded, the same
+ * code without the ring), and the first 16
  * bytes of its match are prefetched then (hostPrefetch; their first and last byte, as 16 bytes
  * from anywhere in a line end in the next one almost a quarter of the time): a match reaches up
  * to the whole window back, most often past the caches, and the load of its first bytes was where
@@ -234,50 +250,14 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
   // Where the output and the literals will be when the sequence being decoded is executed.
   let ahead = op;
   let literalAhead = literal;
-  const steps = (count + ZSTD_LOOKAHEAD) | 0;
+  const lookahead = zstdSequencesLookahead;
+  const steps = (count + lookahead) | 0;
   for (let step = 0; step < steps; step++) {
-    if (step >= ZSTD_LOOKAHEAD) {
-      const entry = (step - ZSTD_LOOKAHEAD) & (ZSTD_LOOKAHEAD - 1);
-      const literalLength = zstdRingLiteralLength[entry];
-      const matchLength = zstdRingMatchLength[entry];
-      const offset = zstdRingOffset[entry];
-      op = zstdRingOutput[entry];
-      literal = zstdRingLiteral[entry];
-      // Literals never overlap their destination: one inline copy whatever the length (lz-copy.ts).
-      // Up to 16 of them, with 16 + literalLength bytes of output left, are a fixed 16-byte copy:
-      // two word moves with no branch on the length. The bytes past the literals land where this
-      // sequence's match and the next sequences write, below `limit`. Near the end of the literals
-      // buffer the view is cut at its end (subarray), which still holds this sequence's literals:
-      // porffor's copy then takes its clamping path, and copies fewer bytes past them.
-      if (literalLength <= 16 && ((limit - op) | 0) >= ((literalLength + 16) | 0)) {
-        out.set(literals.subarray(literal, (literal + 16) | 0), op);
-      } else {
-        out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
-      }
-      op = (op + literalLength) | 0;
-      literal = (literal + literalLength) | 0;
-      if (offset >= matchLength) {
-        // No overlap: one copy, inline up to 64 bytes (lz-copy.ts); a fixed 16 bytes as the
-        // literals' when there is room (the source's first matchLength bytes lie before op).
-        const from = (op - offset) | 0;
-        if (matchLength <= 16 && ((limit - op) | 0) >= 16) {
-          out.copyWithin(op, from, (from + 16) | 0);
-        } else {
-          out.copyWithin(op, from, (from + matchLength) | 0);
-        }
-        op = (op + matchLength) | 0;
-      } else if (matchLength <= LZ_SHORT_COPY) {
-        let from = (op - offset) | 0;
-        const end = (op + matchLength) | 0;
-        while (op < end) {
-          out[op] = out[from];
-          op = (op + 1) | 0;
-          from = (from + 1) | 0;
-        }
-      } else {
-        op = lzCopyMatch(out, op, offset, matchLength);
-      }
-    }
+    // The sequence to execute in this step: the one decoded now, or with the ring the one
+    // decoded `lookahead` steps ago.
+    let literalLength = 0;
+    let matchLength = 0;
+    let offset = 0;
     if (step < count) {
       windowLow = ((bitPosition - 57) >> 3) << 3;
       windowBits = (bitPosition - windowLow) | 0;
@@ -318,14 +298,14 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       }
       // Most lengths have no extra bits (literal length codes below 16, match length codes below
       // 32): those read nothing.
-      let matchLength = zstdSequencesBase[matchLengthCell];
+      matchLength = zstdSequencesBase[matchLengthCell];
       const matchLengthExtra = matchLengthWord >>> 24;
       if (matchLengthExtra !== 0) {
         matchLength = (matchLength + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
           BigInt((windowBits - matchLengthExtra) & 63))) & lowBitMasks[matchLengthExtra & 31])) | 0;
         windowBits = (windowBits - matchLengthExtra) | 0;
       }
-      let literalLength = zstdSequencesBase[literalLengthCell];
+      literalLength = zstdSequencesBase[literalLengthCell];
       const literalLengthExtra = literalLengthWord >>> 24;
       if (literalLengthExtra !== 0) {
         literalLength = (literalLength + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
@@ -360,7 +340,7 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
 
       // Repeat offsets (§3.1.2.5): values 1-3 name Repeated_Offset1-3, shifted by one when the
       // literal length is 0 (then 3 means Repeated_Offset1 - 1).
-      let offset = 0;
+      offset = 0;
       if (offsetValue > 3) {
         offset = (offsetValue - 3) | 0;
         repeat3 = repeat2;
@@ -391,18 +371,70 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       if (produced > ((limit - ahead) | 0)) {
         return produced > ((blockLimit - ahead) | 0) ? ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE : ZSTD_REASON_OUTPUT_TOO_SMALL;
       }
-      const entry = step & (ZSTD_LOOKAHEAD - 1);
-      zstdRingLiteralLength[entry] = literalLength;
-      zstdRingMatchLength[entry] = matchLength;
-      zstdRingOffset[entry] = offset;
-      zstdRingOutput[entry] = ahead;
-      zstdRingLiteral[entry] = literalAhead;
+      op = ahead;
+      literal = literalAhead;
       literalAhead = (literalAhead + literalLength) | 0;
       ahead = (ahead + literalLength) | 0;
       if (offset > ((ahead - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
-      hostPrefetch(out, (ahead - offset) | 0);
-      hostPrefetch(out, (ahead - offset + 15) | 0);
       ahead = (ahead + matchLength) | 0;
+    }
+    if (lookahead !== 0) {
+      // Through the ring: the sequence just decoded goes in (its match prefetched), the one
+      // decoded `lookahead` steps ago comes out to be executed (the ring holds twice that, so
+      // the two entries differ).
+      if (step < count) {
+        const entry = step & (ZSTD_RING - 1);
+        zstdRingLiteralLength[entry] = literalLength;
+        zstdRingMatchLength[entry] = matchLength;
+        zstdRingOffset[entry] = offset;
+        zstdRingOutput[entry] = op;
+        zstdRingLiteral[entry] = literal;
+        const match = (op + literalLength - offset) | 0;
+        hostPrefetch(out, match);
+        hostPrefetch(out, (match + 15) | 0);
+      }
+      const entry = (step - ZSTD_LOOKAHEAD) & (ZSTD_RING - 1);
+      literalLength = zstdRingLiteralLength[entry];
+      matchLength = zstdRingMatchLength[entry];
+      offset = zstdRingOffset[entry];
+      op = zstdRingOutput[entry];
+      literal = zstdRingLiteral[entry];
+    }
+    if (step >= lookahead) {
+      // Literals never overlap their destination: one inline copy whatever the length (lz-copy.ts).
+      // Up to 16 of them, with 16 + literalLength bytes of output left, are a fixed 16-byte copy:
+      // two word moves with no branch on the length. The bytes past the literals land where this
+      // sequence's match and the next sequences write, below `limit`. Near the end of the literals
+      // buffer the view is cut at its end (subarray), which still holds this sequence's literals:
+      // porffor's copy then takes its clamping path, and copies fewer bytes past them.
+      if (literalLength <= 16 && ((limit - op) | 0) >= ((literalLength + 16) | 0)) {
+        out.set(literals.subarray(literal, (literal + 16) | 0), op);
+      } else {
+        out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
+      }
+      op = (op + literalLength) | 0;
+      literal = (literal + literalLength) | 0;
+      if (offset >= matchLength) {
+        // No overlap: one copy, inline up to 64 bytes (lz-copy.ts); a fixed 16 bytes as the
+        // literals' when there is room (the source's first matchLength bytes lie before op).
+        const from = (op - offset) | 0;
+        if (matchLength <= 16 && ((limit - op) | 0) >= 16) {
+          out.copyWithin(op, from, (from + 16) | 0);
+        } else {
+          out.copyWithin(op, from, (from + matchLength) | 0);
+        }
+        op = (op + matchLength) | 0;
+      } else if (matchLength <= LZ_SHORT_COPY) {
+        let from = (op - offset) | 0;
+        const end = (op + matchLength) | 0;
+        while (op < end) {
+          out[op] = out[from];
+          op = (op + 1) | 0;
+          from = (from + 1) | 0;
+        }
+      } else {
+        op = lzCopyMatch(out, op, offset, matchLength);
+      }
     }
   }
   if (bitPosition !== 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;

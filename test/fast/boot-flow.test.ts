@@ -541,6 +541,26 @@ function bootFlowScenarios(runner: () => Runner): void {
     });
   });
 
+  describe('decompress', () => {
+    it('under QEMU\'s TCG (its CPUID hypervisor signature): one log line, the same kernel; on other CPUs no line', async () => {
+      // CPUID.1:ECX bit 31 (a hypervisor), leaf 0x40000000: "TCGTCGTCGTCG" in EBX, ECX, EDX.
+      const tcg = { '1': [0, 0, 0x80000000, 0], '0x40000000': [0x40000001, 0x54474354, 0x43544743, 0x47435447] } as
+        Record<string, [number, number, number, number]>;
+      const line = 'efistub: decompress: QEMU TCG (no cache model): decoding without prefetches';
+      const underTcg = await boot(runner(), { options: { cpuid: tcg } });
+      expectBooted(underTcg.run, underTcg.kernel, { load: underTcg.kernel.prefAddress, delta: 0, kaslr: false, cmdline: 'console=ttyS0 nokaslr' });
+      expect(underTcg.run.lines).toContain(line);
+      // Another hypervisor's signature (KVM's), and no hypervisor at all: prefetching stays on.
+      const kvm = { '1': [0, 0, 0x80000000, 0], '0x40000000': [0x40000001, 0x4b4d564b, 0x564b4d56, 0x4d] } as
+        Record<string, [number, number, number, number]>;
+      for (const cpuid of [kvm, {}]) {
+        const other = await boot(runner(), { options: { cpuid } });
+        expectBooted(other.run, other.kernel, { load: other.kernel.prefAddress, delta: 0, kaslr: false, cmdline: 'console=ttyS0 nokaslr' });
+        expect(other.run.lines).not.toContain(line);
+      }
+    });
+  });
+
   describe('command line', () => {
     it('UCS-2 load options override .cmdline', async () => {
       const options = 'console=ttyS0 root=/dev/vda1 nokaslr';

@@ -40,6 +40,9 @@ import { GUARD_OUT_OF_RANGE } from '../fixtures/decompress/zstd/guarded-decode.t
 
 const TIMEOUT = 90_000;
 const { decodeAll, expectSuccess: expectRunOk } = decoderChecks('zstd', 'zstdDecode', zstdReasonText, TIMEOUT);
+/** The same decodes with the sequence loop's prefetching ring turned off. */
+const decodeWithoutPrefetch = (jobs: { input: Uint8Array; capacity: number }[]) =>
+  runDecoderBatch('../../test/fixtures/decompress/zstd/decode-without-prefetch', 'zstdDecodeWithoutPrefetch', jobs, TIMEOUT);
 const work = mkdtempSync(join(tmpdir(), 'zstd-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -315,6 +318,9 @@ describe('zstd: differential against the zstd CLI', () => {
     for (let i = 0; i < tasks.length; i += 9) expect(cliDecompress(compressed[i])?.equals(tasks[i].data), labels[i]).toBe(true);
     const runs = await decodeAll(compressed.map((input, i) => ({ input, capacity: tasks[i].data.length })));
     runs.forEach((run, i) => expectRunOk(run, tasks[i].data, labels[i]));
+    // Without the sequence loop's prefetching ring (the boot step's choice under QEMU's TCG).
+    const plain = await decodeWithoutPrefetch(compressed.map((input, i) => ({ input, capacity: tasks[i].data.length })));
+    plain.forEach((run, i) => expectRunOk(run, tasks[i].data, `${labels[i]} without prefetch`));
   });
 
   it('kbuild: `zstd -22 --ultra` on stdin; the 4-byte size trailer is refused as the CLI refuses it', async () => {
@@ -491,11 +497,13 @@ describe('zstd: frames built field by field', () => {
     const covered = new Set(malformed.map((v) => v.reason));
     const all = Object.entries(R).filter(([name]) => name.startsWith('ZSTD_REASON_')).map(([, value]) => value);
     expect(all.filter((reason) => !covered.has(reason as number))).toEqual([]);
-    const runs = await decodeAll(malformed.map((v) => ({ input: Uint8Array.from(v.bytes), capacity: v.capacity ?? 1 << 20 })));
-    runs.forEach((run, i) => {
-      const v = malformed[i];
-      expect(run.timedOut, v.name).toBe(false);
-      expect({ status: run.status, reason: run.reason, text: zstdReasonText(run.reason) }, v.name)
+    const jobs = malformed.map((v) => ({ input: Uint8Array.from(v.bytes), capacity: v.capacity ?? 1 << 20 }));
+    const runs = [...await decodeAll(jobs), ...await decodeWithoutPrefetch(jobs)];
+    runs.forEach((run, k) => {
+      const v = malformed[k % malformed.length];
+      const name = k < malformed.length ? v.name : `${v.name} (without prefetch)`;
+      expect(run.timedOut, name).toBe(false);
+      expect({ status: run.status, reason: run.reason, text: zstdReasonText(run.reason) }, name)
         .toEqual({ status: v.status, reason: v.reason, text: v.name.replace(/ \(.*\)$/, '') });
     });
     const cliDisagrees = malformed.filter((v) => (cliDecompress(Uint8Array.from(v.bytes)) !== null) !== (v.cliAccepts ?? false));
