@@ -32,6 +32,8 @@ import {
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+// Also installs the hints as no-op globals for the TS-node column.
+import { HOST_HINT_FIELDS } from '../test/support/host-hints.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shimDir = join(root, 'bench', 'kernel-shim');
@@ -341,7 +343,6 @@ interface NodeDecoder {
 
 /** stub-src/decompress/decompress.ts as TypeScript, the function the boot path calls. */
 async function loadTsDecoder(): Promise<NodeDecoder> {
-  await import('../test/support/host-hints.ts');
   const decompress = await import(pathToFileURL(join(root, 'stub-src', 'decompress', 'decompress.ts')).href);
   const result = await import(pathToFileURL(join(root, 'stub-src', 'decompress', 'result.ts')).href);
   return {
@@ -371,8 +372,8 @@ async function loadWasmDecoder(wasmPath: string): Promise<NodeDecoder> {
   const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
   for (const entry of WebAssembly.Module.imports(module)) {
     if (entry.kind !== 'function') throw new Error(`efistub: bench: unexpected ${entry.kind} import ${entry.module}.${entry.name}`);
-    // The decoders call no host function but the prefetch hint, which may do nothing.
-    (imports[entry.module] ??= {})[entry.name] = entry.name === 'prefetch' ? () => {} : () => {
+    // The decoders call no host function but the hints, which may do nothing.
+    (imports[entry.module] ??= {})[entry.name] = HOST_HINT_FIELDS.includes(entry.name) ? () => {} : () => {
       throw new Error(`efistub: bench: the decoder called host import ${entry.name}`);
     };
   }

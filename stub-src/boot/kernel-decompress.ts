@@ -49,7 +49,7 @@ const decompressRegisters = new Uint32Array(new ArrayBuffer(16));
  * True under QEMU's TCG, which emulates the CPU instruction by instruction with no cache model:
  * there a prefetch fills nothing, and the work that sets it up is pure cost.
  */
-export function decompressUnderTcg(): boolean {
+function decompressUnderTcg(): boolean {
   hostCpuid(CPUID_FEATURES, 0, decompressRegisters);
   if ((decompressRegisters[2] & CPUID_1_ECX_HYPERVISOR) === 0) return false;
   hostCpuid(CPUID_HYPERVISOR_VENDOR, 0, decompressRegisters);

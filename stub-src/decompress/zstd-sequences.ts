@@ -206,9 +206,9 @@ export function zstdSequencesSetPrefetch(on: boolean): void {
  *
  * Each sequence is decoded ZSTD_LOOKAHEAD sequences before it is executed (unless
  * zstdSequencesSetPrefetch turned that off: then each is executed as it is decoded, the same
- * code without the ring), and the first 16
- * bytes of its match are prefetched then (hostPrefetch; their first and last byte, as 16 bytes
- * from anywhere in a line end in the next one almost a quarter of the time): a match reaches up
+ * code without the ring), and the first 16 bytes of its match are prefetched then (hostPrefetch;
+ * their first and last byte, as 16 bytes from anywhere in a line end in the next one almost a
+ * quarter of the time): a match reaches up
  * to the whole window back, most often past the caches, and the load of its first bytes was where
  * the loop waited most (perf, 28% of the loop's samples; 7% with the prefetches, 16 ahead: 8
  * left 14%, one prefetch a match 10%). Each sequence is checked as it is decoded, so a failure is
@@ -340,7 +340,6 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
 
       // Repeat offsets (§3.1.2.5): values 1-3 name Repeated_Offset1-3, shifted by one when the
       // literal length is 0 (then 3 means Repeated_Offset1 - 1).
-      offset = 0;
       if (offsetValue > 3) {
         offset = (offsetValue - 3) | 0;
         repeat3 = repeat2;

@@ -30,6 +30,7 @@ import {
   decompressBuffer, decompressDetectFormat, decompressFormatName, DECOMPRESS_FORMAT_UNKNOWN,
 } from '../../stub-src/decompress/decompress.ts';
 import { decodeResult, DECODE_INPUT_OFFSET, DECODE_REASON } from '../../stub-src/decompress/result.ts';
+import { HOST_HINT_FIELDS } from '../support/host-hints.ts';
 import { runDecoderBatch } from '../support/run-decoder.ts';
 
 const stubSource = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'stub-src');
@@ -62,8 +63,8 @@ afterAll(() => {
  * two hidden (value, type) pairs first, then a (value, type 1) pair per number, all i32 (porffor's
  * i32 valtype); results come back as (value, type). A returned typed array is a header address:
  * word 0 the element count, word 1 the buffer, whose bytes follow its own 4-byte length word.
- * Host imports are throwing stubs: the decoders call no host function but the prefetch hint, a
- * no-op here as in the simulator (stub-src/host.d.ts). A fresh instance per case,
+ * Host imports are throwing stubs: the decoders call no host function but the hints (prefetch),
+ * no-ops here as in the simulator (test/support/host-hints.ts). A fresh instance per case,
  * so no decoder state and no heap growth carries over from one case to the next.
  */
 const WASM_WORKER = `
@@ -72,7 +73,7 @@ const module = workerData.module;
 const imports = {};
 for (const entry of WebAssembly.Module.imports(module)) {
   imports[entry.module] ??= {};
-  imports[entry.module][entry.name] = entry.name === 'prefetch' ? () => {}
+  imports[entry.module][entry.name] = workerData.hints.includes(entry.name) ? () => {}
     : () => { throw new Error('host.' + entry.name + ' called by a decoder'); };
 }
 const runs = [];
@@ -105,7 +106,7 @@ function runWasmBatch(cases: Case[]): Promise<Outcome[]> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WASM_WORKER, {
       eval: true,
-      workerData: { module: wasmModule, jobs: cases.map((c, index) => ({ input: c.input.slice(), capacity: c.capacity, kbuild: c.kbuild, prepare: index % 2 === 1 })) },
+      workerData: { module: wasmModule, hints: HOST_HINT_FIELDS, jobs: cases.map((c, index) => ({ input: c.input.slice(), capacity: c.capacity, kbuild: c.kbuild, prepare: index % 2 === 1 })) },
     });
     const timer = setTimeout(() => {
       void worker.terminate();
