@@ -87,7 +87,7 @@ export function kernelDecompress(): number {
     return fail(EFI_BAD_BUFFER_SIZE, 'decompress', 'the payload declares an implausible size (under 4 KiB or over 512 MiB)');
   }
   kernelImage = new Uint8Array(new ArrayBuffer(size));
-  // zstd's prefetching ring: 1.2× as fast on hardware, 1.5× as slow under TCG (BENCHMARKS.md).
+  // zstd's match prefetches: faster on hardware, 1.5× the stage time under TCG (BENCHMARKS.md).
   const underTcg = decompressUnderTcg();
   decompressSetPrefetch(!underTcg);
   if (underTcg) logText('decompress', 'QEMU TCG (no cache model): decoding without prefetches');

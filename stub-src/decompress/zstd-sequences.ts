@@ -174,46 +174,43 @@ const zstdExecuteResult = new Int32Array(new ArrayBuffer(8));
 const ZSTD_STATE_UPDATE_BITS = 26;
 
 /**
- * Sequences decoded ahead of their execution, ZSTD_LOOKAHEAD of them, in a ring of twice that
- * (a power of two) at (sequence & (ZSTD_RING - 1)), so that the entry a step writes is never the
- * one it reads: literal length, match length and offset, and where the output and the literals
- * will be when the sequence is executed (the executing half of the loop then carries no position
- * of its own from one sequence to the next).
+ * Sequences are decoded a batch at a time, then executed (zstdSequencesExecute): literal length,
+ * match length and offset of each, at (sequence & (ZSTD_BATCH - 1)).
  */
-const ZSTD_LOOKAHEAD = 16;
-const ZSTD_RING = 2 * ZSTD_LOOKAHEAD;
-const zstdRingLiteralLength = new Int32Array(new ArrayBuffer(ZSTD_RING * 4));
-const zstdRingMatchLength = new Int32Array(new ArrayBuffer(ZSTD_RING * 4));
-const zstdRingOffset = new Int32Array(new ArrayBuffer(ZSTD_RING * 4));
-const zstdRingOutput = new Int32Array(new ArrayBuffer(ZSTD_RING * 4));
-const zstdRingLiteral = new Int32Array(new ArrayBuffer(ZSTD_RING * 4));
-/** How far ahead sequences are decoded: ZSTD_LOOKAHEAD, or 0 (no ring, no prefetch). */
-let zstdSequencesLookahead = ZSTD_LOOKAHEAD;
+const ZSTD_BATCH = 32;
+const zstdBatchLiteralLength = new Int32Array(new ArrayBuffer(ZSTD_BATCH * 4));
+const zstdBatchMatchLength = new Int32Array(new ArrayBuffer(ZSTD_BATCH * 4));
+const zstdBatchOffset = new Int32Array(new ArrayBuffer(ZSTD_BATCH * 4));
+/** Whether matches are prefetched as they are decoded (1) or not (0). */
+let zstdSequencesPrefetch = 1;
 
 /**
- * Whether the sequence loop decodes ahead and prefetches matches (the default) or executes each
- * sequence as it is decoded. The ring's stores and loads only pay where a cache can be filled
- * ahead: under an emulator that models none (QEMU's TCG) they are pure cost, each a guest memory
- * access (BENCHMARKS.md: the zstd stage 1.5× as long there with the ring).
+ * Whether the sequence loop prefetches each match as it decodes it (the default). A prefetch only
+ * pays where a cache can be filled ahead: under an emulator that models none (QEMU's TCG) it is
+ * pure cost (BENCHMARKS.md: the zstd stage 1.5× as long there with them).
  */
 export function zstdSequencesSetPrefetch(on: boolean): void {
-  zstdSequencesLookahead = on ? ZSTD_LOOKAHEAD : 0;
+  zstdSequencesPrefetch = on ? 1 : 0;
 }
 
 /**
  * The sequence loop of zstdSequencesDecode: decodes `count` sequences from the backward stream
  * at src[at ..) (bitPosition bits left, the three FSE states set up) and executes them.
  *
- * Each sequence is decoded ZSTD_LOOKAHEAD sequences before it is executed (unless
- * zstdSequencesSetPrefetch turned that off: then each is executed as it is decoded, the same
- * code without the ring), and the first 16 bytes of its match are prefetched then (hostPrefetch;
- * their first and last byte, as 16 bytes from anywhere in a line end in the next one almost a
- * quarter of the time): a match reaches up
- * to the whole window back, most often past the caches, and the load of its first bytes was where
- * the loop waited most (perf, 28% of the loop's samples; 7% with the prefetches, 16 ahead: 8
- * left 14%, one prefetch a match 10%). Each sequence is checked as it is decoded, so a failure is
- * still reported for the first sequence in the stream that fails, and no sequence is executed
- * unchecked; an address prefetched for a bad sequence costs nothing but the hint.
+ * The sequences are decoded a batch of ZSTD_BATCH at a time into three small tables, then the
+ * batch is executed. Each loop then holds only what it needs: the decoding one the bit window,
+ * the states, the repeat offsets and the positions it checks against; the executing one the
+ * output and literal positions (one loop doing both kept about 45 values a sequence on the
+ * stack). A batch of one cost QEMU's TCG a tenth more stage time (the loops' setup each
+ * sequence), so a batch is a batch there too. The first 16 bytes of each match are prefetched as
+ * it is decoded (unless zstdSequencesSetPrefetch turned that off; hostPrefetch; their first and
+ * last byte, as 16 bytes from anywhere in a line end in the next one almost a quarter of the
+ * time), a batch's worth of work before they are copied: a match reaches up to the whole window
+ * back, most often past the caches, and the load of its first bytes was where the loop waited
+ * most (perf, 28% of the loop's samples; 7% with the prefetches). Each sequence is checked as it
+ * is decoded, so a failure is still reported for the first sequence in the stream that fails,
+ * and no sequence is executed unchecked; an address prefetched for a bad sequence costs nothing
+ * but the hint.
  * Returns 0 (positions in zstdExecuteResult) or a reason. The cell tables are read through their
  * names: a top-level table is at an address fixed at compile time (porffor patch 019), which a
  * parameter's data pointer is not, and clang then needs no register for it.
@@ -247,18 +244,21 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
   const limit = blockLimit < capacity ? blockLimit : capacity;
   // The last sequence reads no state update.
   const last = (count - 1) | 0;
-  // Where the output and the literals will be when the sequence being decoded is executed.
+  // Where the output and the literals will be once the sequences decoded so far are executed.
   let ahead = op;
   let literalAhead = literal;
-  const lookahead = zstdSequencesLookahead;
-  const steps = (count + lookahead) | 0;
-  for (let step = 0; step < steps; step++) {
-    // The sequence to execute in this step: the one decoded now, or with the ring the one
-    // decoded `lookahead` steps ago.
-    let literalLength = 0;
-    let matchLength = 0;
-    let offset = 0;
-    if (step < count) {
+  const prefetching = zstdSequencesPrefetch !== 0;
+  let decoded = 0;
+  while (decoded < count) {
+    const batchStart = decoded;
+    const batchOp = ahead;
+    const batchLiteral = literalAhead;
+    let batchEnd = (decoded + ZSTD_BATCH) | 0;
+    if (batchEnd > count) batchEnd = count;
+    for (; decoded < batchEnd; decoded++) {
+      let literalLength = 0;
+      let matchLength = 0;
+      let offset = 0;
       windowLow = ((bitPosition - 57) >> 3) << 3;
       windowBits = (bitPosition - windowLow) | 0;
       reload = (at + (windowLow >> 3)) | 0;
@@ -313,7 +313,7 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
         windowBits = (windowBits - literalLengthExtra) | 0;
       }
       // State updates, except after the last sequence: literal lengths, match lengths, offsets.
-      if (step < last) {
+      if (decoded < last) {
         if (windowBits < ZSTD_STATE_UPDATE_BITS) {
           bitPosition = (windowLow + windowBits) | 0;
           windowLow = ((bitPosition - 57) >> 3) << 3;
@@ -370,36 +370,27 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       if (produced > ((limit - ahead) | 0)) {
         return produced > ((blockLimit - ahead) | 0) ? ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE : ZSTD_REASON_OUTPUT_TOO_SMALL;
       }
-      op = ahead;
-      literal = literalAhead;
       literalAhead = (literalAhead + literalLength) | 0;
       ahead = (ahead + literalLength) | 0;
       if (offset > ((ahead - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
-      ahead = (ahead + matchLength) | 0;
-    }
-    if (lookahead !== 0) {
-      // Through the ring: the sequence just decoded goes in (its match prefetched), the one
-      // decoded `lookahead` steps ago comes out to be executed (the ring holds twice that, so
-      // the two entries differ).
-      if (step < count) {
-        const entry = step & (ZSTD_RING - 1);
-        zstdRingLiteralLength[entry] = literalLength;
-        zstdRingMatchLength[entry] = matchLength;
-        zstdRingOffset[entry] = offset;
-        zstdRingOutput[entry] = op;
-        zstdRingLiteral[entry] = literal;
-        const match = (op + literalLength - offset) | 0;
+      if (prefetching) {
+        const match = (ahead - offset) | 0;
         hostPrefetch(out, match);
         hostPrefetch(out, (match + 15) | 0);
       }
-      const entry = (step - ZSTD_LOOKAHEAD) & (ZSTD_RING - 1);
-      literalLength = zstdRingLiteralLength[entry];
-      matchLength = zstdRingMatchLength[entry];
-      offset = zstdRingOffset[entry];
-      op = zstdRingOutput[entry];
-      literal = zstdRingLiteral[entry];
+      const entry = decoded & (ZSTD_BATCH - 1);
+      zstdBatchLiteralLength[entry] = literalLength;
+      zstdBatchMatchLength[entry] = matchLength;
+      zstdBatchOffset[entry] = offset;
+      ahead = (ahead + matchLength) | 0;
     }
-    if (step >= lookahead) {
+    let op = batchOp;
+    let literal = batchLiteral;
+    for (let sequence = batchStart; sequence < batchEnd; sequence++) {
+      const entry = sequence & (ZSTD_BATCH - 1);
+      const literalLength = zstdBatchLiteralLength[entry];
+      const matchLength = zstdBatchMatchLength[entry];
+      const offset = zstdBatchOffset[entry];
       // Literals never overlap their destination: one inline copy whatever the length (lz-copy.ts).
       // Up to 16 of them, with 16 + literalLength bytes of output left, are a fixed 16-byte copy:
       // two word moves with no branch on the length. The bytes past the literals land where this

@@ -40,7 +40,7 @@ import { GUARD_OUT_OF_RANGE } from '../fixtures/decompress/zstd/guarded-decode.t
 
 const TIMEOUT = 90_000;
 const { decodeAll, expectSuccess: expectRunOk } = decoderChecks('zstd', 'zstdDecode', zstdReasonText, TIMEOUT);
-/** The same decodes with the sequence loop's prefetching ring turned off. */
+/** The same decodes with the sequence loop's match prefetches turned off. */
 const decodeWithoutPrefetch = (jobs: { input: Uint8Array; capacity: number }[]) =>
   runDecoderBatch('../../test/fixtures/decompress/zstd/decode-without-prefetch', 'zstdDecodeWithoutPrefetch', jobs, TIMEOUT);
 const work = mkdtempSync(join(tmpdir(), 'zstd-test-'));
@@ -318,7 +318,7 @@ describe('zstd: differential against the zstd CLI', () => {
     for (let i = 0; i < tasks.length; i += 9) expect(cliDecompress(compressed[i])?.equals(tasks[i].data), labels[i]).toBe(true);
     const runs = await decodeAll(compressed.map((input, i) => ({ input, capacity: tasks[i].data.length })));
     runs.forEach((run, i) => expectRunOk(run, tasks[i].data, labels[i]));
-    // Without the sequence loop's prefetching ring (the boot step's choice under QEMU's TCG).
+    // Without the sequence loop's match prefetches (the boot step's choice under QEMU's TCG).
     const plain = await decodeWithoutPrefetch(compressed.map((input, i) => ({ input, capacity: tasks[i].data.length })));
     plain.forEach((run, i) => expectRunOk(run, tasks[i].data, `${labels[i]} without prefetch`));
   });
