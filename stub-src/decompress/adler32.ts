@@ -10,18 +10,18 @@
  */
 
 const ADLER32_MODULUS = 65521;
-/** 16-byte steps per block: see adler32Update for the bound. */
-const ADLER32_BLOCK_STEPS: number = 8;
-const ADLER32_BLOCK_BYTES: number = ADLER32_BLOCK_STEPS * 16;
+/** 32-byte steps per block: see adler32Update for the bound. */
+const ADLER32_BLOCK_STEPS: number = 4;
+const ADLER32_BLOCK_BYTES: number = ADLER32_BLOCK_STEPS * 32;
 const ADLER32_CHUNK: number = 21 * ADLER32_BLOCK_BYTES;
 
 /**
  * Continues an Adler-32 over bytes[start, end): pass 1 to start (the initial value), or the value
  * a previous call returned. Returns the checksum as an unsigned number.
  *
- * Blocks of 128 bytes, eight steps of sixteen, read as two 64-bit words a step (ES104; porffor
- * patches 013 and 020: one load and one bounds check each, and one check for both, which share a
- * base). A word's bytes are spread into two vectors of four 16-bit lanes: its even bytes (0, 2, 4,
+ * Blocks of 128 bytes, four steps of 32, read as four 64-bit words a step (ES104; porffor
+ * patches 013 and 020: one load each, and one bounds check for the four, which share a base).
+ * A word's bytes are spread into two vectors of four 16-bit lanes: its even bytes (0, 2, 4,
  * 6) and its odd bytes (1, 3, 5, 7); their sum is the word's pair sums. Three vectors add up
  * through a block: `total` the pair sums of the words so far, `odd` the odd bytes, and `prefix`
  * the value `total` had before each word (with words w_0 .. w_15: Σ_k Σ_{j<k} pairs(w_j)), all
@@ -35,9 +35,9 @@ const ADLER32_CHUNK: number = 21 * ADLER32_BLOCK_BYTES;
  * No lane carries into the next: a lane of total holds at most 510 · 16 (8,160), of odd 4,080 and
  * of prefix 510 · (0 + 1 + ... + 15) = 61,200, all below 2^16. S and J are the top lane of total
  * times 0x0001000100010001 and 0x0000000100020003 (no lane of either product passes 6 · 8,160 =
- * 48,960, so none carries), O likewise; P can pass 2^16 and is summed from 32-bit lanes. Byte by
- * byte was six instructions a byte, a closed form per step 2.79, four vectors a step weighted by
- * multiplies once a block 2.26; the block's end is now four multiplies instead of nine.
+ * 48,960, so none carries), O likewise; P can pass 2^16 and is summed from 32-bit lanes.
+ * Instructions a byte (lzo's payload): byte by byte six, a closed form per step 2.79, four vectors
+ * of sixteen bytes a step weighted by nine multiplies once a block 2.26, these 1.23.
  */
 export function adler32Update(previous: number, bytes: Uint8Array, start: number, end: number): number {
   let low = previous & 0xffff;
@@ -57,15 +57,28 @@ export function adler32Update(previous: number, bytes: Uint8Array, start: number
         const second: bigint = BigInt((bytes[(p + 8) | 0] | (bytes[(p + 9) | 0] << 8) | (bytes[(p + 10) | 0] << 16) |
           (bytes[(p + 11) | 0] << 24)) >>> 0) | BigInt.asUintN(64, BigInt((bytes[(p + 12) | 0] | (bytes[(p + 13) | 0] << 8) |
           (bytes[(p + 14) | 0] << 16) | (bytes[(p + 15) | 0] << 24)) >>> 0) << 32n);
+        const third: bigint = BigInt((bytes[(p + 16) | 0] | (bytes[(p + 17) | 0] << 8) | (bytes[(p + 18) | 0] << 16) |
+          (bytes[(p + 19) | 0] << 24)) >>> 0) | BigInt.asUintN(64, BigInt((bytes[(p + 20) | 0] | (bytes[(p + 21) | 0] << 8) |
+          (bytes[(p + 22) | 0] << 16) | (bytes[(p + 23) | 0] << 24)) >>> 0) << 32n);
+        const fourth: bigint = BigInt((bytes[(p + 24) | 0] | (bytes[(p + 25) | 0] << 8) | (bytes[(p + 26) | 0] << 16) |
+          (bytes[(p + 27) | 0] << 24)) >>> 0) | BigInt.asUintN(64, BigInt((bytes[(p + 28) | 0] | (bytes[(p + 29) | 0] << 8) |
+          (bytes[(p + 30) | 0] << 16) | (bytes[(p + 31) | 0] << 24)) >>> 0) << 32n);
         const firstOdd: bigint = (BigInt.asUintN(64, first) >> 8n) & 0x00ff00ff00ff00ffn;
         const secondOdd: bigint = (BigInt.asUintN(64, second) >> 8n) & 0x00ff00ff00ff00ffn;
+        const thirdOdd: bigint = (BigInt.asUintN(64, third) >> 8n) & 0x00ff00ff00ff00ffn;
+        const fourthOdd: bigint = (BigInt.asUintN(64, fourth) >> 8n) & 0x00ff00ff00ff00ffn;
         const firstPairs: bigint = BigInt.asUintN(64, (first & 0x00ff00ff00ff00ffn) + firstOdd);
         const secondPairs: bigint = BigInt.asUintN(64, (second & 0x00ff00ff00ff00ffn) + secondOdd);
-        // total before the first word, and before the second
-        prefix = BigInt.asUintN(64, prefix + total + total + firstPairs);
-        total = BigInt.asUintN(64, total + firstPairs + secondPairs);
-        odd = BigInt.asUintN(64, odd + firstOdd + secondOdd);
-        p = (p + 16) | 0;
+        const thirdPairs: bigint = BigInt.asUintN(64, (third & 0x00ff00ff00ff00ffn) + thirdOdd);
+        const fourthPairs: bigint = BigInt.asUintN(64, (fourth & 0x00ff00ff00ff00ffn) + fourthOdd);
+        // total before each of the four words
+        const afterFirst: bigint = BigInt.asUintN(64, total + firstPairs);
+        const afterSecond: bigint = BigInt.asUintN(64, afterFirst + secondPairs);
+        const afterThird: bigint = BigInt.asUintN(64, afterSecond + thirdPairs);
+        prefix = BigInt.asUintN(64, prefix + total + afterFirst + afterSecond + afterThird);
+        total = BigInt.asUintN(64, afterThird + fourthPairs);
+        odd = BigInt.asUintN(64, odd + firstOdd + secondOdd + thirdOdd + fourthOdd);
+        p = (p + 32) | 0;
       }
       const sum = Number(BigInt.asUintN(32, BigInt.asUintN(64, total * 0x0001000100010001n) >> 48n));
       const laneWeighted = Number(BigInt.asUintN(32, BigInt.asUintN(64, total * 0x0000000100020003n) >> 48n));
