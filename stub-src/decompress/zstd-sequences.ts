@@ -177,7 +177,7 @@ const ZSTD_STATE_UPDATE_BITS = 26;
  * Sequences are decoded a batch at a time, then executed (zstdSequencesExecute): literal length,
  * match length and offset of each, at (sequence & (ZSTD_BATCH - 1)).
  */
-const ZSTD_BATCH = 32;
+const ZSTD_BATCH = 128;
 const zstdBatchLiteralLength = new Int32Array(new ArrayBuffer(ZSTD_BATCH * 4));
 const zstdBatchMatchLength = new Int32Array(new ArrayBuffer(ZSTD_BATCH * 4));
 const zstdBatchOffset = new Int32Array(new ArrayBuffer(ZSTD_BATCH * 4));
