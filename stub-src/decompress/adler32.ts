@@ -37,7 +37,7 @@ const ADLER32_CHUNK: number = 21 * ADLER32_BLOCK_BYTES;
  * times 0x0001000100010001 and 0x0000000100020003 (no lane of either product passes 6 · 8,160 =
  * 48,960, so none carries), O likewise; P can pass 2^16 and is summed from 32-bit lanes.
  * Instructions a byte (lzo's payload): byte by byte six, a closed form per step 2.79, four vectors
- * of sixteen bytes a step weighted by nine multiplies once a block 2.26, these 1.23.
+ * of sixteen bytes a step weighted by nine multiplies once a block 2.26, these 1.57.
  */
 export function adler32Update(previous: number, bytes: Uint8Array, start: number, end: number): number {
   let low = previous & 0xffff;
