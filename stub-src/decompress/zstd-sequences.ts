@@ -256,9 +256,6 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
     let batchEnd = (decoded + ZSTD_BATCH) | 0;
     if (batchEnd > count) batchEnd = count;
     for (; decoded < batchEnd; decoded++) {
-      let literalLength = 0;
-      let matchLength = 0;
-      let offset = 0;
       windowLow = ((bitPosition - 57) >> 3) << 3;
       windowBits = (bitPosition - windowLow) | 0;
       reload = (at + (windowLow >> 3)) | 0;
@@ -298,14 +295,14 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       }
       // Most lengths have no extra bits (literal length codes below 16, match length codes below
       // 32): those read nothing.
-      matchLength = zstdSequencesBase[matchLengthCell];
+      let matchLength = zstdSequencesBase[matchLengthCell];
       const matchLengthExtra = matchLengthWord >>> 24;
       if (matchLengthExtra !== 0) {
         matchLength = (matchLength + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
           BigInt((windowBits - matchLengthExtra) & 63))) & lowBitMasks[matchLengthExtra & 31])) | 0;
         windowBits = (windowBits - matchLengthExtra) | 0;
       }
-      literalLength = zstdSequencesBase[literalLengthCell];
+      let literalLength = zstdSequencesBase[literalLengthCell];
       const literalLengthExtra = literalLengthWord >>> 24;
       if (literalLengthExtra !== 0) {
         literalLength = (literalLength + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
@@ -340,6 +337,7 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
 
       // Repeat offsets (§3.1.2.5): values 1-3 name Repeated_Offset1-3, shifted by one when the
       // literal length is 0 (then 3 means Repeated_Offset1 - 1).
+      let offset = 0;
       if (offsetValue > 3) {
         offset = (offsetValue - 3) | 0;
         repeat3 = repeat2;
