@@ -8,6 +8,7 @@ declare module 'porffor/compiler/builtins.js' {
     wasmName: { module: string; field: string }): void;
 }
 declare module 'porffor/compiler/index.js' {
-  const compile: (source: string, module: boolean) => { wasm: Uint8Array; funcs: unknown[] };
+  // funcs: the functions compiled, each with its name in the source and its Wasm function index.
+  const compile: (source: string, module: boolean) => { wasm: Uint8Array; funcs: { name: string; index: number }[] };
   export default compile;
 }

@@ -179,3 +179,38 @@ export function packDataSegments(wasm: Uint8Array, usesSegmentInstructions?: () 
   }
   return { wasm: concat(out), segmentsBefore: count, segmentsAfter: merged.length };
 }
+
+/**
+ * The functions the source keeps out of line (a `@noinline` JSDoc tag: compiler/bundle.ts), by
+ * Wasm function index, travel from the porffor stage to the wasm2c stage in a custom section of
+ * the module: a count, then the indices, each an unsigned LEB128. A custom section changes
+ * nothing the module does; wasm-validate and wasm2c pass over it.
+ */
+export const NOINLINE_SECTION = 'efistub.noinline';
+const SECTION_CUSTOM = 0;
+
+/** The module with a NOINLINE_SECTION listing `indices` appended. */
+export function appendNoinlineSection(wasm: Uint8Array, indices: number[]): Uint8Array {
+  const name = new TextEncoder().encode(NOINLINE_SECTION);
+  const content = Uint8Array.from([...unsignedLeb(name.length), ...name, ...unsignedLeb(indices.length),
+    ...indices.flatMap((index) => unsignedLeb(index))]);
+  return concat([wasm, section(SECTION_CUSTOM, content)]);
+}
+
+/** The function indices of the module's NOINLINE_SECTION (none when it has none). */
+export function readNoinlineSection(wasm: Uint8Array): number[] {
+  for (const s of sections(wasm)) {
+    if (s.id !== SECTION_CUSTOM) continue;
+    const [nameLength, nameStart] = readUnsigned(wasm, s.start);
+    if (new TextDecoder().decode(wasm.subarray(nameStart, nameStart + nameLength)) !== NOINLINE_SECTION) continue;
+    let [count, at] = readUnsigned(wasm, nameStart + nameLength);
+    const indices: number[] = [];
+    for (; count > 0; count--) {
+      const [index, next] = readUnsigned(wasm, at);
+      indices.push(index);
+      at = next;
+    }
+    return indices;
+  }
+  return [];
+}

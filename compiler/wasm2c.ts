@@ -10,12 +10,13 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { dirname, join } from 'node:path';
 import type { Diagnostic } from './diagnostics.ts';
 import { runTool } from './tools.ts';
-import { packDataSegments } from './wasm-data.ts';
+import { NOINLINE_SECTION, packDataSegments, readNoinlineSection } from './wasm-data.ts';
 
 export const WASM2C_FAILED = 601;
 export const WASM2C_RUNTIME_HEADER_MISSING = 602;
 export const WASM2C_LOAD_BARRIER_NOT_FOUND = 603;
 export const WASM2C_COPY_MARKS_MISMATCH = 604;
+export const WASM2C_NOINLINE_NOT_FOUND = 605;
 const WASM_RT_HEADER = '/usr/include/wasm-rt.h';
 
 /**
@@ -272,13 +273,24 @@ export function rangeTestedCopies(watText: string): Map<string, boolean[]> {
     if (instruction === 'memory.copy' && current) current.push(previous === 'nop');
     if (instruction !== '') previous = instruction;
   }
-  const exported = new Map<number, string>();
-  for (const [, name, index] of watText.matchAll(WAT_FUNCTION_EXPORT)) exported.set(Number(index), name);
+  const exported = exportedFunctions(watText);
   const marks = new Map<string, boolean[]>();
   for (const [index, copies] of byIndex) {
-    if (copies.length > 0) marks.set(`w2c_${exported.get(index) ?? `f${index}`}`, copies);
+    if (copies.length > 0) marks.set(cFunctionName(index, exported), copies);
   }
   return marks;
+}
+
+/** Export names of the module's exported functions, by function index, from its disassembly. */
+function exportedFunctions(watText: string): Map<number, string> {
+  const exported = new Map<number, string>();
+  for (const [, name, index] of watText.matchAll(WAT_FUNCTION_EXPORT)) exported.set(Number(index), name);
+  return exported;
+}
+
+/** wasm2c's name for a function: w2c_<its export name>, or w2c_f<its index> when it has none. */
+function cFunctionName(index: number, exported: Map<number, string>): string {
+  return `w2c_${exported.get(index) ?? `f${index}`}`;
 }
 
 export function uncheckTestedCopies(cText: string, marks: Map<string, boolean[]>):
@@ -386,6 +398,33 @@ export function inlinePrefetch(cText: string): { text: string; replaced: number 
   return { text: text.replace('\n#if WABT_BIG_ENDIAN', () => `${PREFETCH_ELEMENT}\n#if WABT_BIG_ENDIAN`), replaced };
 }
 
+/**
+ * clang inlines every static function with a single call site, however large: the stub's decoders
+ * all end up in decompressBuffer, one function whose loops share one register allocation. A loop
+ * that calls a function with a loop of its own (zstd's sequence decoding, which executes a batch
+ * of sequences at a time) then keeps its own values in registers across the callee's loop, and
+ * the callee's loop, out of registers, keeps its values on the stack (zstd: 15 stack accesses a
+ * sequence in the execution loop). A function whose source has a `@noinline` JSDoc tag stays a
+ * function: its call saves the caller's values once a call, and its loop has the registers to
+ * itself. The porffor stage lists those functions by index (compiler/wasm-data.ts
+ * readNoinlineSection); each definition gets clang's noinline attribute. A listed function with no
+ * definition in the C fails the stage.
+ */
+export function keepOutOfLine(cText: string, indices: number[], watText: string | null):
+  { text: string; marked: number; missing?: string } {
+  const exported = watText === null ? new Map<number, string>() : exportedFunctions(watText);
+  let text = cText;
+  let marked = 0;
+  for (const index of indices) {
+    const name = cFunctionName(index, exported);
+    const definition = new RegExp(`^static ([^\\n;(]*?\\b${name}\\(Z_stub_instance_t\\* instance)`, 'm');
+    if (!definition.test(text)) return { text: cText, marked: 0, missing: name };
+    text = text.replace(definition, (_, rest: string) => `static __attribute__((noinline)) ${rest}`);
+    marked++;
+  }
+  return { text, marked };
+}
+
 export interface Wasm2cOptions {
   /** Keep wasm2c's per-load asm barrier (only bench/run.ts does, to measure what dropping it gives). */
   keepLoadBarrier?: boolean;
@@ -456,7 +495,13 @@ export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOption
     return unexpected(WASM2C_COPY_MARKS_MISMATCH,
       `cannot match porffor's tested copies (patch 021) to wasm2c's output: ${tested.mismatch}`);
   }
-  writeFileSync(temporaryC, uncountLeafFunctions(copyThrownValues(inlinePrefetch(tested.text).text).text).text);
+  const passes = uncountLeafFunctions(copyThrownValues(inlinePrefetch(tested.text).text).text).text;
+  const outOfLine = keepOutOfLine(passes, readNoinlineSection(readFileSync(wasmPath)), wat);
+  if (outOfLine.missing !== undefined) {
+    return unexpected(WASM2C_NOINLINE_NOT_FOUND,
+      `a @noinline function (the porffor stage's ${NOINLINE_SECTION} section) has no definition in wasm2c's output: ${outOfLine.missing}`);
+  }
+  writeFileSync(temporaryC, outOfLine.text);
   renameSync(temporaryH, outputH);
   renameSync(temporaryC, outputC);
   copyFileSync(WASM_RT_HEADER, join(dirname(outputC), 'wasm-rt.h'));

@@ -194,6 +194,96 @@ export function zstdSequencesSetPrefetch(on: boolean): void {
 }
 
 /**
+ * Executes the decoded sequences first .. end - 1 of the batch tables: literals from
+ * literals[literal, literalsEnd), output to out from op. `literalTotal` and `produced` are the
+ * batch's literal bytes and output bytes (the sums of its literal lengths and of both lengths).
+ * Returns 0 (positions in zstdExecuteResult) or a reason.
+ *
+ * Each sequence's literals must lie before literalsEnd and its output before `limit`, checked
+ * against the running positions. No length is negative, so the running totals only grow: when
+ * the batch's totals fit, every sequence's do, and the sequences are executed with no range
+ * check of their own (two a sequence fewer). When they do not, the first sequence that fails is
+ * found first, the ones before it are executed, and its reason returned.
+ *
+ * A function of its own (compiler/wasm2c.ts keepOutOfLine): inlined into the decoding loop, which
+ * keeps its states, bit window and repeat offsets live across this loop, this loop kept its own
+ * positions and pointers on the stack.
+ * @noinline
+ */
+function zstdSequencesExecuteBatch(first: number, end: number, literalTotal: number, produced: number,
+  literals: Uint8Array, literal: number, literalsEnd: number, out: Uint8Array, op: number, limit: number,
+  blockLimit: number, frameStart: number): number {
+  let executeEnd = end;
+  let reason = 0;
+  if (literalTotal > ((literalsEnd - literal) | 0) || produced > ((limit - op) | 0)) {
+    let literalAt = literal;
+    let at = op;
+    for (let sequence = first; sequence < end; sequence++) {
+      const entry = sequence & (ZSTD_BATCH - 1);
+      const literalLength = zstdBatchLiteralLength[entry];
+      const both = (literalLength + zstdBatchMatchLength[entry]) | 0;
+      if (literalLength > ((literalsEnd - literalAt) | 0)) {
+        reason = ZSTD_REASON_SEQUENCES_LITERALS_OVERRUN;
+      } else if (both > ((limit - at) | 0)) {
+        // Which end it passed only matters for the reason.
+        reason = both > ((blockLimit - at) | 0) ? ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE : ZSTD_REASON_OUTPUT_TOO_SMALL;
+      }
+      if (reason !== 0) {
+        executeEnd = sequence;
+        break;
+      }
+      literalAt = (literalAt + literalLength) | 0;
+      at = (at + both) | 0;
+    }
+  }
+  for (let sequence = first; sequence < executeEnd; sequence++) {
+    const entry = sequence & (ZSTD_BATCH - 1);
+    const literalLength = zstdBatchLiteralLength[entry];
+    const matchLength = zstdBatchMatchLength[entry];
+    const offset = zstdBatchOffset[entry];
+    // Literals never overlap their destination: one inline copy whatever the length (lz-copy.ts).
+    // Up to 16 of them, with 16 + literalLength bytes of output left, are a fixed 16-byte copy:
+    // two word moves with no branch on the length. The bytes past the literals land where this
+    // sequence's match and the next sequences write, below `limit`. Near the end of the literals
+    // buffer the view is cut at its end (subarray), which still holds this sequence's literals:
+    // porffor's copy then takes its clamping path, and copies fewer bytes past them.
+    if (literalLength <= 16 && ((limit - op) | 0) >= ((literalLength + 16) | 0)) {
+      out.set(literals.subarray(literal, (literal + 16) | 0), op);
+    } else {
+      out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
+    }
+    op = (op + literalLength) | 0;
+    literal = (literal + literalLength) | 0;
+    // The match's offset against the frame's start.
+    if (offset > ((op - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
+    if (offset >= matchLength) {
+      // No overlap: one copy, inline up to 64 bytes (lz-copy.ts); a fixed 16 bytes as the
+      // literals' when there is room (the source's first matchLength bytes lie before op).
+      const from = (op - offset) | 0;
+      if (matchLength <= 16 && ((limit - op) | 0) >= 16) {
+        out.copyWithin(op, from, (from + 16) | 0);
+      } else {
+        out.copyWithin(op, from, (from + matchLength) | 0);
+      }
+      op = (op + matchLength) | 0;
+    } else if (matchLength <= LZ_SHORT_COPY) {
+      let from = (op - offset) | 0;
+      const matchEnd = (op + matchLength) | 0;
+      while (op < matchEnd) {
+        out[op] = out[from];
+        op = (op + 1) | 0;
+        from = (from + 1) | 0;
+      }
+    } else {
+      op = lzCopyMatch(out, op, offset, matchLength);
+    }
+  }
+  zstdExecuteResult[ZSTD_EXECUTE_OP] = op;
+  zstdExecuteResult[ZSTD_EXECUTE_LITERAL] = literal;
+  return reason;
+}
+
+/**
  * The sequence loop of zstdSequencesDecode: decodes `count` sequences from the backward stream
  * at src[at ..) (bitPosition bits left, the three FSE states set up) and executes them.
  *
@@ -244,15 +334,18 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
   const limit = blockLimit < capacity ? blockLimit : capacity;
   // The last sequence reads no state update.
   const last = (count - 1) | 0;
-  // Where the output and the literals will be once the sequences decoded so far are executed.
+  // Where the output will be once the sequences decoded so far are executed (if they pass their
+  // checks): the matches are prefetched from it.
   let ahead = op;
-  let literalAhead = literal;
   const prefetching = zstdSequencesPrefetch !== 0;
+  // A reason found while decoding a sequence: the batch stops before it, and it is returned once
+  // the sequences before it are executed (their checks come first).
+  let failure = 0;
   let decoded = 0;
   while (decoded < count) {
     const batchStart = decoded;
     const batchOp = ahead;
-    const batchLiteral = literalAhead;
+    let literalTotal = 0;
     let batchEnd = (decoded + ZSTD_BATCH) | 0;
     if (batchEnd > count) batchEnd = count;
     for (; decoded < batchEnd; decoded++) {
@@ -278,7 +371,10 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       const matchLengthWord = zstdSequencesWord[matchLengthCell];
       // Values: offset first, then match length, then literal length.
       const offsetCode = offsetWord >>> 24;
-      if (offsetCode > 30) return ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
+      if (offsetCode > 30) {
+        failure = ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
+        break;
+      }
       // Offset code 0 (Offset_Value 1, a repeat offset) has no extra bits: it reads nothing.
       let offsetValue = zstdSequencesBase[offsetCell];
       if (offsetCode !== 0) {
@@ -333,7 +429,10 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       }
       // Positions only go down: once below 0 the stream was over-read and cannot end exactly.
       bitPosition = (windowLow + windowBits) | 0;
-      if (bitPosition < 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
+      if (bitPosition < 0) {
+        failure = ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
+        break;
+      }
 
       // Repeat offsets (§3.1.2.5): values 1-3 name Repeated_Offset1-3, shifted by one when the
       // literal length is 0 (then 3 means Repeated_Offset1 - 1).
@@ -353,24 +452,17 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
           repeat1 = offset;
         } else {
           offset = index === 2 ? repeat3 : (repeat1 - 1) | 0;
-          if (offset === 0) return ZSTD_REASON_OFFSET_ZERO;
+          if (offset === 0) {
+            failure = ZSTD_REASON_OFFSET_ZERO;
+            break;
+          }
           repeat3 = repeat2;
           repeat2 = repeat1;
           repeat1 = offset;
         }
       }
-      // The sequence's checks, here where it is decoded (`ahead` and `literalAhead` are where the
-      // output and the literals will be when it is executed): its literals against the block's,
-      // its length against the nearer end (which one it passed only matters for the reason),
-      // its offset against the frame's start.
-      if (literalLength > ((literalsEnd - literalAhead) | 0)) return ZSTD_REASON_SEQUENCES_LITERALS_OVERRUN;
-      const produced = (literalLength + matchLength) | 0;
-      if (produced > ((limit - ahead) | 0)) {
-        return produced > ((blockLimit - ahead) | 0) ? ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE : ZSTD_REASON_OUTPUT_TOO_SMALL;
-      }
-      literalAhead = (literalAhead + literalLength) | 0;
       ahead = (ahead + literalLength) | 0;
-      if (offset > ((ahead - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
+      literalTotal = (literalTotal + literalLength) | 0;
       if (prefetching) {
         const match = (ahead - offset) | 0;
         hostPrefetch(out, match);
@@ -382,52 +474,14 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       zstdBatchOffset[entry] = offset;
       ahead = (ahead + matchLength) | 0;
     }
-    let op = batchOp;
-    let literal = batchLiteral;
-    for (let sequence = batchStart; sequence < batchEnd; sequence++) {
-      const entry = sequence & (ZSTD_BATCH - 1);
-      const literalLength = zstdBatchLiteralLength[entry];
-      const matchLength = zstdBatchMatchLength[entry];
-      const offset = zstdBatchOffset[entry];
-      // Literals never overlap their destination: one inline copy whatever the length (lz-copy.ts).
-      // Up to 16 of them, with 16 + literalLength bytes of output left, are a fixed 16-byte copy:
-      // two word moves with no branch on the length. The bytes past the literals land where this
-      // sequence's match and the next sequences write, below `limit`. Near the end of the literals
-      // buffer the view is cut at its end (subarray), which still holds this sequence's literals:
-      // porffor's copy then takes its clamping path, and copies fewer bytes past them.
-      if (literalLength <= 16 && ((limit - op) | 0) >= ((literalLength + 16) | 0)) {
-        out.set(literals.subarray(literal, (literal + 16) | 0), op);
-      } else {
-        out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
-      }
-      op = (op + literalLength) | 0;
-      literal = (literal + literalLength) | 0;
-      if (offset >= matchLength) {
-        // No overlap: one copy, inline up to 64 bytes (lz-copy.ts); a fixed 16 bytes as the
-        // literals' when there is room (the source's first matchLength bytes lie before op).
-        const from = (op - offset) | 0;
-        if (matchLength <= 16 && ((limit - op) | 0) >= 16) {
-          out.copyWithin(op, from, (from + 16) | 0);
-        } else {
-          out.copyWithin(op, from, (from + matchLength) | 0);
-        }
-        op = (op + matchLength) | 0;
-      } else if (matchLength <= LZ_SHORT_COPY) {
-        let from = (op - offset) | 0;
-        const end = (op + matchLength) | 0;
-        while (op < end) {
-          out[op] = out[from];
-          op = (op + 1) | 0;
-          from = (from + 1) | 0;
-        }
-      } else {
-        op = lzCopyMatch(out, op, offset, matchLength);
-      }
-    }
+    const executed = zstdSequencesExecuteBatch(batchStart, decoded, literalTotal, (ahead - batchOp) | 0, literals,
+      literal, literalsEnd, out, op, limit, blockLimit, frameStart);
+    if (executed !== 0) return executed;
+    op = zstdExecuteResult[ZSTD_EXECUTE_OP];
+    literal = zstdExecuteResult[ZSTD_EXECUTE_LITERAL];
+    if (failure !== 0) return failure;
   }
   if (bitPosition !== 0) return ZSTD_REASON_SEQUENCES_STREAM_CORRUPT;
-  zstdExecuteResult[ZSTD_EXECUTE_OP] = ahead;
-  zstdExecuteResult[ZSTD_EXECUTE_LITERAL] = literalAhead;
   zstdSequencesRepeat[0] = repeat1;
   zstdSequencesRepeat[1] = repeat2;
   zstdSequencesRepeat[2] = repeat3;

@@ -467,6 +467,10 @@ const malformed: Vector[] = [
   { name: 'sequence literals past end of literals', bytes: [...HEADER, ...compressedBlock([...ABCD, ...rleSequence(10, 0, 0, [1])])], status: EFI_COMPROMISED_DATA, reason: R.ZSTD_REASON_SEQUENCES_LITERALS_OVERRUN },
   { name: 'block output over maximum', bytes: [...HEADER_1K, ...compressedBlock([...ABCD, ...rleSequence(4, 2, 52, [0, 0, 4])])], status: EFI_COMPROMISED_DATA, reason: R.ZSTD_REASON_BLOCK_OUTPUT_TOO_LARGE },
   { name: 'output buffer too small (sequences)', bytes: [...HEADER, ...compressedBlock([...ABCD, ...rleSequence(4, 0, 0, [1])])], capacity: 6, status: EFI_BUFFER_TOO_SMALL, reason: R.ZSTD_REASON_OUTPUT_TOO_SMALL, cliAccepts: true },
+  // Two sequences, the second failing too: the first one's reason is the one reported (sequences
+  // are decoded a batch at a time, then checked and executed).
+  { name: 'sequence literals past end of literals (the first of two; the second over-reads the stream)', bytes: [...HEADER, ...compressedBlock([...ABCD, 2, 0x54, 5, 5, 0, 0x80])], status: EFI_COMPROMISED_DATA, reason: R.ZSTD_REASON_SEQUENCES_LITERALS_OVERRUN },
+  { name: 'offset beyond output start (the first of two sequences; the second is past the output)', bytes: [...HEADER, ...compressedBlock([...ABCD, 2, 0x54, 2, 5, 0, 0x00, 0x04])], capacity: 6, status: EFI_COMPROMISED_DATA, reason: R.ZSTD_REASON_OFFSET_TOO_FAR },
   { name: 'repeat offset of zero', bytes: [...HEADER, ...compressedBlock([...rawLiterals([]), ...rleSequence(0, 1, 0, [3])])], status: EFI_COMPROMISED_DATA, reason: R.ZSTD_REASON_OFFSET_ZERO },
   { name: 'offset beyond output start', bytes: [...HEADER, ...compressedBlock([...ABCD, ...rleSequence(4, 5, 0, [0x20])])], status: EFI_COMPROMISED_DATA, reason: R.ZSTD_REASON_OFFSET_TOO_FAR },
   { name: 'offset beyond output start (previous frame)', bytes: [...MAGIC, 0x00, 0x38, ...block(0, 4, [1, 2, 3, 4]), ...HEADER, ...compressedBlock([...rawLiterals([]), ...rleSequence(0, 0, 0, [1])])], status: EFI_COMPROMISED_DATA, reason: R.ZSTD_REASON_OFFSET_TOO_FAR },
