@@ -3,8 +3,9 @@
  * FSE-compressed or 4-bit direct), the decoding table, and the 1- or 4-stream literal bitstreams.
  *
  * The table is indexed by the next Max_Number_of_Bits bits of the backward stream (the top bit
- * first) and packs symbol << 4 | code length, so one lookup gives both (fflate's layout). It stays
- * valid for the following blocks of the frame, for "treeless" literals (type 3).
+ * first) and packs symbol | code length << 8, so one lookup gives both, and the symbol is the
+ * entry's low byte, which a byte store takes as it is. It stays valid for the following blocks of
+ * the frame, for "treeless" literals (type 3).
  */
 import {
   ZSTD_FSE_HUFFMAN_WEIGHTS, ZSTD_FSE_INDEX_MASK, ZSTD_FSE_INFO_BYTES, ZSTD_FSE_INFO_LOG, ZSTD_FSE_INFO_SYMBOLS,
@@ -28,6 +29,19 @@ export const zstdHuffmanTable = new Uint16Array(new ArrayBuffer((1 << ZSTD_HUFFM
  * the table, which then needs no bounds check (compiler/wasm2c.ts, porffor patch 019).
  */
 const ZSTD_HUFFMAN_INDEX_MASK = (1 << ZSTD_HUFFMAN_MAX_BITS) - 1;
+/**
+ * Decoded literals of the current block: the Huffman streams decode into it, zstd.ts fills it for
+ * RLE literals (raw literals are read in place). A block regenerates at most 128 KiB of literals
+ * (Block_Maximum_Size, §3.1.1.2.4). The decoders write it through its name, at indices masked
+ * with ZSTD_LITERALS_INDEX_MASK, which changes none (every index is below `regenerated`): its
+ * address is then a constant (porffor patch 019) and each store provably inside it, so the
+ * stores need no bounds check (compiler/wasm2c.ts), where a buffer passed as a parameter paid two
+ * per store (its element count, then the memory's bound): 16 a round of zstdHuffmanDecodeFour.
+ */
+const ZSTD_LITERALS_MAX = 131072;
+const ZSTD_LITERALS_INDEX_MASK = ZSTD_LITERALS_MAX - 1;
+/** 8 bytes past the most literals: zstdHuffmanDecodeFour stores at a masked index plus up to 3. */
+export const zstdLiterals = new Uint8Array(new ArrayBuffer(ZSTD_LITERALS_MAX + 8));
 /** Bits per table lookup of the current table; 0 when the frame has none yet. */
 let zstdHuffmanMaxBits = 0;
 /** Bytes of the last tree description read. */
@@ -167,7 +181,7 @@ function zstdHuffmanBuild(count: number): number {
     const weight = zstdHuffmanWeights[s];
     if (weight === 0) continue;
     const span = 1 << (weight - 1);
-    const entry = (s << 4) | ((maxBits + 1 - weight) | 0);
+    const entry = s | ((maxBits + 1 - weight) << 8);
     const first = zstdHuffmanRankStart[weight];
     for (let i = 0; i < span; i++) zstdHuffmanTable[(first + i) | 0] = entry;
     zstdHuffmanRankStart[weight] = (first + span) | 0;
@@ -177,22 +191,22 @@ function zstdHuffmanBuild(count: number): number {
 }
 
 /**
- * Decodes out[outStart, outEnd) from the backward stream src[start, end), which must end exactly
+ * Decodes zstdLiterals[outStart, outEnd) from the backward stream src[start, end), which must end exactly
  * after the last symbol, with zstdHuffmanTable. Returns 0 or a reason.
  */
-function zstdHuffmanDecodeStream(src: Uint8Array, start: number, end: number, out: Uint8Array,
-  outStart: number, outEnd: number): number {
+function zstdHuffmanDecodeStream(src: Uint8Array, start: number, end: number, outStart: number,
+  outEnd: number): number {
   const bitPosition = zstdBackwardStart(src, start, end);
   if (bitPosition < 0) return ZSTD_REASON_STREAM_NO_END_MARK;
-  return zstdHuffmanContinue(src, start, bitPosition, out, outStart, outEnd);
+  return zstdHuffmanContinue(src, start, bitPosition, outStart, outEnd);
 }
 
 /**
- * Decodes out[op, outEnd) from the stream at src[start ..) with bitPosition bits left, which must
+ * Decodes zstdLiterals[op, outEnd) from the stream at src[start ..) with bitPosition bits left, which must
  * be exactly the symbols' bits. Returns 0 or a reason.
  */
-function zstdHuffmanContinue(src: Uint8Array, start: number, bitPosition: number, out: Uint8Array,
-  op: number, outEnd: number): number {
+function zstdHuffmanContinue(src: Uint8Array, start: number, bitPosition: number, op: number,
+  outEnd: number): number {
   const maxBits = zstdHuffmanMaxBits;
   const mask = ((1 << maxBits) - 1) & ZSTD_HUFFMAN_INDEX_MASK;
   // The bit window of zstdBackwardWindow: a reload leaves at least 25 bits, enough for two
@@ -210,11 +224,11 @@ function zstdHuffmanContinue(src: Uint8Array, start: number, bitPosition: number
         (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, start, windowLow);
     }
     let entry = zstdHuffmanTable[(window >>> ((bitPosition - maxBits - windowLow) | 0)) & mask];
-    out[op] = entry >> 4;
-    bitPosition = (bitPosition - (entry & 15)) | 0;
+    zstdLiterals[op & ZSTD_LITERALS_INDEX_MASK] = entry & 255;
+    bitPosition = (bitPosition - (entry >> 8)) | 0;
     entry = zstdHuffmanTable[(window >>> ((bitPosition - maxBits - windowLow) | 0)) & mask];
-    out[(op + 1) | 0] = entry >> 4;
-    bitPosition = (bitPosition - (entry & 15)) | 0;
+    zstdLiterals[(op + 1) & ZSTD_LITERALS_INDEX_MASK] = entry & 255;
+    bitPosition = (bitPosition - (entry >> 8)) | 0;
     op = (op + 2) | 0;
     // Below 0 the stream was over-read (its missing bits read as 0): it cannot end exactly.
     if (bitPosition < 0) return ZSTD_REASON_HUFFMAN_STREAM_CORRUPT;
@@ -225,8 +239,8 @@ function zstdHuffmanContinue(src: Uint8Array, start: number, bitPosition: number
       window = zstdBackwardWindow(src, start, windowLow);
     }
     const entry = zstdHuffmanTable[(window >>> ((bitPosition - maxBits - windowLow) | 0)) & mask];
-    out[op] = entry >> 4;
-    bitPosition = (bitPosition - (entry & 15)) | 0;
+    zstdLiterals[op & ZSTD_LITERALS_INDEX_MASK] = entry & 255;
+    bitPosition = (bitPosition - (entry >> 8)) | 0;
   }
   if (bitPosition !== 0) return ZSTD_REASON_HUFFMAN_STREAM_CORRUPT;
   return 0;
@@ -234,21 +248,28 @@ function zstdHuffmanContinue(src: Uint8Array, start: number, bitPosition: number
 
 /**
  * The four streams of a 4-stream literals section, decoded together: stream k fills
- * out[k * segment, ...), the last one up to `regenerated`. While every stream has four symbols
- * left, each round decodes four from each: four independent chains of table lookups that the
- * CPU overlaps, where one stream after another is one chain (the reference decoder's 4X loop).
- * Each stream then finishes alone (zstdHuffmanContinue). Returns 0 or a reason.
+ * zstdLiterals[k * segment, ...), the last one up to `regenerated`. While every stream has four
+ * symbols left, each round decodes four from each: four independent chains of table lookups that
+ * the CPU overlaps, where one stream after another is one chain (the reference decoder's 4X
+ * loop). Each stream then finishes alone (zstdHuffmanContinue). Returns 0 or a reason.
  *
  * Each stream's window is 64 bits of it in a 64-bit local (ES104), as zstd-sequences.ts's: a
  * reload at the start of every round puts windowLow on the byte boundary that leaves 57 to 64 of
  * the bits below bitPosition in the window, which holds the round's four lookups (11 bits at most
- * each); windowBits (bitPosition - windowLow) counts what is left of them, and bitPosition is
- * brought up to date at the end of the round. One 8-byte read per stream and round, with no branch
- * on how many bits are left: with 32-bit windows it was a tested reload per two symbols, and the
- * loop ran about twice the instructions a symbol (BENCHMARKS.md).
+ * each). The next lookup's bits are the window shifted right by `shift` (bitPosition - windowLow
+ * - maxBits, kept rather than the bits left so that a lookup is one shift), which each symbol
+ * lowers by its length; bitPosition is brought up to date at the end of the round. One 8-byte
+ * read per stream and round, with no branch on how many bits are left: with 32-bit windows it was
+ * a tested reload per two symbols, and the loop ran about twice the instructions a symbol
+ * (BENCHMARKS.md). A round's four stores to a stream go at one masked index plus 0 to 3
+ * (zstdLiterals has room past ZSTD_LITERALS_MAX for them).
+ *
+ * A function of its own (compiler/wasm2c.ts keepOutOfLine): inlined into the block decoder, its
+ * sixteen values a round shared the registers with the sequence decoder's.
+ * @noinline
  */
 function zstdHuffmanDecodeFour(src: Uint8Array, start1: number, start2: number, start3: number,
-  start4: number, end: number, out: Uint8Array, segment: number, regenerated: number): number {
+  start4: number, end: number, segment: number, regenerated: number): number {
   let bitPosition1 = zstdBackwardStart(src, start1, start2);
   let bitPosition2 = zstdBackwardStart(src, start2, start3);
   let bitPosition3 = zstdBackwardStart(src, start3, start4);
@@ -257,16 +278,16 @@ function zstdHuffmanDecodeFour(src: Uint8Array, start1: number, start2: number, 
   const maxBits = zstdHuffmanMaxBits;
   const mask = ((1 << maxBits) - 1) & ZSTD_HUFFMAN_INDEX_MASK;
   let windowLow1 = 0;
-  let windowBits1 = 0;
+  let shift1 = 0;
   let window1: bigint = 0n;
   let windowLow2 = 0;
-  let windowBits2 = 0;
+  let shift2 = 0;
   let window2: bigint = 0n;
   let windowLow3 = 0;
-  let windowBits3 = 0;
+  let shift3 = 0;
   let window3: bigint = 0n;
   let windowLow4 = 0;
-  let windowBits4 = 0;
+  let shift4 = 0;
   let window4: bigint = 0n;
   let reload = 0;
   // Symbols done per stream; the last stream is the shortest (regenerated - 3 * segment).
@@ -274,7 +295,7 @@ function zstdHuffmanDecodeFour(src: Uint8Array, start1: number, start2: number, 
   const lastQuads = (regenerated - Math.imul(segment, 3) - 3) | 0;
   while (done < lastQuads) {
     windowLow1 = ((bitPosition1 - 57) >> 3) << 3;
-    windowBits1 = (bitPosition1 - windowLow1) | 0;
+    shift1 = (bitPosition1 - windowLow1 - maxBits) | 0;
     reload = (start1 + (windowLow1 >> 3)) | 0;
     if (windowLow1 >= 0) {
       window1 = BigInt((src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
@@ -285,7 +306,7 @@ function zstdHuffmanDecodeFour(src: Uint8Array, start1: number, start2: number, 
         BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, start1, (windowLow1 + 32) | 0) >>> 0) << 32n);
     }
     windowLow2 = ((bitPosition2 - 57) >> 3) << 3;
-    windowBits2 = (bitPosition2 - windowLow2) | 0;
+    shift2 = (bitPosition2 - windowLow2 - maxBits) | 0;
     reload = (start2 + (windowLow2 >> 3)) | 0;
     if (windowLow2 >= 0) {
       window2 = BigInt((src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
@@ -296,7 +317,7 @@ function zstdHuffmanDecodeFour(src: Uint8Array, start1: number, start2: number, 
         BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, start2, (windowLow2 + 32) | 0) >>> 0) << 32n);
     }
     windowLow3 = ((bitPosition3 - 57) >> 3) << 3;
-    windowBits3 = (bitPosition3 - windowLow3) | 0;
+    shift3 = (bitPosition3 - windowLow3 - maxBits) | 0;
     reload = (start3 + (windowLow3 >> 3)) | 0;
     if (windowLow3 >= 0) {
       window3 = BigInt((src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
@@ -307,7 +328,7 @@ function zstdHuffmanDecodeFour(src: Uint8Array, start1: number, start2: number, 
         BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, start3, (windowLow3 + 32) | 0) >>> 0) << 32n);
     }
     windowLow4 = ((bitPosition4 - 57) >> 3) << 3;
-    windowBits4 = (bitPosition4 - windowLow4) | 0;
+    shift4 = (bitPosition4 - windowLow4 - maxBits) | 0;
     reload = (start4 + (windowLow4 >> 3)) | 0;
     if (windowLow4 >= 0) {
       window4 = BigInt((src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
@@ -317,100 +338,84 @@ function zstdHuffmanDecodeFour(src: Uint8Array, start1: number, start2: number, 
       window4 = BigInt(zstdBackwardWindow(src, start4, windowLow4) >>> 0) |
         BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, start4, (windowLow4 + 32) | 0) >>> 0) << 32n);
     }
-    const op1 = done;
-    const op2 = (segment + done) | 0;
-    const op3 = ((segment << 1) + done) | 0;
-    const op4 = (Math.imul(segment, 3) + done) | 0;
-    let entry1 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window1) >>
-      BigInt((windowBits1 - maxBits) & 63))) & mask];
-    let entry2 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window2) >>
-      BigInt((windowBits2 - maxBits) & 63))) & mask];
-    let entry3 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window3) >>
-      BigInt((windowBits3 - maxBits) & 63))) & mask];
-    let entry4 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window4) >>
-      BigInt((windowBits4 - maxBits) & 63))) & mask];
-    out[op1] = entry1 >> 4;
-    out[op2] = entry2 >> 4;
-    out[op3] = entry3 >> 4;
-    out[op4] = entry4 >> 4;
-    windowBits1 = (windowBits1 - (entry1 & 15)) | 0;
-    windowBits2 = (windowBits2 - (entry2 & 15)) | 0;
-    windowBits3 = (windowBits3 - (entry3 & 15)) | 0;
-    windowBits4 = (windowBits4 - (entry4 & 15)) | 0;
-    entry1 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window1) >>
-      BigInt((windowBits1 - maxBits) & 63))) & mask];
-    entry2 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window2) >>
-      BigInt((windowBits2 - maxBits) & 63))) & mask];
-    entry3 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window3) >>
-      BigInt((windowBits3 - maxBits) & 63))) & mask];
-    entry4 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window4) >>
-      BigInt((windowBits4 - maxBits) & 63))) & mask];
-    out[(op1 + 1) | 0] = entry1 >> 4;
-    out[(op2 + 1) | 0] = entry2 >> 4;
-    out[(op3 + 1) | 0] = entry3 >> 4;
-    out[(op4 + 1) | 0] = entry4 >> 4;
-    windowBits1 = (windowBits1 - (entry1 & 15)) | 0;
-    windowBits2 = (windowBits2 - (entry2 & 15)) | 0;
-    windowBits3 = (windowBits3 - (entry3 & 15)) | 0;
-    windowBits4 = (windowBits4 - (entry4 & 15)) | 0;
-    entry1 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window1) >>
-      BigInt((windowBits1 - maxBits) & 63))) & mask];
-    entry2 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window2) >>
-      BigInt((windowBits2 - maxBits) & 63))) & mask];
-    entry3 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window3) >>
-      BigInt((windowBits3 - maxBits) & 63))) & mask];
-    entry4 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window4) >>
-      BigInt((windowBits4 - maxBits) & 63))) & mask];
-    out[(op1 + 2) | 0] = entry1 >> 4;
-    out[(op2 + 2) | 0] = entry2 >> 4;
-    out[(op3 + 2) | 0] = entry3 >> 4;
-    out[(op4 + 2) | 0] = entry4 >> 4;
-    windowBits1 = (windowBits1 - (entry1 & 15)) | 0;
-    windowBits2 = (windowBits2 - (entry2 & 15)) | 0;
-    windowBits3 = (windowBits3 - (entry3 & 15)) | 0;
-    windowBits4 = (windowBits4 - (entry4 & 15)) | 0;
-    entry1 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window1) >>
-      BigInt((windowBits1 - maxBits) & 63))) & mask];
-    entry2 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window2) >>
-      BigInt((windowBits2 - maxBits) & 63))) & mask];
-    entry3 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window3) >>
-      BigInt((windowBits3 - maxBits) & 63))) & mask];
-    entry4 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window4) >>
-      BigInt((windowBits4 - maxBits) & 63))) & mask];
-    out[(op1 + 3) | 0] = entry1 >> 4;
-    out[(op2 + 3) | 0] = entry2 >> 4;
-    out[(op3 + 3) | 0] = entry3 >> 4;
-    out[(op4 + 3) | 0] = entry4 >> 4;
-    windowBits1 = (windowBits1 - (entry1 & 15)) | 0;
-    windowBits2 = (windowBits2 - (entry2 & 15)) | 0;
-    windowBits3 = (windowBits3 - (entry3 & 15)) | 0;
-    windowBits4 = (windowBits4 - (entry4 & 15)) | 0;
-    bitPosition1 = (windowLow1 + windowBits1) | 0;
-    bitPosition2 = (windowLow2 + windowBits2) | 0;
-    bitPosition3 = (windowLow3 + windowBits3) | 0;
-    bitPosition4 = (windowLow4 + windowBits4) | 0;
+    const op1 = done & ZSTD_LITERALS_INDEX_MASK;
+    const op2 = (segment + done) & ZSTD_LITERALS_INDEX_MASK;
+    const op3 = ((segment << 1) + done) & ZSTD_LITERALS_INDEX_MASK;
+    const op4 = (Math.imul(segment, 3) + done) & ZSTD_LITERALS_INDEX_MASK;
+    let entry1 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window1) >> BigInt(shift1 & 63))) & mask];
+    let entry2 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window2) >> BigInt(shift2 & 63))) & mask];
+    let entry3 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window3) >> BigInt(shift3 & 63))) & mask];
+    let entry4 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window4) >> BigInt(shift4 & 63))) & mask];
+    zstdLiterals[op1] = entry1 & 255;
+    zstdLiterals[op2] = entry2 & 255;
+    zstdLiterals[op3] = entry3 & 255;
+    zstdLiterals[op4] = entry4 & 255;
+    shift1 = (shift1 - (entry1 >> 8)) | 0;
+    shift2 = (shift2 - (entry2 >> 8)) | 0;
+    shift3 = (shift3 - (entry3 >> 8)) | 0;
+    shift4 = (shift4 - (entry4 >> 8)) | 0;
+    entry1 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window1) >> BigInt(shift1 & 63))) & mask];
+    entry2 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window2) >> BigInt(shift2 & 63))) & mask];
+    entry3 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window3) >> BigInt(shift3 & 63))) & mask];
+    entry4 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window4) >> BigInt(shift4 & 63))) & mask];
+    zstdLiterals[(op1 + 1) | 0] = entry1 & 255;
+    zstdLiterals[(op2 + 1) | 0] = entry2 & 255;
+    zstdLiterals[(op3 + 1) | 0] = entry3 & 255;
+    zstdLiterals[(op4 + 1) | 0] = entry4 & 255;
+    shift1 = (shift1 - (entry1 >> 8)) | 0;
+    shift2 = (shift2 - (entry2 >> 8)) | 0;
+    shift3 = (shift3 - (entry3 >> 8)) | 0;
+    shift4 = (shift4 - (entry4 >> 8)) | 0;
+    entry1 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window1) >> BigInt(shift1 & 63))) & mask];
+    entry2 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window2) >> BigInt(shift2 & 63))) & mask];
+    entry3 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window3) >> BigInt(shift3 & 63))) & mask];
+    entry4 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window4) >> BigInt(shift4 & 63))) & mask];
+    zstdLiterals[(op1 + 2) | 0] = entry1 & 255;
+    zstdLiterals[(op2 + 2) | 0] = entry2 & 255;
+    zstdLiterals[(op3 + 2) | 0] = entry3 & 255;
+    zstdLiterals[(op4 + 2) | 0] = entry4 & 255;
+    shift1 = (shift1 - (entry1 >> 8)) | 0;
+    shift2 = (shift2 - (entry2 >> 8)) | 0;
+    shift3 = (shift3 - (entry3 >> 8)) | 0;
+    shift4 = (shift4 - (entry4 >> 8)) | 0;
+    entry1 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window1) >> BigInt(shift1 & 63))) & mask];
+    entry2 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window2) >> BigInt(shift2 & 63))) & mask];
+    entry3 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window3) >> BigInt(shift3 & 63))) & mask];
+    entry4 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window4) >> BigInt(shift4 & 63))) & mask];
+    zstdLiterals[(op1 + 3) | 0] = entry1 & 255;
+    zstdLiterals[(op2 + 3) | 0] = entry2 & 255;
+    zstdLiterals[(op3 + 3) | 0] = entry3 & 255;
+    zstdLiterals[(op4 + 3) | 0] = entry4 & 255;
+    shift1 = (shift1 - (entry1 >> 8)) | 0;
+    shift2 = (shift2 - (entry2 >> 8)) | 0;
+    shift3 = (shift3 - (entry3 >> 8)) | 0;
+    shift4 = (shift4 - (entry4 >> 8)) | 0;
+    bitPosition1 = (windowLow1 + shift1 + maxBits) | 0;
+    bitPosition2 = (windowLow2 + shift2 + maxBits) | 0;
+    bitPosition3 = (windowLow3 + shift3 + maxBits) | 0;
+    bitPosition4 = (windowLow4 + shift4 + maxBits) | 0;
     done = (done + 4) | 0;
     // Below 0 a stream was over-read (its missing bits read as 0): it cannot end exactly.
     if ((bitPosition1 | bitPosition2 | bitPosition3 | bitPosition4) < 0) return ZSTD_REASON_HUFFMAN_STREAM_CORRUPT;
   }
-  let reason = zstdHuffmanContinue(src, start1, bitPosition1, out, done, segment);
+  let reason = zstdHuffmanContinue(src, start1, bitPosition1, done, segment);
   if (reason !== 0) return reason;
-  reason = zstdHuffmanContinue(src, start2, bitPosition2, out, (segment + done) | 0, segment << 1);
+  reason = zstdHuffmanContinue(src, start2, bitPosition2, (segment + done) | 0, segment << 1);
   if (reason !== 0) return reason;
-  reason = zstdHuffmanContinue(src, start3, bitPosition3, out, ((segment << 1) + done) | 0,
+  reason = zstdHuffmanContinue(src, start3, bitPosition3, ((segment << 1) + done) | 0,
     Math.imul(segment, 3));
   if (reason !== 0) return reason;
-  return zstdHuffmanContinue(src, start4, bitPosition4, out, (Math.imul(segment, 3) + done) | 0, regenerated);
+  return zstdHuffmanContinue(src, start4, bitPosition4, (Math.imul(segment, 3) + done) | 0, regenerated);
 }
 
 /**
- * Decodes `regenerated` literals into out[0, regenerated) from the Huffman streams at
+ * Decodes `regenerated` literals into zstdLiterals[0, regenerated) from the Huffman streams at
  * src[start, end) with the current table: one stream, or four after a 6-byte jump table
  * (§3.1.1.3.1.6). Returns 0 or a reason.
  */
 export function zstdHuffmanDecodeLiterals(src: Uint8Array, start: number, end: number, fourStreams: boolean,
-  out: Uint8Array, regenerated: number): number {
-  if (!fourStreams) return zstdHuffmanDecodeStream(src, start, end, out, 0, regenerated);
+  regenerated: number): number {
+  if (!fourStreams) return zstdHuffmanDecodeStream(src, start, end, 0, regenerated);
   if (((end - start) | 0) < 10) return ZSTD_REASON_HUFFMAN_JUMP_TABLE;
   const size1 = src[start] | (src[(start + 1) | 0] << 8);
   const size2 = src[(start + 2) | 0] | (src[(start + 3) | 0] << 8);
@@ -421,5 +426,5 @@ export function zstdHuffmanDecodeLiterals(src: Uint8Array, start: number, end: n
   const start4 = (start3 + size3) | 0;
   if (start4 >= end) return ZSTD_REASON_HUFFMAN_JUMP_TABLE;
   const segment = (regenerated + 3) >> 2;
-  return zstdHuffmanDecodeFour(src, start1, start2, start3, start4, end, out, segment, regenerated);
+  return zstdHuffmanDecodeFour(src, start1, start2, start3, start4, end, segment, regenerated);
 }

@@ -20,7 +20,7 @@ import { EFI_SUCCESS } from '../efi/status';
 import { uint32Below } from '../efi/address';
 import { decodeFail, decodeSucceed } from './result';
 import { zstdHuffmanDecodeLiterals, zstdHuffmanHasTable, zstdHuffmanReadTree, zstdHuffmanReset,
-  zstdHuffmanTreeSize } from './zstd-huffman';
+  zstdHuffmanTreeSize, zstdLiterals } from './zstd-huffman';
 import { zstdSequencesDecode, zstdSequencesOutputPosition, zstdSequencesReset } from './zstd-sequences';
 import { zstdXxh64Begin, zstdXxh64Finish, zstdXxh64Stripes } from './zstd-xxhash';
 import { lzFill } from './lz-copy';
@@ -48,8 +48,6 @@ const ZSTD_LITERALS_RAW = 0;
 const ZSTD_LITERALS_RLE = 1;
 const ZSTD_LITERALS_COMPRESSED = 2;
 
-/** Decoded literals of the current block (RLE and Huffman; raw literals are read in place). */
-const zstdLiterals = new Uint8Array(new ArrayBuffer(ZSTD_BLOCK_SIZE_MAX));
 
 /** Input offset after the last complete frame. */
 let zstdConsumed = 0;
@@ -143,7 +141,7 @@ function zstdDecodeCompressedBlock(src: Uint8Array, start: number, end: number, 
     } else if (!zstdHuffmanHasTable()) {
       return ZSTD_REASON_HUFFMAN_TREELESS_WITHOUT_TABLE;
     }
-    const reason = zstdHuffmanDecodeLiterals(src, streams, literalsEnd, fourStreams, zstdLiterals, regenerated);
+    const reason = zstdHuffmanDecodeLiterals(src, streams, literalsEnd, fourStreams, regenerated);
     if (reason !== 0) return reason;
     at = literalsEnd;
   }
