@@ -76,7 +76,7 @@ export const SUBSET_RULES = [
   },
   {
     code: 108, name: 'no-member-access',
-    reason: 'the only members are `.length` of a typed array or string, `s.charCodeAt(i)`, `Math.imul`, `Math.clz32`, and the byte copies `a.copyWithin(to, from, end)` and `a.set(b.subarray(begin, end), offset)` on Uint8Array parameters (one memory.copy, porffor patch 012); other built-in methods are slow f64 code or missing in porffor',
+    reason: 'the only members are `.length` of a typed array or string, `s.charCodeAt(i)`, `Math.imul`, `Math.clz32`, the byte copies `a.copyWithin(to, from, end)` and `a.set(b.subarray(begin, end), offset)` (one memory.copy, porffor patch 012) and the byte fill `a.fill(value, start, end)` (one memory.fill, patch 023) on Uint8Array parameters; other built-in methods are slow f64 code or missing in porffor',
   },
   {
     code: 109, name: 'typed-array-index',
@@ -1102,8 +1102,9 @@ class FileWalker {
 
   /**
    * The byte copies porffor patch 012 compiles to one memory.copy: `a.copyWithin(to, from, end)`
-   * and `a.set(b.subarray(begin, end), offset)`, where a and b are parameters declared
-   * `Uint8Array` (the types the patch sees; anything else would fall back to porffor's generic
+   * and `a.set(b.subarray(begin, end), offset)`, and the byte fill patch 023 compiles to one
+   * memory.fill: `a.fill(value, start, end)`, where a and b are parameters declared
+   * `Uint8Array` (the types the patches see; anything else would fall back to porffor's generic
    * builtins, which loop per element and allocate the subarray view on the never-freed heap).
    * All arguments are written out, so no default comes from the library. Returns why the use
    * is refused, or undefined when it is one of these.
@@ -1117,10 +1118,14 @@ class FileWalker {
         declaration.type.getText(this.file) === 'Uint8Array';
     };
     const call = valueParent(node);
-    const shape = name === 'copyWithin' ? '`a.copyWithin(to, from, end)`' : '`a.set(b.subarray(begin, end), offset)`';
+    const shape = name === 'copyWithin' ? '`a.copyWithin(to, from, end)`'
+      : name === 'fill' ? '`a.fill(value, start, end)`' : '`a.set(b.subarray(begin, end), offset)`';
     if (!ts.isCallExpression(call) || skipParentheses(call.expression) !== node) return `\`.${name}\` may only be called, as ${shape}`;
     if (!byteArrayParameter(node.expression)) {
-      return `\`.${name}\` is only compiled to a memory copy on a parameter declared \`Uint8Array\``;
+      return `\`.${name}\` is only compiled to a memory ${name === 'fill' ? 'fill' : 'copy'} on a parameter declared \`Uint8Array\``;
+    }
+    if (name === 'fill') {
+      return call.arguments.length === 3 ? undefined : '`.fill` takes exactly (value, start, end)';
     }
     if (name === 'copyWithin') {
       return call.arguments.length === 3 ? undefined : '`.copyWithin` takes exactly (to, from, end)';
@@ -1159,7 +1164,7 @@ class FileWalker {
     const family = this.familyAt(object);
     if (name === 'length' && (family === 'typed-array' || family === 'string')) allowed = true;
     if (name === 'charCodeAt' && family === 'string' && calledWith(1)) allowed = true;
-    if ((name === 'copyWithin' || name === 'set' || name === 'subarray') && family === 'typed-array') {
+    if ((name === 'copyWithin' || name === 'set' || name === 'subarray' || name === 'fill') && family === 'typed-array') {
       const problem = this.byteCopyProblem(node, name);
       if (problem !== undefined) {
         this.report('no-member-access', node, problem);

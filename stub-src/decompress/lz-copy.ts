@@ -44,12 +44,12 @@ export function lzCopyMatch(output: Uint8Array, op: number, distance: number, le
 }
 
 /**
- * Writes `value` to output[at, at + length): a match of distance 1 after one byte (zstd's RLE
- * blocks and RLE literals), so the copies double from 1 byte instead of one store per byte.
- * The caller has checked at + length <= the end it writes to; length 0 writes nothing.
+ * Writes `value` to output[at, at + length): one memory.fill (porffor patch 023; zstd's RLE
+ * blocks and RLE literals, more than half of Debian's zstd kernel payload). The caller has checked
+ * at + length <= the end it writes to; length 0 writes nothing.
  */
 export function lzFill(output: Uint8Array, at: number, value: number, length: number): void {
+  // A negative end would count from the array's end.
   if (length <= 0) return;
-  output[at] = value;
-  lzCopyMatch(output, (at + 1) | 0, 1, (length - 1) | 0);
+  output.fill(value, at, (at + length) | 0);
 }

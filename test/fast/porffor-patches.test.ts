@@ -1278,3 +1278,64 @@ export function main(x: number): number {
     expect(offsets(wasm)).not.toContain('store8+5');
   });
 });
+
+describe('023-typed-byte-fill', () => {
+  // fill(value, start, end) in range, partly out of range, relative (negative), empty, reversed,
+  // wrapping sums, values outside a byte; then the one- and two-argument forms.
+  const source = `
+function sum(a: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s = (Math.imul(s, 31) + a[i]) | 0;
+  return s;
+}
+export function fillAt(a: Uint8Array, value: number, start: number, end: number): number {
+  a.fill(value, start, end);
+  return sum(a);
+}
+export function main(value: number, start: number, end: number): number {
+  const a = new Uint8Array(new ArrayBuffer(64));
+  for (let i = 0; i < 64; i++) a[i] = i + 1;
+  return fillAt(a, value, start, end);
+}
+export function short(value: number, start: number): number {
+  const a = new Uint8Array(new ArrayBuffer(40));
+  for (let i = 0; i < 40; i++) a[i] = i * 3;
+  a.fill(value, start);
+  const r = sum(a);
+  a.fill(value + 1);
+  return (Math.imul(r, 7) + sum(a)) | 0;
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  const node = new Function(`${source.replace(/export /g, '').replace(/: (number|Uint8Array)/g, '')}; return { main, short };`)() as
+    { main: (value: number, start: number, end: number) => number; short: (value: number, start: number) => number };
+  const cases = [
+    [ 7, 0, 64 ], [ 7, 10, 20 ], [ 300, 5, 9 ], [ -1, 0, 3 ], [ 9, -10, -2 ], [ 9, 20, 10 ], [ 9, 60, 100 ],
+    [ 9, -100, 5 ], [ 9, 64, 64 ], [ 9, 63, 64 ], [ 9, 0x7ffffff8, 0 ], [ 9, 2, 0x7fffffff ], [ 9, -0x80000000, 4 ],
+    [ 9, 4, -0x80000000 ], [ 9, 0, 65 ],
+  ];
+
+  test('fills match Node at every edge, as one memory.fill with no call', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    expect(runWabt('wasm2c', wasm).status).toBe(0);
+    const instance = instantiate(wasm);
+    for (const [ value, start, end ] of cases) {
+      expect([ value, start, end, callExport(instance, 'main', value, start, end) ]).toEqual([ value, start, end, node.main(value, start, end) ]);
+    }
+    for (const [ value, start ] of [ [ 5, 0 ], [ 5, 30 ], [ 260, -4 ], [ 5, 50 ], [ -3, -60 ] ]) {
+      expect([ value, start, callExport(instance, 'short', value, start) ]).toEqual([ value, start, node.short(value, start) ]);
+    }
+    const body = exportedBody(wasm, 'fillAt');
+    // the direct path and the clamped one
+    expect(body.match(/memory\.fill/g)?.length).toBe(2);
+    // sum, and the check porffor makes of an exported function's result: no call for the fill
+    expect(body.match(/\bcall /g)?.length).toBe(2);
+  });
+
+  test('fails without the patch: fill calls porffor\'s generic builtin', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('023-typed-byte-fill') });
+    const body = exportedBody(wasm, 'fillAt');
+    expect(body).not.toContain('memory.fill');
+    expect(body.match(/\bcall /g)?.length).toBeGreaterThan(2);
+  });
+});
