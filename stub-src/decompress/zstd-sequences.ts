@@ -303,7 +303,10 @@ function zstdSequencesExecuteBatch(first: number, end: number, literalTotal: num
  * but the hint.
  * Returns 0 (positions in zstdExecuteResult) or a reason. The cell tables are read through their
  * names: a top-level table is at an address fixed at compile time (porffor patch 019), which a
- * parameter's data pointer is not, and clang then needs no register for it.
+ * parameter's data pointer is not, and clang then needs no register for it. A function of its
+ * own (compiler/wasm2c.ts keepOutOfLine): inlined into the block decoder, the loop shared its
+ * registers with the frame's and the block's values.
+ * @noinline
  */
 function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, count: number,
   literalLengthState: number, offsetState: number, matchLengthState: number, literals: Uint8Array, literal: number,
