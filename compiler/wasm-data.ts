@@ -1,5 +1,6 @@
 /**
- * @fileoverview Data segment packing for the wasm2c stage.
+ * @fileoverview Data segment packing for the wasm2c stage, and the custom section that carries
+ * the `@noinline` functions from the porffor stage to it (at the end of this file).
  *
  * porffor writes every string literal and static table as its own active data segment (about
  * 570 in the stub), densely packed from address 16 and a second group from page 1. wasm2c turns
