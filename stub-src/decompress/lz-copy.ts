@@ -21,6 +21,8 @@
 
 /** The longest copy a decoder writes as a byte loop (see above). */
 export const LZ_SHORT_COPY = 16;
+/** The longest copy the wasm2c stage writes inline, with no call (compiler/wasm2c.ts inlineSmallMemoryCopy). */
+const LZ_INLINE_COPY = 64;
 
 /**
  * Copies output[op - distance, …) to output[op, op + length), forward; returns op + length.
@@ -31,6 +33,11 @@ export function lzCopyMatch(output: Uint8Array, op: number, distance: number, le
   const end = (op + length) | 0;
   if (distance >= length) {
     output.copyWithin(op, from, (from + length) | 0);
+    return end;
+  }
+  if (distance === 1 && length > LZ_INLINE_COPY) {
+    // A run of one byte (zeros, mostly): one memory.fill (porffor patch 023), which reads nothing.
+    output.fill(output[from], op, end);
     return end;
   }
   let at = op;
