@@ -5,14 +5,14 @@
  * listed function the C does not define fails the stage.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleStub, NOINLINE_LINE } from '../../compiler/bundle.ts';
 import { compileJsToWasm } from '../../compiler/porffor.ts';
 import { validateWasm } from '../../compiler/validate.ts';
-import { keepOutOfLine, wasmToC } from '../../compiler/wasm2c.ts';
+import { keepOutOfLine, WASM2C_NOINLINE_NOT_FOUND, wasmToC } from '../../compiler/wasm2c.ts';
 import { appendNoinlineSection, readNoinlineSection } from '../../compiler/wasm-data.ts';
 
 const SOURCE = `
@@ -68,6 +68,20 @@ describe('@noinline', () => {
     const empty = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
     expect(readNoinlineSection(empty)).toEqual([]);
     expect(readNoinlineSection(appendNoinlineSection(empty, [3, 200, 70000]))).toEqual([3, 200, 70000]);
+  });
+
+  it('fails the wasm2c stage, writing no C, when a listed function is not in the module', () => {
+    const work = mkdtempSync(join(tmpdir(), 'efistub-noinline-'));
+    scratch.push(work);
+    writeFileSync(join(work, 'm.wat'), '(module (func (export "one") (result i32) i32.const 1))');
+    expect(spawnSync('wat2wasm', [join(work, 'm.wat'), '-o', join(work, 'm.wasm')]).status).toBe(0);
+    writeFileSync(join(work, 'm.wasm'), appendNoinlineSection(readFileSync(join(work, 'm.wasm')), [7]));
+    const diagnostics = wasmToC(join(work, 'm.wasm'), join(work, 'm.c'));
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ stage: 'wasm2c', code: WASM2C_NOINLINE_NOT_FOUND });
+    expect(diagnostics[0].message).toMatch(/@noinline .* w2c_f7$/);
+    expect(WASM2C_NOINLINE_NOT_FOUND).toBe(605);
+    expect(existsSync(join(work, 'm.c'))).toBe(false);
   });
 
   it('fails when a listed function has no definition in the C', () => {
