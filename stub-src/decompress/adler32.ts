@@ -76,11 +76,15 @@ export function adler32Update(previous: number, bytes: Uint8Array, start: number
         const afterThird: bigint = BigInt.asUintN(64, afterSecond + third);
         prefix = BigInt.asUintN(64, prefix + total + afterFirst + afterSecond + afterThird);
         total = BigInt.asUintN(64, afterThird + fourth);
-        const oddAfterFirst: bigint = BigInt.asUintN(64, odd + ((BigInt.asUintN(64, first) >> 8n) & 0x00ff00ff00ff00ffn));
-        const oddAfterSecond: bigint = BigInt.asUintN(64, oddAfterFirst + ((BigInt.asUintN(64, second) >> 8n) & 0x00ff00ff00ff00ffn));
-        const oddAfterThird: bigint = BigInt.asUintN(64, oddAfterSecond + ((BigInt.asUintN(64, third) >> 8n) & 0x00ff00ff00ff00ffn));
+        const firstOdd: bigint = (BigInt.asUintN(64, first) >> 8n) & 0x00ff00ff00ff00ffn;
+        const secondOdd: bigint = (BigInt.asUintN(64, second) >> 8n) & 0x00ff00ff00ff00ffn;
+        const thirdOdd: bigint = (BigInt.asUintN(64, third) >> 8n) & 0x00ff00ff00ff00ffn;
+        const fourthOdd: bigint = (BigInt.asUintN(64, fourth) >> 8n) & 0x00ff00ff00ff00ffn;
+        const oddAfterFirst: bigint = BigInt.asUintN(64, odd + firstOdd);
+        const oddAfterSecond: bigint = BigInt.asUintN(64, oddAfterFirst + secondOdd);
+        const oddAfterThird: bigint = BigInt.asUintN(64, oddAfterSecond + thirdOdd);
         oddPrefix = BigInt.asUintN(64, oddPrefix + odd + oddAfterFirst + oddAfterSecond + oddAfterThird);
-        odd = BigInt.asUintN(64, oddAfterThird + ((BigInt.asUintN(64, fourth) >> 8n) & 0x00ff00ff00ff00ffn));
+        odd = BigInt.asUintN(64, oddAfterThird + fourthOdd);
         p = (p + 32) | 0;
       }
       // The pair sums (even + odd bytes, lane by lane) of the block and of its prefixes.

@@ -291,8 +291,8 @@ function zstdSequencesExecuteBatch(first: number, end: number, literalTotal: num
  * batch is executed (zstdSequencesExecuteBatch). Each loop then holds only what it needs: the
  * decoding one the bit window, the states, the repeat offsets and the output position the
  * matches are prefetched from; the executing one the output and literal positions (one loop
- * doing both kept about 45 values a sequence on the stack). A batch of one cost QEMU's TCG a tenth more stage time (the loops' setup each
- * sequence), so a batch is a batch there too. The first 16 bytes of each match are prefetched as
+ * doing both kept about 45 values a sequence on the stack). A batch of one cost QEMU's TCG a
+ * tenth more stage time (the loops' setup each sequence), so a batch is a batch there too. The first 16 bytes of each match are prefetched as
  * it is decoded (unless zstdSequencesSetPrefetch turned that off; hostPrefetch; their first and
  * last byte, as 16 bytes from anywhere in a line end in the next one almost a quarter of the
  * time), a batch's worth of work before they are copied: a match reaches up to the whole window
