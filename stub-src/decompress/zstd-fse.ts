@@ -39,7 +39,7 @@ export const zstdFseInfo = new Int32Array(new ArrayBuffer(16));
 /** Normalized probabilities of the table being built (-1 = "less than 1"), per symbol. */
 const zstdFseNormalized = new Int16Array(new ArrayBuffer(256 * 2));
 /** Per symbol: the next state counter while the table's cells are numbered (zstdFseTakeNext). */
-const zstdFseNext = new Uint16Array(new ArrayBuffer(256 * 2));
+export const zstdFseNext = new Uint16Array(new ArrayBuffer(256 * 2));
 
 // Predefined distributions (§3.1.1.3.2.2), written as one digit per symbol, value + 1 (so "0" is
 // the "less than 1" probability -1): literal lengths and match lengths at accuracy 6, offsets at 5.
@@ -158,8 +158,8 @@ export function zstdFseSpread(region: number, log: number, symbols: number): num
 
 /**
  * The state counter of `symbol` for its next cell, counted up: the cells of a spread table are
- * numbered in order, each taking its symbol's next counter (zstdFseBuild, and zstd-sequences.ts
- * for its packed tables).
+ * numbered in order, each taking its symbol's next counter (zstdFseBuild; zstd-sequences.ts
+ * writes these steps out for its packed tables).
  */
 export function zstdFseTakeNext(symbol: number): number {
   const next = zstdFseNext[symbol];
