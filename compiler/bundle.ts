@@ -26,6 +26,7 @@ import ts from 'typescript';
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Diagnostic } from './diagnostics.ts';
+import { NOINLINE_LINE } from './wasm-data.ts';
 
 const STAGE = 'bundle' as const;
 export const BUNDLE_IMPORT_NOT_FOUND = 201;
@@ -74,13 +75,6 @@ function position(source: ts.SourceFile, node: ts.Node): { line: number; column:
 export const TYPED_BY_DEFAULT = true;
 /** First characters of a typed bundle (compiler/porffor.ts looks for them). */
 export const TYPED_BUNDLE_MARKER = '// efistub typed bundle:';
-
-/**
- * Second line of a bundle whose sources mark functions with a `@noinline` JSDoc tag: their names.
- * The porffor stage (compiler/porffor-child.ts) finds them in its output and passes their Wasm
- * indices on to the wasm2c stage, which keeps them out of line (compiler/wasm2c.ts keepOutOfLine).
- */
-export const NOINLINE_LINE = '// efistub noinline:';
 
 /** Annotations porffor's typed mode may see (see the file overview): the rest are dropped. */
 const EXACT_TYPE_NAMES = new Set(['Uint8Array', 'Int8Array', 'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array']);

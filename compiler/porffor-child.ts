@@ -15,8 +15,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readHostImports } from './host-imports.ts';
-import { NOINLINE_LINE } from './bundle.ts';
-import { appendNoinlineSection } from './wasm-data.ts';
+import { appendNoinlineSection, NOINLINE_LINE } from './wasm-data.ts';
 
 const [inputPath, outputPath, hostDtsPath, valtypeOverride] = process.argv.slice(2);
 if (valtypeOverride !== undefined && valtypeOverride !== '--valtype=f64' && valtypeOverride !== '--typed') {

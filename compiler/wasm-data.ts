@@ -188,6 +188,12 @@ export function packDataSegments(wasm: Uint8Array, usesSegmentInstructions?: () 
  * nothing the module does; wasm-validate and wasm2c pass over it.
  */
 export const NOINLINE_SECTION = 'efistub.noinline';
+/**
+ * Second line of a bundle whose sources mark functions with `@noinline`: their names, written by
+ * the bundle stage for the porffor stage, which finds them in its output. Defined here, not in
+ * bundle.ts, so that the porffor stage's child process does not load TypeScript to read it.
+ */
+export const NOINLINE_LINE = '// efistub noinline:';
 const SECTION_CUSTOM = 0;
 
 /** The module with a NOINLINE_SECTION listing `indices` appended. */

@@ -296,12 +296,13 @@ function zstdSequencesExecuteBatch(first: number, end: number, literalTotal: num
  * decoding one the bit window, the states, the repeat offsets and the output position the
  * matches are prefetched from; the executing one the output and literal positions (one loop
  * doing both kept about 45 values a sequence on the stack). A batch of one cost QEMU's TCG a
- * tenth more stage time (the loops' setup each sequence), so a batch is a batch there too. The first 16 bytes of each match are prefetched as
- * it is decoded (unless zstdSequencesSetPrefetch turned that off; hostPrefetch; their first and
- * last byte, as 16 bytes from anywhere in a line end in the next one almost a quarter of the
- * time), a batch's worth of work before they are copied: a match reaches up to the whole window
- * back, most often past the caches, and the load of its first bytes was where the loop waited
- * most (perf, 28% of the loop's samples; 7% with the prefetches). A sequence that fails while
+ * tenth more stage time (the loops' setup each sequence), so a batch is a batch there too. The
+ * first 16 bytes of each match are prefetched as it is decoded (unless zstdSequencesSetPrefetch
+ * turned that off; hostPrefetch; their first and last byte, as 16 bytes from anywhere in a line
+ * end in the next one almost a quarter of the time), a batch's worth of work before they are
+ * copied: a match reaches up to the whole window back, most often past the caches, and the load
+ * of its first bytes was where the loop waited most (perf, 28% of the loop's samples; 7% with the
+ * prefetches). A sequence that fails while
  * it is decoded (its offset code, the stream over-read, a repeat offset of 0) ends the batch
  * before it; the sequences before it are then checked and executed (their own failures come
  * first) and its reason returned, so the reason is the first failing sequence's in the stream,

@@ -9,11 +9,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleStub, NOINLINE_LINE } from '../../compiler/bundle.ts';
+import { bundleStub } from '../../compiler/bundle.ts';
 import { compileJsToWasm } from '../../compiler/porffor.ts';
 import { validateWasm } from '../../compiler/validate.ts';
 import { keepOutOfLine, WASM2C_NOINLINE_NOT_FOUND, wasmToC } from '../../compiler/wasm2c.ts';
-import { appendNoinlineSection, readNoinlineSection } from '../../compiler/wasm-data.ts';
+import { appendNoinlineSection, NOINLINE_LINE, readNoinlineSection } from '../../compiler/wasm-data.ts';
 
 const SOURCE = `
 /**
