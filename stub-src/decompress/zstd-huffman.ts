@@ -85,13 +85,17 @@ function zstdHuffmanReadCompressedWeights(src: Uint8Array, start: number, end: n
   let count = 0;
   // Symbols alternate between the states until the stream is over-read; then the other state
   // gives the last one (the reference decoder's rule). At most 255 weights. A pair of symbols
-  // reads at most 2 * 6 bits (accuracy log <= 6): one 32-bit window a pair (zstdBackwardWindow,
-  // bits below the stream's start read as 0) rather than a call a symbol. The cells are masked
-  // into the tables' index range (no index changes; the reads then need no bounds check).
+  // reads at most 2 * 6 bits (accuracy log <= 6): one 32-bit window a pair (bits below the
+  // stream's start read as 0, zstdBackwardWindow). The cells are masked into the tables' index
+  // range (no index changes; the reads then need no bounds check).
   for (;;) {
     if (count > 253) return -ZSTD_REASON_HUFFMAN_WEIGHT_STREAM;
     const windowLow = ((bitPosition - 25) >> 3) << 3;
-    const window = zstdBackwardWindow(src, streamStart, windowLow);
+    // zstdBackwardWindow's word read written out (a call a pair cost more than the read), the
+    // call kept for the stream's first bytes.
+    const reload = (streamStart + (windowLow >> 3)) | 0;
+    const window = windowLow >= 0 ? src[reload] | (src[(reload + 1) | 0] << 8) | (src[(reload + 2) | 0] << 16) |
+      (src[(reload + 3) | 0] << 24) : zstdBackwardWindow(src, streamStart, windowLow);
     let cell = (ZSTD_FSE_HUFFMAN_WEIGHTS + state1) & ZSTD_FSE_INDEX_MASK;
     zstdHuffmanWeights[count] = zstdFseSymbol[cell];
     count = (count + 1) | 0;
@@ -183,7 +187,9 @@ function zstdHuffmanBuild(count: number): number {
     const span = 1 << (weight - 1);
     const entry = s | ((maxBits + 1 - weight) << 8);
     const first = zstdHuffmanRankStart[weight];
-    for (let i = 0; i < span; i++) zstdHuffmanTable[(first + i) | 0] = entry;
+    // The table's positions add up to 2^maxBits at most: the mask changes no index, and lets the
+    // compiler see every store inside the table (no bounds check; porffor patch 019).
+    for (let i = 0; i < span; i++) zstdHuffmanTable[(first + i) & ZSTD_HUFFMAN_INDEX_MASK] = entry;
     zstdHuffmanRankStart[weight] = (first + span) | 0;
   }
   zstdHuffmanMaxBits = maxBits;
