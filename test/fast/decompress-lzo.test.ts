@@ -20,7 +20,7 @@ import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import * as Z from '../../stub-src/decompress/lzo.ts';
 import { adler32Update } from '../../stub-src/decompress/adler32.ts';
-import { decodeResult, DECODE_REASON } from '../../stub-src/decompress/result.ts';
+import { decodeResult, DECODE_INPUT_OFFSET, DECODE_REASON } from '../../stub-src/decompress/result.ts';
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_UNSUPPORTED } from '../../stub-src/efi/status.ts';
 import { pseudoRandom, text, xorshift32 } from '../support/corpus.ts';
 import { decoderChecks } from '../support/decoder-checks.ts';
@@ -271,6 +271,9 @@ describe('lzoDecode: hand-made files, as lzop -dc reads them', () => {
   });
 });
 
+/** A literal run of 3, then an M2 from 8 back (before the block start), then padding and the end marker. */
+const M2_BEFORE_START_ROOMY = Buffer.from([20, 0x61, 0x62, 0x63, 64 | (7 << 2), 0, 0, 0, 0, 0, 0x11, 0, 0]);
+
 describe('lzoDecode: one malformation per reason code', () => {
   const hello = rawBlock(5, Buffer.from('hello'));
   const good = Buffer.concat([header({}), hello, END]);
@@ -322,6 +325,8 @@ describe('lzoDecode: one malformation per reason code', () => {
     ['long literal run past the block', withBlock(rawBlock(1000, Buffer.from([0, 0, 0, 0, 9, 1, 2, 3]))), EFI_COMPROMISED_DATA, Z.LZO_REASON_INPUT_OVERRUN, true],
     ['LZO data produces more than the block', withBlock(rawBlock(1000, tour)), EFI_COMPROMISED_DATA, Z.LZO_REASON_OUTPUT_OVERRUN, true],
     ['match before the block start', withBlock(rawBlock(20, Buffer.from([20, 0x61, 0x62, 0x63, 64 | (7 << 2), 0, 0x11, 0, 0]))), EFI_COMPROMISED_DATA, Z.LZO_REASON_LOOKBEHIND_OVERRUN, true],
+    // The same M2 with five bytes of input and 16 of output after it: lzoDecompressBlock's fast path.
+    ['M2 before the block start, far from its ends', withBlock(rawBlock(40, M2_BEFORE_START_ROOMY)), EFI_COMPROMISED_DATA, Z.LZO_REASON_LOOKBEHIND_OVERRUN, true],
     // First byte 17 is an ordinary M4 instruction (no bitstream-version byte as in Linux's LZO-RLE).
     ['match into the previous block', withBlock(Buffer.concat([hello, rawBlock(20, Buffer.from([0x11, 1 << 2, 0, 0x11, 0, 0]))])), EFI_COMPROMISED_DATA, Z.LZO_REASON_LOOKBEHIND_OVERRUN, true],
     ['data after the end marker', withBlock(rawBlock(TOUR_SIZE, Buffer.concat([tour, Buffer.from([0])]))), EFI_COMPROMISED_DATA, Z.LZO_REASON_INPUT_NOT_CONSUMED, true],
@@ -341,6 +346,22 @@ describe('lzoDecode: one malformation per reason code', () => {
     const all = Object.entries(Z).filter(([k]) => k.startsWith('LZO_REASON_')).map(([, v]) => v as number);
     expect(all.filter((r) => !listed.has(r))).toEqual([]);
     for (const r of all) expect(Z.lzoReasonText(r)).not.toBe('unknown reason');
+  });
+
+  it('reports an M2 reaching before the block start at the same offset on both of its paths', () => {
+    // The general path (four bytes after the instruction) and the fast one (eight): the files
+    // agree up to the M2's distance byte, after which both report.
+    const offsetOf = (file: Buffer): number => {
+      const output = new Uint8Array(64);
+      expect(Z.lzoDecode(file, file.length, output, output.length) >>> 0).toBe(EFI_COMPROMISED_DATA >>> 0);
+      expect(decodeResult[DECODE_REASON]).toBe(Z.LZO_REASON_LOOKBEHIND_OVERRUN);
+      return decodeResult[DECODE_INPUT_OFFSET];
+    };
+    const general = offsetOf(withBlock(rawBlock(20, Buffer.from([20, 0x61, 0x62, 0x63, 64 | (7 << 2), 0, 0x11, 0, 0]))));
+    const fast = offsetOf(withBlock(rawBlock(40, M2_BEFORE_START_ROOMY)));
+    expect(fast).toBe(general);
+    // The offset is just past the distance byte: the block's data starts 6 bytes before it.
+    expect(withBlock(rawBlock(40, M2_BEFORE_START_ROOMY)).subarray(fast - 6, fast)).toEqual(M2_BEFORE_START_ROOMY.subarray(0, 6));
   });
 
   it('refuses an input length of 2 GiB or more', () => {
