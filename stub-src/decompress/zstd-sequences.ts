@@ -302,12 +302,11 @@ function zstdSequencesExecuteBatch(first: number, end: number, literalTotal: num
  * end in the next one almost a quarter of the time), a batch's worth of work before they are
  * copied: a match reaches up to the whole window back, most often past the caches, and the load
  * of its first bytes was where the loop waited most (perf, 28% of the loop's samples; 7% with the
- * prefetches). A sequence that fails while
- * it is decoded (its offset code, the stream over-read, a repeat offset of 0) ends the batch
- * before it; the sequences before it are then checked and executed (their own failures come
- * first) and its reason returned, so the reason is the first failing sequence's in the stream,
- * and no sequence is executed unchecked; an address prefetched for a bad sequence costs nothing
- * but the hint.
+ * prefetches). A sequence that fails while it is decoded (its offset code, the stream over-read,
+ * a repeat offset of 0) ends the batch before it; the sequences before it are then checked and
+ * executed (their own failures come first) and its reason returned, so the reason is the first
+ * failing sequence's in the stream, and no sequence is executed unchecked; an address
+ * prefetched for a bad sequence costs nothing but the hint.
  * Returns 0 (positions in zstdExecuteResult) or a reason. The cell tables are read through their
  * names: a top-level table is at an address fixed at compile time (porffor patch 019), which a
  * parameter's data pointer is not, and clang then needs no register for it. A function of its
