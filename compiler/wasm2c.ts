@@ -372,30 +372,76 @@ export function copyThrownValues(cText: string): { text: string; replaced: numbe
  * unit, would cost more than the hint saves. Each call becomes the prefetch itself: the address
  * of element `index` of the Uint8Array at `array` (porffor's header: the element count, then the
  * buffer's address, whose bytes start 4 past it). The header is read only when it lies below the
- * access bound, like any load; x86's prefetch never faults, so the index needs no check, and a
- * wrong one costs the hint only.
+ * access bound, like any load (past it, the hint is given from the memory's base); x86's prefetch
+ * never faults, so the index needs no check, and a wrong one costs the hint only.
+ *
+ * Where the array is a parameter the function never assigns (zstd's output buffer), the header
+ * is read once, where the function starts, and each hint is an addition and the prefetch. Read
+ * at each hint, it was read again after every store (clang cannot tell a store from one into the
+ * header), with its bound test, and kept one more value live in the loop: zstd's sequence loop
+ * executed 10 instructions a sequence more (BENCHMARKS.md). A typed array's buffer never moves
+ * (the subset has no detaching or resizing), and a hint from a stale address would only miss.
  */
 const PREFETCH_CALL = /\(\*Z_hostZ_prefetch\)\(instance->Z_host_instance, (w2c_\w+), (w2c_\w+)\);/g;
-const PREFETCH_ELEMENT = `
+const PREFETCH_HELPERS = `
 /* efistub (compiler/wasm2c.ts inlinePrefetch): host.prefetch, inline. */
-static inline void rt_prefetch_element(u32 array, u32 index) {
+static inline u64 rt_prefetch_array_base(u32 array) {
   u64 header = array;
-  if (UNLIKELY(header + 8 > rt_memory_access_bound())) return;
+  u64 elements = (uintptr_t)rt_memory_base() + 4;
+  if (UNLIKELY(header + 8 > rt_memory_access_bound())) return elements;
   u32 buffer;
   memcpy(&buffer, rt_memory_base() + header + 4, sizeof buffer);
-  __builtin_prefetch((const void *)((uintptr_t)rt_memory_base() + (u64)buffer + 4 + index));
+  return elements + buffer;
+}
+static inline void rt_prefetch_at(u64 elements, u32 index) {
+  __builtin_prefetch((const void *)(uintptr_t)(elements + index));
+}
+static inline void rt_prefetch_element(u32 array, u32 index) {
+  rt_prefetch_at(rt_prefetch_array_base(array), index);
 }
 `;
+// A line of straight-line code that assigns one variable (no label, block or jump).
+const PLAIN_ASSIGNMENT = /^\s*(w2c_\w+) (?:[-+*\/%&|^]|<<|>>)?= [^;{}]*;$/;
 
-export function inlinePrefetch(cText: string): { text: string; replaced: number } {
+/** The parameter `variable` holds at the call on lines[at], when it is a copy of one. */
+function copiedParameter(lines: string[], at: number, variable: string): string | undefined {
+  for (let line = at - 1; line >= 0; line--) {
+    const assignment = PLAIN_ASSIGNMENT.exec(lines[line]);
+    if (!assignment) return undefined;
+    if (assignment[1] !== variable) continue;
+    return /^\s*w2c_\w+ = (w2c_p\d+);$/.exec(lines[line])?.[1];
+  }
+  return undefined;
+}
+
+export function inlinePrefetch(cText: string): { text: string; replaced: number; hoisted: number } {
   let replaced = 0;
-  const text = cText.replace(PREFETCH_CALL, (_, array: string, index: string) => {
-    replaced++;
-    return `rt_prefetch_element(${array}, ${index});`;
+  let hoisted = 0;
+  const text = cText.replace(FUNCTION_DEFINITION, (definition) => {
+    if (!definition.includes('(*Z_hostZ_prefetch)')) return definition;
+    const lines = definition.split('\n');
+    const bases = new Set<string>();
+    for (let at = 0; at < lines.length; at++) {
+      lines[at] = lines[at].replace(PREFETCH_CALL, (_, array: string, index: string) => {
+        replaced++;
+        const parameter = copiedParameter(lines, at, array);
+        if (parameter === undefined || new RegExp(`\\b${parameter} (?:[-+*\\/%&|^]|<<|>>)?= `).test(definition)) {
+          return `rt_prefetch_element(${array}, ${index});`;
+        }
+        hoisted++;
+        bases.add(parameter);
+        return `rt_prefetch_at(rt_prefetch_base_${parameter}, ${index});`;
+      });
+    }
+    // After the line that opens the body: the parameters are set there.
+    const opening = lines.findIndex((line) => line.endsWith(') {'));
+    lines.splice(opening + 1, 0, ...[...bases].map((parameter) =>
+      `  const u64 rt_prefetch_base_${parameter} = rt_prefetch_array_base(${parameter});`));
+    return lines.join('\n');
   });
-  if (replaced === 0) return { text: cText, replaced };
+  if (replaced === 0) return { text: cText, replaced, hoisted };
   // After the fixed-memory declarations (useFixedMemory), which it uses.
-  return { text: text.replace('\n#if WABT_BIG_ENDIAN', () => `${PREFETCH_ELEMENT}\n#if WABT_BIG_ENDIAN`), replaced };
+  return { text: text.replace('\n#if WABT_BIG_ENDIAN', () => `${PREFETCH_HELPERS}\n#if WABT_BIG_ENDIAN`), replaced, hoisted };
 }
 
 /**
