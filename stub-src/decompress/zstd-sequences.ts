@@ -43,13 +43,13 @@ let zstdSequencesOutputEnd = 0;
 const ZSTD_SEQUENCES_LITERAL_LENGTH_BITS = 'aaaaaaaaaaaaaaaabbbbccddeghijklmnopq';
 const ZSTD_SEQUENCES_MATCH_LENGTH_BITS = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbccddeefhijklmnopq';
 /**
- * Per kind and code (at kind * 64 + code): the code's extra bits << 24, as a cell's word holds
- * them, and its value's base (see below). Offsets: code extra bits, base 2^code (none past 30,
+ * Per kind and code (at kind * 64 + code): the code's extra bits and its value's base (see
+ * below). Offsets: code extra bits, base 2^code (none past 30,
  * which the sequence loop refuses). 256 entries, so that an index masked with 255 is always
  * inside (three kinds use 192).
  */
 const ZSTD_SEQUENCES_CODES = 64;
-const zstdSequencesCodeWord = new Int32Array(new ArrayBuffer(256 * 4));
+const zstdSequencesCodeExtra = new Uint8Array(new ArrayBuffer(256));
 const zstdSequencesCodeBase = new Int32Array(new ArrayBuffer(256 * 4));
 
 /** Fills one kind's codes from its extra bits written one letter per code ('a' = 0). */
@@ -58,7 +58,7 @@ function zstdSequencesLengthCodes(kind: number, letters: string, firstBase: numb
   for (let code = 0; code < letters.length; code++) {
     const bits = (letters.charCodeAt(code) - 97) | 0;
     const at = (Math.imul(kind, ZSTD_SEQUENCES_CODES) + code) | 0;
-    zstdSequencesCodeWord[at] = bits << 24;
+    zstdSequencesCodeExtra[at] = bits;
     zstdSequencesCodeBase[at] = base;
     base = (base + (1 << bits)) | 0;
   }
@@ -69,32 +69,39 @@ function zstdBuildCodes(): void {
   zstdSequencesLengthCodes(ZSTD_SEQUENCES_MATCH_LENGTHS, ZSTD_SEQUENCES_MATCH_LENGTH_BITS, 3);
   for (let code = 0; code < 32; code++) {
     const at = (Math.imul(ZSTD_SEQUENCES_OFFSETS, ZSTD_SEQUENCES_CODES) + code) | 0;
-    zstdSequencesCodeWord[at] = code << 24;
+    zstdSequencesCodeExtra[at] = code;
     zstdSequencesCodeBase[at] = code <= 30 ? 1 << code : 0;
   }
 }
 zstdBuildCodes();
 
 /**
- * The three tables as the sequence loop reads them: two words per cell, one in each of two
- * tables at region + state. zstdSequencesWord holds the state transition and the value's extra
- * bits, baseline | bits << 16 | extra << 24; zstdSequencesBase the value's base: the length
- * code's baseline for literal and match lengths, 2^code for offsets (whose extra bits are the
- * code itself). Two loads per state, where zstd-fse.ts's cells and the code tables are five
- * arrays and up to five loads: each load is a bounds check unless the index is provably inside
- * (porffor patch 019, compiler/wasm2c.ts), and with seven arrays as parameters clang kept much
- * of the loop's state on the stack. Two tables at one index rather than one with two words per
- * cell: the second word at `2 * cell + 1` took clang four instructions to address (the sum is a
- * 32-bit one it did not fold into the x86 addressing mode), the second table's word one.
+ * The three tables as the sequence loop reads them, one field of a cell in each of five tables
+ * at region + state: the state transition's baseline (zstdSequencesNext), its number of bits
+ * (zstdSequencesBits) and their mask (zstdSequencesMask), the value's extra bits
+ * (zstdSequencesExtra) and its base (zstdSequencesBase: the length code's baseline for literal
+ * and match lengths, 2^code for offsets, whose extra bits are the code itself). The tables are
+ * top-level, at addresses fixed at compile time, and the index is masked: no load is bounds
+ * checked (porffor patch 019, compiler/wasm2c.ts), where zstd-fse.ts's cells and the code
+ * tables as seven parameters kept much of the loop's state on the stack. Each field is its own
+ * load, x86 takes a byte or a word from memory into an instruction's operand: the fields packed
+ * in one word (baseline | bits << 16 | extra << 24, masked with lowBitMasks[bits]) took a shift
+ * and a mask each to take apart, and the loop 14M more instructions a decode of Debian's
+ * payload (388.1M against 374.0M; the table builds 2.0M fewer). Tables at one index rather than
+ * one with several words per cell: a word at `2 * cell + 1` took clang four instructions to
+ * address (the sum is a 32-bit one it did not fold into the x86 addressing mode).
  */
 // The three sequence regions end where the Huffman weights' region begins.
 const ZSTD_SEQUENCES_CELLS = ZSTD_FSE_HUFFMAN_WEIGHTS;
-const zstdSequencesWord = new Int32Array(new ArrayBuffer(ZSTD_SEQUENCES_CELLS * 4));
+const zstdSequencesNext = new Int32Array(new ArrayBuffer(ZSTD_SEQUENCES_CELLS * 4));
+const zstdSequencesBits = new Uint8Array(new ArrayBuffer(ZSTD_SEQUENCES_CELLS));
+const zstdSequencesMask = new Int32Array(new ArrayBuffer(ZSTD_SEQUENCES_CELLS * 4));
+const zstdSequencesExtra = new Uint8Array(new ArrayBuffer(ZSTD_SEQUENCES_CELLS));
 const zstdSequencesBase = new Int32Array(new ArrayBuffer(ZSTD_SEQUENCES_CELLS * 4));
 
 /**
  * Numbers the cells of the table just spread at `region` for `kind` (zstdFseSpread) and writes
- * them to the two tables above: each cell's state transition as zstdFseBuild computes it, with
+ * them to the tables above: each cell's state transition as zstdFseBuild computes it, with
  * its code's extra bits and base from the code tables.
  */
 function zstdSequencesCells(kind: number, region: number, log: number): void {
@@ -110,7 +117,10 @@ function zstdSequencesCells(kind: number, region: number, log: number): void {
     zstdFseNext[symbol] = (next + 1) | 0;
     const bits = (log - (31 - Math.clz32(next))) | 0;
     const code = (codes + symbol) & 255;
-    zstdSequencesWord[index] = (((next << bits) - (1 << log)) | 0) | (bits << 16) | zstdSequencesCodeWord[code];
+    zstdSequencesNext[index] = ((next << bits) - (1 << log)) | 0;
+    zstdSequencesBits[index] = bits;
+    zstdSequencesMask[index] = ((1 << bits) - 1) | 0;
+    zstdSequencesExtra[index] = zstdSequencesCodeExtra[code];
     zstdSequencesBase[index] = zstdSequencesCodeBase[code];
   }
 }
@@ -149,7 +159,10 @@ function zstdSequencesTable(kind: number, mode: number, src: Uint8Array, at: num
     if (symbol > maxSymbol) return -ZSTD_REASON_SEQUENCES_RLE_SYMBOL;
     // One state, always `symbol`, reading no bits.
     const code = (Math.imul(kind, ZSTD_SEQUENCES_CODES) + symbol) & 255;
-    zstdSequencesWord[region & ZSTD_FSE_INDEX_MASK] = zstdSequencesCodeWord[code];
+    zstdSequencesNext[region & ZSTD_FSE_INDEX_MASK] = 0;
+    zstdSequencesBits[region & ZSTD_FSE_INDEX_MASK] = 0;
+    zstdSequencesMask[region & ZSTD_FSE_INDEX_MASK] = 0;
+    zstdSequencesExtra[region & ZSTD_FSE_INDEX_MASK] = zstdSequencesCodeExtra[code];
     zstdSequencesBase[region & ZSTD_FSE_INDEX_MASK] = zstdSequencesCodeBase[code];
     zstdSequencesLog[kind] = 0;
     at = (at + 1) | 0;
@@ -370,16 +383,13 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
           BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
       }
       // A state is below its table's size (2^9, 2^8, 2^9 cells at most) by construction: the masks
-      // change no index, and let the compiler see every lookup inside the two tables, which
+      // change no index, and let the compiler see every lookup inside the tables, which
       // then needs no bounds check (compiler/wasm2c.ts, porffor patch 019).
       const literalLengthCell = literalLengthRegion + (literalLengthState & 511);
       const offsetCell = offsetRegion + (offsetState & 255);
       const matchLengthCell = matchLengthRegion + (matchLengthState & 511);
-      const literalLengthWord = zstdSequencesWord[literalLengthCell];
-      const offsetWord = zstdSequencesWord[offsetCell];
-      const matchLengthWord = zstdSequencesWord[matchLengthCell];
       // Values: offset first, then match length, then literal length.
-      const offsetCode = offsetWord >>> 24;
+      const offsetCode = zstdSequencesExtra[offsetCell];
       if (offsetCode > 30) {
         failure = ZSTD_REASON_OFFSET_CODE_TOO_LARGE;
         break;
@@ -401,14 +411,14 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
       // Most lengths have no extra bits (literal length codes below 16, match length codes below
       // 32): those read nothing.
       let matchLength = zstdSequencesBase[matchLengthCell];
-      const matchLengthExtra = matchLengthWord >>> 24;
+      const matchLengthExtra = zstdSequencesExtra[matchLengthCell];
       if (matchLengthExtra !== 0) {
         matchLength = (matchLength + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
           BigInt((windowBits - matchLengthExtra) & 63))) & lowBitMasks[matchLengthExtra & 31])) | 0;
         windowBits = (windowBits - matchLengthExtra) | 0;
       }
       let literalLength = zstdSequencesBase[literalLengthCell];
-      const literalLengthExtra = literalLengthWord >>> 24;
+      const literalLengthExtra = zstdSequencesExtra[literalLengthCell];
       if (literalLengthExtra !== 0) {
         literalLength = (literalLength + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
           BigInt((windowBits - literalLengthExtra) & 63))) & lowBitMasks[literalLengthExtra & 31])) | 0;
@@ -423,17 +433,17 @@ function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, 
           window = BigInt(zstdBackwardWindow(src, at, windowLow) >>> 0) |
             BigInt.asUintN(64, BigInt(zstdBackwardWindow(src, at, (windowLow + 32) | 0) >>> 0) << 32n);
         }
-        let bits = (literalLengthWord >>> 16) & 31;
-        literalLengthState = ((literalLengthWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-          BigInt((windowBits - bits) & 63))) & lowBitMasks[bits])) | 0;
+        let bits = zstdSequencesBits[literalLengthCell];
+        literalLengthState = (zstdSequencesNext[literalLengthCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+          BigInt((windowBits - bits) & 63))) & zstdSequencesMask[literalLengthCell])) | 0;
         windowBits = (windowBits - bits) | 0;
-        bits = (matchLengthWord >>> 16) & 31;
-        matchLengthState = ((matchLengthWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-          BigInt((windowBits - bits) & 63))) & lowBitMasks[bits])) | 0;
+        bits = zstdSequencesBits[matchLengthCell];
+        matchLengthState = (zstdSequencesNext[matchLengthCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+          BigInt((windowBits - bits) & 63))) & zstdSequencesMask[matchLengthCell])) | 0;
         windowBits = (windowBits - bits) | 0;
-        bits = (offsetWord >>> 16) & 31;
-        offsetState = ((offsetWord & 0xffff) + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
-          BigInt((windowBits - bits) & 63))) & lowBitMasks[bits])) | 0;
+        bits = zstdSequencesBits[offsetCell];
+        offsetState = (zstdSequencesNext[offsetCell] + (Number(BigInt.asUintN(32, BigInt.asUintN(64, window) >>
+          BigInt((windowBits - bits) & 63))) & zstdSequencesMask[offsetCell])) | 0;
         windowBits = (windowBits - bits) | 0;
       }
       // Positions only go down: once below 0 the stream was over-read and cannot end exactly.
