@@ -253,6 +253,8 @@ function zstdSequencesExecuteBatch(first: number, end: number, literalTotal: num
       at = (at + both) | 0;
     }
   }
+  // The fixed 16-byte copies below must end by `limit`: they may start at fixedLimit at most.
+  const fixedLimit = (limit - 16) | 0;
   for (let sequence = first; sequence < executeEnd; sequence++) {
     const entry = sequence & (ZSTD_BATCH - 1);
     const literalLength = zstdBatchLiteralLength[entry];
@@ -264,7 +266,7 @@ function zstdSequencesExecuteBatch(first: number, end: number, literalTotal: num
     // sequence's match and the next sequences write, below `limit`. Near the end of the literals
     // buffer the view is cut at its end (subarray), which still holds this sequence's literals:
     // porffor's copy then takes its clamping path, and copies fewer bytes past them.
-    if (literalLength <= 16 && ((limit - op) | 0) >= ((literalLength + 16) | 0)) {
+    if (literalLength <= 16 && ((op + literalLength) | 0) <= fixedLimit) {
       out.set(literals.subarray(literal, (literal + 16) | 0), op);
     } else {
       out.set(literals.subarray(literal, (literal + literalLength) | 0), op);
@@ -277,7 +279,7 @@ function zstdSequencesExecuteBatch(first: number, end: number, literalTotal: num
       // No overlap: one copy, inline up to 64 bytes (lz-copy.ts); a fixed 16 bytes as the
       // literals' when there is room (the source's first matchLength bytes lie before op).
       const from = (op - offset) | 0;
-      if (matchLength <= 16 && ((limit - op) | 0) >= 16) {
+      if (matchLength <= 16 && op <= fixedLimit) {
         out.copyWithin(op, from, (from + 16) | 0);
       } else {
         out.copyWithin(op, from, (from + matchLength) | 0);
