@@ -273,12 +273,13 @@ function zstdSequencesExecuteBatch(first: number, end: number, literalTotal: num
     }
     op = (op + literalLength) | 0;
     literal = (literal + literalLength) | 0;
-    // The match's offset against the frame's start.
-    if (offset > ((op - frameStart) | 0)) return ZSTD_REASON_OFFSET_TOO_FAR;
+    // The match's start against the frame's start (an offset is below 2^31: op - offset does
+    // not wrap).
+    const from = (op - offset) | 0;
+    if (from < frameStart) return ZSTD_REASON_OFFSET_TOO_FAR;
     if (offset >= matchLength) {
       // No overlap: one copy, inline up to 64 bytes (lz-copy.ts); a fixed 16 bytes as the
       // literals' when there is room (the source's first matchLength bytes lie before op).
-      const from = (op - offset) | 0;
       if (matchLength <= 16 && op <= fixedLimit) {
         out.copyWithin(op, from, (from + 16) | 0);
       } else {
@@ -286,12 +287,12 @@ function zstdSequencesExecuteBatch(first: number, end: number, literalTotal: num
       }
       op = (op + matchLength) | 0;
     } else if (matchLength <= LZ_SHORT_COPY) {
-      let from = (op - offset) | 0;
+      let at = from;
       const matchEnd = (op + matchLength) | 0;
       while (op < matchEnd) {
-        out[op] = out[from];
+        out[op] = out[at];
         op = (op + 1) | 0;
-        from = (from + 1) | 0;
+        at = (at + 1) | 0;
       }
     } else {
       op = lzCopyMatch(out, op, offset, matchLength);
