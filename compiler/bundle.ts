@@ -26,7 +26,7 @@ import ts from 'typescript';
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Diagnostic } from './diagnostics.ts';
-import { NOINLINE_LINE } from './wasm-data.ts';
+import { BMI2_LINE, NOINLINE_LINE } from './wasm-data.ts';
 
 const STAGE = 'bundle' as const;
 export const BUNDLE_IMPORT_NOT_FOUND = 201;
@@ -275,11 +275,14 @@ export function bundleStub(sourceDir: string, entryPath: string, outputPath: str
     relative(process.cwd(), sourceDir) + '. Do not edit.'];
   // The checker binds the program's files, which sets the parent links JSDoc lookups follow.
   program?.getTypeChecker();
-  const noinline = order.flatMap((module) => module.source.statements.filter((statement) =>
+  const tagged = (tagName: string): string[] => order.flatMap((module) => module.source.statements.filter((statement) =>
     ts.isFunctionDeclaration(statement) && statement.name !== undefined &&
-    ts.getJSDocTags(statement).some((tag) => tag.tagName.text === 'noinline'))
+    ts.getJSDocTags(statement).some((tag) => tag.tagName.text === tagName))
     .map((statement) => (statement as ts.FunctionDeclaration).name!.text));
+  const noinline = tagged('noinline');
   if (noinline.length) parts.push(`${NOINLINE_LINE} ${noinline.join(' ')}`);
+  const bmi2 = tagged('bmi2');
+  if (bmi2.length) parts.push(`${BMI2_LINE} ${bmi2.join(' ')}`);
   for (const module of order) {
     if (keepTypes) {
       const result = ts.transform(module.source, [stripModuleSyntax(module.path === entry), keepExactTypes(program!.getTypeChecker())]);

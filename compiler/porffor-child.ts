@@ -8,14 +8,15 @@
  * TypeScript with its exact annotations) with --parse-types --opt-types (patch 008), the way
  * porffor.ts runs a typed bundle; --valtype=f64 (bench/build.ts only) builds the way the
  * project did before it used i32.
- * Functions the bundle names on its NOINLINE_LINE (a `@noinline` JSDoc tag in the sources) are
- * listed by Wasm index in a custom section of the output (compiler/wasm-data.ts), for the wasm2c
- * stage; a name porffor's output has no function of fails the stage.
+ * Functions the bundle names on its NOINLINE_LINE and BMI2_LINE (`@noinline` and `@bmi2` JSDoc
+ * tags in the sources) are listed by Wasm index in custom sections of the output
+ * (compiler/wasm-data.ts), for the wasm2c stage; a name porffor's output has no function of fails
+ * the stage.
  * Prints a JSON line {ok, message?, functions?} on stdout.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readHostImports } from './host-imports.ts';
-import { appendNoinlineSection, NOINLINE_LINE } from './wasm-data.ts';
+import { appendFunctionListSection, BMI2_LINE, BMI2_SECTION, NOINLINE_LINE, NOINLINE_SECTION } from './wasm-data.ts';
 
 const [inputPath, outputPath, hostDtsPath, valtypeOverride] = process.argv.slice(2);
 if (valtypeOverride !== undefined && valtypeOverride !== '--valtype=f64' && valtypeOverride !== '--typed') {
@@ -43,15 +44,19 @@ try {
   }
   const source = readFileSync(inputPath, 'utf8');
   const output = compile(source, true);
-  // The functions the bundle names as @noinline (compiler/bundle.ts), by their Wasm index.
-  const noinline = source.split('\n', 2).find((line) => line.startsWith(NOINLINE_LINE))
-    ?.slice(NOINLINE_LINE.length).trim().split(' ') ?? [];
-  const indices = noinline.map((name) => {
-    const found = output.funcs.find((func) => func.name === name);
-    if (!found) throw new Error(`the @noinline function ${name} is not a function of the compiled module`);
-    return found.index;
-  });
-  writeFileSync(outputPath, Buffer.from(indices.length ? appendNoinlineSection(output.wasm, indices) : output.wasm));
+  // The functions the bundle names as @noinline and @bmi2 (compiler/bundle.ts), by their Wasm index.
+  const header = source.split('\n', 3);
+  let wasm: Uint8Array = output.wasm;
+  for (const [line, tag, section] of [[NOINLINE_LINE, 'noinline', NOINLINE_SECTION], [BMI2_LINE, 'bmi2', BMI2_SECTION]]) {
+    const names = header.find((text) => text.startsWith(line))?.slice(line.length).trim().split(' ') ?? [];
+    const indices = names.map((name) => {
+      const found = output.funcs.find((func) => func.name === name);
+      if (!found) throw new Error(`the @${tag} function ${name} is not a function of the compiled module`);
+      return found.index;
+    });
+    if (indices.length) wasm = appendFunctionListSection(wasm, section, indices);
+  }
+  writeFileSync(outputPath, Buffer.from(wasm));
   console.log(JSON.stringify({ ok: true, functions: output.funcs.length }));
 } catch (error) {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -182,34 +182,38 @@ export function packDataSegments(wasm: Uint8Array, usesSegmentInstructions?: () 
 }
 
 /**
- * The functions the source keeps out of line (a `@noinline` JSDoc tag: compiler/bundle.ts), by
- * Wasm function index, travel from the porffor stage to the wasm2c stage in a custom section of
- * the module: a count, then the indices, each an unsigned LEB128. A custom section changes
- * nothing the module does; wasm-validate and wasm2c pass over it.
+ * The functions the source keeps out of line (a `@noinline` JSDoc tag: compiler/bundle.ts), and
+ * those it has compiled a second time for CPUs with BMI2 (a `@bmi2` tag), by Wasm function index,
+ * travel from the porffor stage to the wasm2c stage in custom sections of the module, one a tag:
+ * a count, then the indices, each an unsigned LEB128. A custom section changes nothing the module
+ * does; wasm-validate and wasm2c pass over it.
  */
 export const NOINLINE_SECTION = 'efistub.noinline';
+export const BMI2_SECTION = 'efistub.bmi2';
 /**
- * Second line of a bundle whose sources mark functions with `@noinline`: their names, written by
- * the bundle stage for the porffor stage, which finds them in its output. Defined here, not in
- * bundle.ts, so that the porffor stage's child process does not load TypeScript to read it.
+ * Lines after the first of a bundle whose sources mark functions with `@noinline` or `@bmi2`:
+ * their names, written by the bundle stage for the porffor stage, which finds them in its output.
+ * Defined here, not in bundle.ts, so that the porffor stage's child process does not load
+ * TypeScript to read them.
  */
 export const NOINLINE_LINE = '// efistub noinline:';
+export const BMI2_LINE = '// efistub bmi2:';
 const SECTION_CUSTOM = 0;
 
-/** The module with a NOINLINE_SECTION listing `indices` appended. */
-export function appendNoinlineSection(wasm: Uint8Array, indices: number[]): Uint8Array {
-  const name = new TextEncoder().encode(NOINLINE_SECTION);
-  const content = Uint8Array.from([...unsignedLeb(name.length), ...name, ...unsignedLeb(indices.length),
+/** The module with a custom section `name` listing `indices` appended. */
+export function appendFunctionListSection(wasm: Uint8Array, name: string, indices: number[]): Uint8Array {
+  const encoded = new TextEncoder().encode(name);
+  const content = Uint8Array.from([...unsignedLeb(encoded.length), ...encoded, ...unsignedLeb(indices.length),
     ...indices.flatMap((index) => unsignedLeb(index))]);
   return concat([wasm, section(SECTION_CUSTOM, content)]);
 }
 
-/** The function indices of the module's NOINLINE_SECTION (none when it has none). */
-export function readNoinlineSection(wasm: Uint8Array): number[] {
+/** The function indices of the module's custom section `name` (none when it has none). */
+export function readFunctionListSection(wasm: Uint8Array, name: string): number[] {
   for (const s of sections(wasm)) {
     if (s.id !== SECTION_CUSTOM) continue;
     const [nameLength, nameStart] = readUnsigned(wasm, s.start);
-    if (new TextDecoder().decode(wasm.subarray(nameStart, nameStart + nameLength)) !== NOINLINE_SECTION) continue;
+    if (new TextDecoder().decode(wasm.subarray(nameStart, nameStart + nameLength)) !== name) continue;
     let [count, at] = readUnsigned(wasm, nameStart + nameLength);
     const indices: number[] = [];
     for (; count > 0; count--) {
@@ -220,4 +224,14 @@ export function readNoinlineSection(wasm: Uint8Array): number[] {
     return indices;
   }
   return [];
+}
+
+/** The module with a NOINLINE_SECTION listing `indices` appended. */
+export function appendNoinlineSection(wasm: Uint8Array, indices: number[]): Uint8Array {
+  return appendFunctionListSection(wasm, NOINLINE_SECTION, indices);
+}
+
+/** The function indices of the module's NOINLINE_SECTION (none when it has none). */
+export function readNoinlineSection(wasm: Uint8Array): number[] {
+  return readFunctionListSection(wasm, NOINLINE_SECTION);
 }

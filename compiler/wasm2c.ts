@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { dirname, join } from 'node:path';
 import type { Diagnostic } from './diagnostics.ts';
 import { runTool } from './tools.ts';
-import { NOINLINE_SECTION, packDataSegments, readNoinlineSection } from './wasm-data.ts';
+import { BMI2_SECTION, NOINLINE_SECTION, packDataSegments, readFunctionListSection, readNoinlineSection } from './wasm-data.ts';
 
 export const WASM2C_FAILED = 601;
 export const WASM2C_RUNTIME_HEADER_MISSING = 602;
@@ -471,6 +471,60 @@ export function keepOutOfLine(cText: string, indices: number[], watText: string 
   return { text, marked };
 }
 
+/**
+ * A function the sources mark `@bmi2` (a loop that shifts by counts it computes: zstd's bit reads)
+ * is defined twice: as wasm2c wrote it, for any x86-64, and as a copy `<name>_bmi2` that clang
+ * compiles for CPUs with BMI2 (its target attribute). x86-64's shift by a register takes the
+ * count in CL and overwrites its operand, so each of those shifts was a copy of the value and a
+ * move of the count as well, and with CL taken by every count clang kept more of the loop's
+ * values on the stack; BMI2's shifts (shrx) take the count in any register and write a third:
+ * zstd's decode, 26.6M fewer instructions of 831.6M (BENCHMARKS.md). A call chooses between the
+ * two at run time, by rt_cpu_has_bmi2() (cpuid, compiler/runtime/host-common.c), as the kernel's
+ * own zstd does (DYNAMIC_BMI2); a copy calls the other functions' copies directly. The stub
+ * itself runs on any x86-64: QEMU's default CPU has no BMI2, and takes the first definition.
+ */
+const BMI2_DECLARATIONS = `
+/* efistub (compiler/wasm2c.ts multiversionBmi2): functions with a copy for CPUs with BMI2. */
+__attribute__((const)) u32 rt_cpu_has_bmi2(void);
+#define RT_BMI2_CALL(f, ...) (rt_cpu_has_bmi2() ? f##_bmi2(__VA_ARGS__) : f(__VA_ARGS__))
+`;
+
+export function multiversionBmi2(cText: string, indices: number[], watText: string | null):
+  { text: string; copied: number; missing?: string } {
+  if (indices.length === 0) return { text: cText, copied: 0 };
+  const exported = watText === null ? new Map<number, string>() : exportedFunctions(watText);
+  const names = indices.map((index) => cFunctionName(index, exported));
+  // wasm2c passes a call only names (its working variables), no parentheses.
+  const called = new RegExp(`\\b(${names.join('|')})\\((instance\\b[^()]*)\\)`, 'g');
+  const definitionOf = (name: string): RegExp =>
+    new RegExp(`^static ([^\\n;]*?)\\b${name}\\((Z_stub_instance_t\\* instance[^)]*)\\) \\{\\n[\\s\\S]*?^\\}\\n`, 'm');
+  // The copies, from the definitions as wasm2c wrote them. Calls between the functions stay on
+  // their side: a copy calls copies, a first definition first definitions.
+  const originals = new Map<string, string>();
+  const copies = new Map<string, string>();
+  for (const name of names) {
+    const definition = definitionOf(name).exec(cText);
+    if (!definition) return { text: cText, copied: 0, missing: name };
+    const [whole, prefix] = definition;
+    originals.set(name, whole);
+    const header = `static __attribute__((target("bmi2"))) ${prefix}${name}_bmi2(`;
+    copies.set(name, header + whole.slice(whole.indexOf(`${name}(`) + name.length + 1)
+      .replace(called, (_, callee: string, args: string) => `${callee}_bmi2(${args})`));
+  }
+  // Every other call chooses, a direct call to either: taking their addresses (a call through
+  // `cond ? f_bmi2 : f`) kept clang from passing their arguments its own way, and cost the loops
+  // more instructions than the copies saved.
+  let text = cText.replace(called, (_, callee: string, args: string) => `RT_BMI2_CALL(${callee}, ${args})`);
+  for (const name of names) {
+    text = text.replace(definitionOf(name), () => originals.get(name)! + copies.get(name)!);
+    text = text.replace(new RegExp(`^static ([^\\n(]*?)\\b${name}\\((Z_stub_instance_t\\*[^\\n]*?)\\);$`, 'm'),
+      (line, prefix: string, parameters: string) =>
+        `${line}\nstatic __attribute__((target("bmi2"))) ${prefix}${name}_bmi2(${parameters});`);
+  }
+  text = text.replace('\n#if WABT_BIG_ENDIAN', () => `${BMI2_DECLARATIONS}\n#if WABT_BIG_ENDIAN`);
+  return { text, copied: names.length };
+}
+
 export interface Wasm2cOptions {
   /** Keep wasm2c's per-load asm barrier (only bench/run.ts does, to measure what dropping it gives). */
   keepLoadBarrier?: boolean;
@@ -547,7 +601,12 @@ export function wasmToC(wasmPath: string, outputC: string, options: Wasm2cOption
     return unexpected(WASM2C_NOINLINE_NOT_FOUND,
       `a @noinline function (the porffor stage's ${NOINLINE_SECTION} section) has no definition in wasm2c's output: ${outOfLine.missing}`);
   }
-  writeFileSync(temporaryC, outOfLine.text);
+  const versions = multiversionBmi2(outOfLine.text, readFunctionListSection(readFileSync(wasmPath), BMI2_SECTION), wat);
+  if (versions.missing !== undefined) {
+    return unexpected(WASM2C_NOINLINE_NOT_FOUND,
+      `a @bmi2 function (the porffor stage's ${BMI2_SECTION} section) has no definition in wasm2c's output: ${versions.missing}`);
+  }
+  writeFileSync(temporaryC, versions.text);
   renameSync(temporaryH, outputH);
   renameSync(temporaryC, outputC);
   copyFileSync(WASM_RT_HEADER, join(dirname(outputC), 'wasm-rt.h'));

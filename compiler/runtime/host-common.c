@@ -42,6 +42,18 @@ u32 Z_hostZ_readRandom(struct Z_host_instance_t *h, u32 halves) {
   return 0;
 }
 
+uint32_t rt_cpu_has_bmi2(void) {
+  static int known = -1;
+  if (known < 0) {
+    uint32_t eax, ebx = 0, ecx, edx, highest;
+    __asm__ volatile("cpuid" : "=a"(highest), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(0), "c"(0));
+    ebx = 0;
+    if (highest >= 7) __asm__ volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(7), "c"(0));
+    known = (ebx >> 8) & 1 && !platform_cpu_baseline();
+  }
+  return (uint32_t)known;
+}
+
 /* A hint, which a host may ignore. The wasm2c stage replaces every call of it with an inline
  * prefetch (compiler/wasm2c.ts inlinePrefetch), so this definition only completes the import. */
 void Z_hostZ_prefetch(struct Z_host_instance_t *h, u32 bytes, u32 index) {

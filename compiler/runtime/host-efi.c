@@ -146,6 +146,8 @@ void *platform_allocate_small(size_t bytes) {
 }
 
 uint64_t platform_heap_reserve_bytes(void) { return (uint64_t)EFISTUB_HEAP_RESERVE_MIB << 20; }
+/* The stub takes the BMI2 copies wherever the CPU has BMI2. */
+int platform_cpu_baseline(void) { return 0; }
 
 void efistub_assert_failed(const char *expression) {
   rt_console_print("efistub: runtime: assertion failed: ");

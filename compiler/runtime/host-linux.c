@@ -55,6 +55,11 @@ void *platform_allocate_pages(uint64_t bytes) {
 }
 
 void platform_free_pages(void *address, uint64_t bytes) { munmap(address, bytes); }
+/* EFISTUB_CPU_BASELINE=1: the code for any x86-64 even on a CPU with BMI2 (tests run both). */
+int platform_cpu_baseline(void) {
+  const char *baseline = getenv("EFISTUB_CPU_BASELINE");
+  return baseline && baseline[0] == '1';
+}
 void *platform_allocate_small(size_t bytes) { return calloc(1, bytes); }
 uint64_t platform_heap_reserve_bytes(void) { return (uint64_t)EFISTUB_HEAP_RESERVE_MIB << 20; }
 

@@ -24,6 +24,12 @@
 __attribute__((const)) uint8_t *rt_memory_base(void);
 __attribute__((const)) uint64_t rt_memory_access_bound(void);
 
+/* Whether the CPU has BMI2 (cpuid leaf 7), unless the host asks for the code for any x86-64
+ * (platform_cpu_baseline): functions the sources mark @bmi2 run their copy compiled for BMI2
+ * only then (compiler/wasm2c.ts multiversionBmi2). Read once and fixed for the run, hence
+ * `const`. Defined in host-common.c. */
+__attribute__((const)) uint32_t rt_cpu_has_bmi2(void);
+
 /* --- provided by the host --------------------------------------------------------------- */
 
 /* Returns page-aligned memory of at least `bytes`, or NULL; its contents are undefined (wasm-rt
@@ -36,6 +42,8 @@ void *platform_allocate_small(size_t bytes);
 void platform_console_write(const char *text, size_t length);
 /* How much linear memory to reserve up front; growth beyond it fails (memory cannot move). */
 uint64_t platform_heap_reserve_bytes(void);
+/* Nonzero to run the code for any x86-64 on a CPU that has more (rt_cpu_has_bmi2): a test's choice. */
+int platform_cpu_baseline(void);
 
 /* --- provided by wasm-rt.c ------------------------------------------------------------------ */
 

@@ -273,6 +273,7 @@ function zstdHuffmanContinue(src: Uint8Array, start: number, bitPosition: number
  * A function of its own (compiler/wasm2c.ts keepOutOfLine): inlined into the block decoder, its
  * sixteen values a round shared the registers with the sequence decoder's.
  * @noinline
+ * @bmi2
  */
 function zstdHuffmanDecodeFour(src: Uint8Array, start1: number, start2: number, start3: number,
   start4: number, end: number, segment: number, regenerated: number): number {

@@ -226,6 +226,7 @@ export function zstdSequencesSetPrefetch(on: boolean): void {
  * keeps its states, bit window and repeat offsets live across this loop, this loop kept its own
  * positions and pointers on the stack.
  * @noinline
+ * @bmi2
  */
 function zstdSequencesExecuteBatch(first: number, end: number, literalTotal: number, produced: number,
   literals: Uint8Array, literal: number, literalsEnd: number, out: Uint8Array, op: number, limit: number,
@@ -329,6 +330,7 @@ function zstdSequencesExecuteBatch(first: number, end: number, literalTotal: num
  * own (compiler/wasm2c.ts keepOutOfLine): inlined into the block decoder, the loop shared its
  * registers with the frame's and the block's values.
  * @noinline
+ * @bmi2
  */
 function zstdSequencesExecute(src: Uint8Array, at: number, bitPosition: number, count: number,
   literalLengthState: number, offsetState: number, matchLengthState: number, literals: Uint8Array, literal: number,

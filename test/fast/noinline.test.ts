@@ -2,7 +2,9 @@
  * `@noinline` (compiler/wasm2c.ts keepOutOfLine): a function whose JSDoc has the tag is named on
  * the bundle's NOINLINE_LINE, listed by Wasm index in the porffor stage's custom section, and
  * defined with clang's noinline attribute in the wasm2c stage's C; other functions are not. A
- * listed function the C does not define fails the stage.
+ * listed function the C does not define fails the stage. `@bmi2` travels the same way (its
+ * BMI2_LINE and section) to a second definition (compiler/wasm2c.ts multiversionBmi2; its
+ * native test, test/native/bmi2.test.ts, runs both).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +15,9 @@ import { bundleStub } from '../../compiler/bundle.ts';
 import { compileJsToWasm } from '../../compiler/porffor.ts';
 import { validateWasm } from '../../compiler/validate.ts';
 import { keepOutOfLine, WASM2C_NOINLINE_NOT_FOUND, wasmToC } from '../../compiler/wasm2c.ts';
-import { appendNoinlineSection, NOINLINE_LINE, readNoinlineSection } from '../../compiler/wasm-data.ts';
+import {
+  appendNoinlineSection, BMI2_LINE, BMI2_SECTION, NOINLINE_LINE, readFunctionListSection, readNoinlineSection,
+} from '../../compiler/wasm-data.ts';
 
 const SOURCE = `
 /**
@@ -62,6 +66,25 @@ describe('@noinline', () => {
     // The marked function is the loop that sums (its definition holds the addition of i).
     const wat = spawnSync('wasm2wat', [wasm], { encoding: 'utf8' }).stdout;
     expect(wat).toMatch(new RegExp(`\\(func \\(;${indices[0]};\\)[^]*?i32\\.add[^]*?\\n  \\(func`));
+  });
+
+  it('@bmi2 reaches the C as a second definition of that function only, for BMI2', () => {
+    const work = mkdtempSync(join(tmpdir(), 'efistub-bmi2-'));
+    scratch.push(work);
+    writeFileSync(join(work, 'main.ts'), SOURCE.replace(' * @noinline\n', ' * @noinline\n * @bmi2\n'));
+    const js = join(work, 'out', 'stub.js');
+    const wasm = join(work, 'out', 'stub.wasm');
+    const c = join(work, 'out', 'stub.c');
+    expect(bundleStub(work, join(work, 'main.ts'), js)).toEqual([]);
+    expect(readFileSync(js, 'utf8').split('\n').slice(1, 3)).toEqual([`${NOINLINE_LINE} sumBelow`, `${BMI2_LINE} sumBelow`]);
+    expect(compileJsToWasm(js, wasm, resolve('stub-src/host.d.ts'))).toEqual([]);
+    expect(validateWasm(wasm)).toEqual([]);
+    const indices = readFunctionListSection(readFileSync(wasm), BMI2_SECTION);
+    expect(indices).toEqual(readNoinlineSection(readFileSync(wasm)));
+    expect(wasmToC(wasm, c)).toEqual([]);
+    const copies = [...readFileSync(c, 'utf8').matchAll(/^static __attribute__\(\(target\("bmi2"\)\)\) [^\n(]*\(\(noinline\)\) \w+ (w2c_\w+)\(Z_stub_instance_t\* instance/gm)]
+      .map((m) => m[1]);
+    expect(copies).toEqual([`w2c_f${indices[0]}_bmi2`]);
   });
 
   it('round-trips the section and leaves a module without one listing nothing', () => {
