@@ -22,6 +22,10 @@
  * - Wasm-node: the tool's Wasm (the pipeline's bundle + porffor output) instantiated in Node,
  *   toolDecompressKbuild timed (its output prepared before, with toolPrepareKbuildOutput).
  * Every decode's output is hashed and compared with the vmlinux: a wrong decode fails the run.
+ * The efistub and kernel columns run one after the other in each repetition, in turns first; next
+ * to the ratio of their best times the table gives the median of the per-repetition ratios and
+ * their middle half (quartiles): on a machine whose speed moves within minutes, a pair shares
+ * the moment, and the spread says how far one run's ratio can be trusted.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -78,6 +82,11 @@ export interface DecoderRow {
   columns: Partial<Record<DecoderColumn, Measurement>>;
   /** `cat` of the compressed file to /dev/null: the CLI column's process and I/O floor. */
   catSeconds?: number;
+  /**
+   * Per repetition that timed both, the kernel decoder's time over efistub's (efistub's speed
+   * ratio in that pair of runs, made one after the other, in alternating order).
+   */
+  kernelPairs?: number[];
   /** With --instructions: instructions executed by the decode call alone (a number), or why not. */
   instructions?: Partial<Record<'efistub' | 'kernel', number | string>>;
 }
@@ -507,14 +516,49 @@ export async function runDecoderBench(options: DecoderBenchOptions): Promise<Dec
       }
 
       progress(`efistub: bench: ${name}: best of ${repetitions}…`);
+      // The two decode-only columns, each returning its time (undefined when it failed).
+      const timeEfistub = async (): Promise<number | undefined> => {
+        if (!want('efistub') || failed('efistub')) return undefined;
+        const output = join(scratch, `${name}.efistub.out`);
+        const result = await run(tool!, [input.payload, output, '--kbuild-trailer']);
+        const line = result.stdout.trim().split('\n').pop() ?? '';
+        if (result.status !== 0 || !line.startsWith('ok ')) {
+          fail('efistub', `tool failed (exit ${result.status}): ${line || result.stderr.trim()}`);
+          return undefined;
+        }
+        if (!(await verify('efistub', output))) return undefined;
+        const seconds = Number(field(line, 'seconds'));
+        best('efistub', seconds);
+        return seconds;
+      };
+      const timeKernel = async (): Promise<number | undefined> => {
+        if (!want('kernel') || failed('kernel')) return undefined;
+        const output = join(scratch, `${name}.kernel.out`);
+        const result = await run(kernel!.program!, [name, input.payload, output]);
+        const line = result.stdout.trim().split('\n').pop() ?? '';
+        if (result.status !== 0 || !line.startsWith('ok ')) {
+          fail('kernel', `kernel decoder failed (exit ${result.status}): ${line || result.stderr.trim()}`);
+          return undefined;
+        }
+        if (!(await verify('kernel', output))) return undefined;
+        const seconds = Number(field(line, 'seconds'));
+        best('kernel', seconds);
+        return seconds;
+      };
       for (let repetition = 0; repetition < repetitions; repetition++) {
-        if (want('efistub') && !failed('efistub')) {
-          const output = join(scratch, `${name}.efistub.out`);
-          const result = await run(tool!, [input.payload, output, '--kbuild-trailer']);
-          const line = result.stdout.trim().split('\n').pop() ?? '';
-          if (result.status !== 0 || !line.startsWith('ok ')) {
-            fail('efistub', `tool failed (exit ${result.status}): ${line || result.stderr.trim()}`);
-          } else if (await verify('efistub', output)) best('efistub', Number(field(line, 'seconds')));
+        // One after the other, in turns first: a pair shares the machine's state of the moment,
+        // which moves more than the two differ (README), and neither always runs second.
+        let efistubSeconds: number | undefined;
+        let kernelSeconds: number | undefined;
+        if (repetition % 2 === 0) {
+          efistubSeconds = await timeEfistub();
+          kernelSeconds = await timeKernel();
+        } else {
+          kernelSeconds = await timeKernel();
+          efistubSeconds = await timeEfistub();
+        }
+        if (efistubSeconds !== undefined && kernelSeconds !== undefined) {
+          (row.kernelPairs ??= []).push(kernelSeconds / efistubSeconds);
         }
         if (want('cli') && !failed('cli')) {
           const result = await run(input.format.cli[0], [...input.format.cli.slice(1), input.compressed], { stdout: devNull });
@@ -522,14 +566,6 @@ export async function runDecoderBench(options: DecoderBenchOptions): Promise<Dec
           else best('cli', result.seconds);
           const cat = await runChecked('cat', [input.compressed], { stdout: devNull });
           row.catSeconds = Math.min(row.catSeconds ?? Infinity, cat.seconds);
-        }
-        if (want('kernel') && !failed('kernel')) {
-          const output = join(scratch, `${name}.kernel.out`);
-          const result = await run(kernel!.program!, [name, input.payload, output]);
-          const line = result.stdout.trim().split('\n').pop() ?? '';
-          if (result.status !== 0 || !line.startsWith('ok ')) {
-            fail('kernel', `kernel decoder failed (exit ${result.status}): ${line || result.stderr.trim()}`);
-          } else if (await verify('kernel', output)) best('kernel', Number(field(line, 'seconds')));
         }
         for (const [column, decoder] of [['ts', tsDecoder], ['wasm', wasmDecoder]] as const) {
           if (!want(column) || failed(column) || !decoder) continue;
@@ -577,6 +613,19 @@ function mbps(row: DecoderRow, measurement: Measurement | undefined): string {
   return (row.outputBytes / 1e6 / measurement.seconds!).toFixed(1);
 }
 
+/** The median of the paired ratios and, with four pairs or more, their middle half. */
+function pairedRatio(row: DecoderRow): string {
+  const pairs = [...(row.kernelPairs ?? [])].sort((a, b) => a - b);
+  if (pairs.length === 0 || row.columns.efistub?.failure || row.columns.kernel?.failure) return '–';
+  const at = (fraction: number): number => {
+    const position = (pairs.length - 1) * fraction;
+    const below = Math.floor(position);
+    return pairs[below] + (pairs[Math.min(below + 1, pairs.length - 1)] - pairs[below]) * (position - below);
+  };
+  const median = `${at(0.5).toFixed(2)}×`;
+  return pairs.length < 4 ? median : `${median} (${at(0.25).toFixed(2)}–${at(0.75).toFixed(2)})`;
+}
+
 function ratio(row: DecoderRow, over: DecoderColumn): string {
   const efistub = row.columns.efistub?.seconds;
   const reference = row.columns[over]?.seconds;
@@ -586,8 +635,9 @@ function ratio(row: DecoderRow, over: DecoderColumn): string {
 
 export function formatHeader(columns: DecoderColumn[]): string[] {
   return [
-    `| format | compressed MB | ${columns.map((c) => `${COLUMN_TITLES[c]} MB/s`).join(' | ')} | efistub/CLI | efistub/kernel | cat floor s |`,
-    `|---|---:|${columns.map(() => '---:').join('|')}|---:|---:|---:|`,
+    `| format | compressed MB | ${columns.map((c) => `${COLUMN_TITLES[c]} MB/s`).join(' | ')} | efistub/CLI | efistub/kernel | ` +
+      'efistub/kernel per pair, median (middle half) | cat floor s |',
+    `|---|---:|${columns.map(() => '---:').join('|')}|---:|---:|---:|---:|`,
   ];
 }
 
@@ -607,7 +657,7 @@ export function formatInstructionsRow(row: DecoderRow): string {
 
 export function formatRow(row: DecoderRow, columns: DecoderColumn[]): string {
   return `| ${row.format} | ${(row.compressedBytes / 1e6).toFixed(1)} | ${columns.map((c) => mbps(row, row.columns[c])).join(' | ')} | ` +
-    `${ratio(row, 'cli')} | ${ratio(row, 'kernel')} | ${row.catSeconds === undefined ? '–' : row.catSeconds.toFixed(3)} |`;
+    `${ratio(row, 'cli')} | ${ratio(row, 'kernel')} | ${pairedRatio(row)} | ${row.catSeconds === undefined ? '–' : row.catSeconds.toFixed(3)} |`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -662,7 +712,8 @@ export async function decodersMain(argv: string[]): Promise<number> {
   console.log(`efistub decoder benchmark: ${input ?? 'Debian vmlinux'} (${(size / 1e6).toFixed(1)} MB), kbuild command lines, ` +
     `best of ${repetitions}; MB/s of uncompressed output; nproc ${availableParallelism()}`);
   console.log('efistub native, kernel: decode-only, in memory; CLI: whole process to /dev/null (cat floor: `cat` of the ' +
-    'compressed file); TS-node, Wasm-node: the decode call in this Node process; ratio = efistub MB/s / other MB/s');
+    'compressed file); TS-node, Wasm-node: the decode call in this Node process; ratio = efistub MB/s / other MB/s; ' +
+    'per pair: efistub/kernel in each repetition (the two run back to back, in turns first), median and quartiles');
   for (const line of formatHeader(columns)) console.log(line);
   for (const row of rows) console.log(formatRow(row, columns));
   if (instructions) {

@@ -69,13 +69,22 @@ describe('decoder bench harness', () => {
     }
   });
 
-  it('prints one table line per format with both ratios', () => {
+  it('prints one table line per format with both ratios, and the kernel ratio of each repetition\'s pair', () => {
     const header = formatHeader(DECODER_COLUMNS);
     expect(header[0]).toContain('efistub/CLI');
     expect(header[0]).toContain('efistub/kernel');
+    expect(header[0]).toContain('efistub/kernel per pair');
+    expect(header[0].split('|').length).toBe(header[1].split('|').length);
     for (const row of rows) {
-      expect(formatRow(row, DECODER_COLUMNS)).toMatch(new RegExp(`^\\| ${row.format} \\|.*\\| [0-9.]+× \\| [0-9.]+× \\|`));
+      // One repetition: one pair, whose ratio is the best times' ratio.
+      expect(row.kernelPairs).toHaveLength(1);
+      const line = formatRow(row, DECODER_COLUMNS);
+      expect(line).toMatch(new RegExp(`^\\| ${row.format} \\|.*\\| [0-9.]+× \\| ([0-9.]+×) \\| \\1 \\| [0-9.]+ \\|$`));
+      expect(line.split('|').length).toBe(header[0].split('|').length);
     }
+    // Four pairs or more: the median, then the quartiles.
+    const pairs: DecoderRow = { ...rows[0], kernelPairs: [0.9, 1.3, 1.0, 1.1, 1.2] };
+    expect(formatRow(pairs, DECODER_COLUMNS)).toContain('| 1.10× (1.00–1.20) |');
   });
 });
 
