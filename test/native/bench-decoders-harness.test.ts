@@ -7,13 +7,14 @@
  * a decode of the wrong bytes is caught in every column. No timing is asserted.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  compressedCacheKey, DECODER_COLUMNS, DECODER_FORMATS, formatHeader, formatInstructionsRow, formatRow, runDecoderBench,
+  compressedCacheKey, DECODER_COLUMNS, DECODER_FORMATS, formatHeader, formatInstructionsRow, formatRow, KERNEL_PREBOOT_CFLAGS,
+  runDecoderBench,
   type DecoderRow,
 } from '../../bench/decoders.ts';
 
@@ -33,9 +34,10 @@ function machineCode(): Buffer {
 
 describe('decoder bench harness', () => {
   let rows: DecoderRow[];
+  let workDir: string;
   const lines: string[] = [];
   beforeAll(async () => {
-    const workDir = mkdtempSync(join(tmpdir(), 'efistub-bench-decoders-'));
+    workDir = mkdtempSync(join(tmpdir(), 'efistub-bench-decoders-'));
     const vmlinux = join(workDir, 'vmlinux');
     writeFileSync(vmlinux, machineCode());
     rows = await runDecoderBench({ vmlinux, workDir, formats: FORMATS, repetitions: 1, columns: DECODER_COLUMNS,
@@ -54,6 +56,16 @@ describe('decoder bench harness', () => {
       }
       expect(row.catSeconds).toBeGreaterThan(0);
     }
+  });
+
+  it('compiles the kernel\'s decoders with misc.c\'s flags: no SSE register in their code', () => {
+    for (const format of DECODER_FORMATS) {
+      const object = join(workDir, 'kernel-objects', `${format.name}.o`);
+      const code = spawnSync('objdump', ['-d', '--no-show-raw-insn', object], { encoding: 'utf8' }).stdout;
+      expect(code, object).toMatch(/<kernel_decode_\w+>:/);
+      expect(code.match(/%[xy]mm\d+/g), format.name).toBeNull();
+    }
+    expect(KERNEL_PREBOOT_CFLAGS).toEqual(expect.arrayContaining(['-mno-sse', '-mno-mmx', '-fno-jump-tables', '-mno-red-zone']));
   });
 
   it('with --instructions, counts one efistub and one kernel decode call under valgrind, output verified', () => {
