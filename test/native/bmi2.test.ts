@@ -16,6 +16,7 @@ import { multiversionBmi2, wasmToC } from '../../compiler/wasm2c.ts';
 import { appendFunctionListSection, BMI2_SECTION, NOINLINE_SECTION } from '../../compiler/wasm-data.ts';
 import { projectRoot } from '../support/build-fixture.ts';
 import { machineCode } from '../support/corpus.ts';
+import { hostMain, MINIMAL_HOST_C } from '../support/minimal-host.ts';
 import { expectInstalled } from '../support/reference-cli.ts';
 
 const scratch: string[] = [];
@@ -67,32 +68,9 @@ const WAT = `(module
 // The runtime's rt_cpu_has_bmi2 asks the CPU; here the environment decides, so that both
 // definitions run on any machine (a CPU without BMI2 would fault on the copy's shrx: this
 // machine's must have it, which the test checks).
-const DRIVER = `#include <stdio.h>
-#include <stdlib.h>
-#include "runtime.h"
-#include "stub.h"
-void *platform_allocate_pages(uint64_t bytes) { return calloc(1, bytes); }
-void platform_free_pages(void *address, uint64_t bytes) { (void)bytes; free(address); }
-void *platform_allocate_small(size_t bytes) { return calloc(1, bytes); }
-void platform_console_write(const char *text, size_t length) { fwrite(text, 1, length, stdout); }
-uint64_t platform_heap_reserve_bytes(void) { return 1u << 20; }
-int platform_cpu_baseline(void) { return 0; }
-uint32_t rt_cpu_has_bmi2(void) { return getenv("TAKE_BMI2") != NULL; }
-static Z_stub_instance_t instance;
-int main(int argc, char **argv) {
-  (void)argc;
-  if (rt_enter() == 0) {
-    wasm_rt_init();
-    Z_stub_init_module();
-    Z_stub_instantiate(&instance);
-    printf("result %u\\n", Z_stubZ_run(&instance, (unsigned)strtoul(argv[1], NULL, 0),
-      (unsigned)strtoul(argv[2], NULL, 0), (unsigned)strtoul(argv[3], NULL, 0)));
-    return 0;
-  }
-  printf("trap: %s\\n", rt_trap_reason());
-  return 3;
-}
-`;
+const DRIVER = `${MINIMAL_HOST_C}uint32_t rt_cpu_has_bmi2(void) { return getenv("TAKE_BMI2") != NULL; }
+${hostMain(`    printf("result %u\\n", Z_stubZ_run(&instance, (unsigned)strtoul(argv[1], NULL, 0),
+      (unsigned)strtoul(argv[2], NULL, 0), (unsigned)strtoul(argv[3], NULL, 0)));`)}`;
 
 /** The body of C function `name` in `c`. */
 function body(c: string, name: string): string {

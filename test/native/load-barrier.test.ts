@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ensureDecompressTool } from '../../compiler/decompress-tool.ts';
 import { ACCESS_GUARD_BYTES, wasmToC } from '../../compiler/wasm2c.ts';
 import { projectRoot } from '../support/build-fixture.ts';
+import { MINIMAL_HOST_C } from '../support/minimal-host.ts';
 
 const WAT = `(module
   (memory (export "memory") 1)
@@ -38,16 +39,7 @@ const WAT = `(module
     local.get 2))`;
 
 // A minimal host for wasm-rt.c: calls the export with argv[1], prints "result N" or "trap".
-const DRIVER = `#include <stdio.h>
-#include <stdlib.h>
-#include "runtime.h"
-#include "stub.h"
-void *platform_allocate_pages(uint64_t bytes) { return calloc(1, bytes); }
-void platform_free_pages(void *address, uint64_t bytes) { (void)bytes; free(address); }
-void *platform_allocate_small(size_t bytes) { return calloc(1, bytes); }
-void platform_console_write(const char *text, size_t length) { fwrite(text, 1, length, stdout); }
-uint64_t platform_heap_reserve_bytes(void) { return 1u << 20; }
-static Z_stub_instance_t instance;
+const DRIVER = `${MINIMAL_HOST_C}static Z_stub_instance_t instance;
 int main(int argc, char **argv) {
   (void)argc;
   unsigned address = (unsigned)strtoul(argv[2], NULL, 0);
