@@ -689,7 +689,10 @@ const DECODERS_HELP = `usage: npm run bench -- decoders [--repetitions N] [--for
 
 Decodes Debian's vmlinux (or FILE), compressed with kbuild's command line per format, with the
 stub's native decoders, the reference CLI, the kernel's own boot-time decoders, and the stub's
-TypeScript and Wasm in Node; prints MB/s (uncompressed output) and efistub's ratios.
+TypeScript and Wasm in Node; prints MB/s (uncompressed output) and efistub's ratios: of the
+best times, and against the kernel's decoders also the median and quartiles of the ratios of
+each repetition's pair of runs (made back to back, in turns first). The kernel's decoders are
+compiled with arch/x86/boot/compressed/Makefile's flags (no SSE, as at boot).
 --tool measures an efistub-decompress built before (its stub.wasm beside it), e.g. to compare
 two compiler versions; by default the tool is built from this tree.
 --instructions also counts, under valgrind (callgrind), the instructions one decode call of the
