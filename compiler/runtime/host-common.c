@@ -42,10 +42,11 @@ u32 Z_hostZ_readRandom(struct Z_host_instance_t *h, u32 halves) {
   return 0;
 }
 
+/* BMI2 is CPUID leaf 7 (subleaf 0), EBX bit 8; a CPU whose highest leaf is below 7 has none. */
 uint32_t rt_cpu_has_bmi2(void) {
   static int known = -1;
   if (known < 0) {
-    uint32_t eax, ebx = 0, ecx, edx, highest;
+    uint32_t highest, eax, ebx, ecx, edx;
     __asm__ volatile("cpuid" : "=a"(highest), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(0), "c"(0));
     ebx = 0;
     if (highest >= 7) __asm__ volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(7), "c"(0));
