@@ -302,8 +302,9 @@ async function extractKernelSources(progress: (line: string) => void): Promise<s
  * decompressor runs before the kernel can save vector state), no red zone, no jump tables,
  * position-independent, freestanding. Warnings and the include of linux/hidden.h (symbol
  * visibility) are left out. Until git 5bb95be the bench compiled the decoders with -O2
- * -fno-strict-aliasing only, which let clang copy with SSE registers and switch through jump
- * tables, as the kernel's boot-time decoders do not (BENCHMARKS.md: zstd's about 5% faster so).
+ * -fno-strict-aliasing only, which let clang copy with SSE registers, as the kernel's boot-time
+ * decoders cannot (BENCHMARKS.md: in a one-off comparison zstd's were about 5% faster so, lzo's
+ * and gzip's about 3%).
  * The library calls are not the boot's on either side: here both programs call the C library's
  * memcpy, memmove and memset; at boot the kernel's decoders call arch/x86/boot/compressed/
  * string.c's (rep movsq, a byte loop) and the stub compiler/runtime/libc-efi.c's (8-byte loops).
