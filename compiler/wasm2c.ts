@@ -478,7 +478,7 @@ export function keepOutOfLine(cText: string, indices: number[], watText: string 
  * count in CL and overwrites its operand, so each of those shifts was a copy of the value and a
  * move of the count as well, and with CL taken by every count clang kept more of the loop's
  * values on the stack; BMI2's shifts (shrx) take the count in any register and write a third:
- * zstd's decode, 26.6M fewer instructions of 831.6M (BENCHMARKS.md). A call chooses between the
+ * zstd's decode, 25.6M fewer instructions of 831.6M (BENCHMARKS.md). A call chooses between the
  * two at run time, by rt_cpu_has_bmi2() (cpuid, compiler/runtime/host-common.c), as the kernel's
  * own zstd does (DYNAMIC_BMI2); a copy calls the other functions' copies directly. The stub
  * itself runs on any x86-64: QEMU's default CPU has no BMI2, and takes the first definition.
@@ -512,8 +512,9 @@ export function multiversionBmi2(cText: string, indices: number[], watText: stri
       .replace(called, (_, callee: string, args: string) => `${callee}_bmi2(${args})`));
   }
   // Every other call chooses, a direct call to either: taking their addresses (a call through
-  // `cond ? f_bmi2 : f`) kept clang from passing their arguments its own way, and cost the loops
-  // more instructions than the copies saved.
+  // `cond ? f_bmi2 : f`) kept clang from passing their arguments its own way, and cost the first
+  // definitions 18.5M instructions of zstd's decode, which CPUs without BMI2 would pay for
+  // nothing; a choice at the calls between them, 11.2M.
   let text = cText.replace(called, (_, callee: string, args: string) => `RT_BMI2_CALL(${callee}, ${args})`);
   for (const name of names) {
     text = text.replace(definitionOf(name), () => originals.get(name)! + copies.get(name)!);
