@@ -533,35 +533,26 @@ export async function runDecoderBench(options: DecoderBenchOptions): Promise<Dec
       }
 
       progress(`efistub: bench: ${name}: best of ${repetitions}…`);
-      // The two decode-only columns, each returning its time (undefined when it failed).
-      const timeEfistub = async (): Promise<number | undefined> => {
-        if (!want('efistub') || failed('efistub')) return undefined;
-        const output = join(scratch, `${name}.efistub.out`);
-        const result = await run(tool!, [input.payload, output, '--kbuild-trailer']);
+      // A decode-only column: its program writes `output` and prints its own `seconds=`.
+      // Returns the time, or undefined when the column is not measured or failed.
+      const timeDecodeOnly = async (column: 'efistub' | 'kernel', what: string, program: string,
+        args: (output: string) => string[]): Promise<number | undefined> => {
+        if (!want(column) || failed(column)) return undefined;
+        const output = join(scratch, `${name}.${column}.out`);
+        const result = await run(program, args(output));
         const line = result.stdout.trim().split('\n').pop() ?? '';
         if (result.status !== 0 || !line.startsWith('ok ')) {
-          fail('efistub', `tool failed (exit ${result.status}): ${line || result.stderr.trim()}`);
+          fail(column, `${what} failed (exit ${result.status}): ${line || result.stderr.trim()}`);
           return undefined;
         }
-        if (!(await verify('efistub', output))) return undefined;
+        if (!(await verify(column, output))) return undefined;
         const seconds = Number(field(line, 'seconds'));
-        best('efistub', seconds);
+        best(column, seconds);
         return seconds;
       };
-      const timeKernel = async (): Promise<number | undefined> => {
-        if (!want('kernel') || failed('kernel')) return undefined;
-        const output = join(scratch, `${name}.kernel.out`);
-        const result = await run(kernel!.program!, [name, input.payload, output]);
-        const line = result.stdout.trim().split('\n').pop() ?? '';
-        if (result.status !== 0 || !line.startsWith('ok ')) {
-          fail('kernel', `kernel decoder failed (exit ${result.status}): ${line || result.stderr.trim()}`);
-          return undefined;
-        }
-        if (!(await verify('kernel', output))) return undefined;
-        const seconds = Number(field(line, 'seconds'));
-        best('kernel', seconds);
-        return seconds;
-      };
+      const timeEfistub = () => timeDecodeOnly('efistub', 'tool', tool!, (output) => [input.payload, output, '--kbuild-trailer']);
+      const timeKernel = () => timeDecodeOnly('kernel', 'kernel decoder', kernel?.program ?? '',
+        (output) => [name, input.payload, output]);
       for (let repetition = 0; repetition < repetitions; repetition++) {
         // One after the other, in turns first: a pair shares the machine's state of the moment,
         // which moves more than the two differ (README), and neither always runs second.
