@@ -10,10 +10,15 @@
 
 /* --- CPU */
 
+/* EAX, EBX, ECX, EDX of CPUID leaf `leaf`, subleaf `subleaf`, into r[0..3]. */
+static void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4]) {
+  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(subleaf));
+}
+
 void Z_hostZ_cpuid(struct Z_host_instance_t *h, u32 leaf, u32 subleaf, u32 registers) {
   (void)h;
   uint32_t r[4];
-  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"((uint32_t)leaf), "c"((uint32_t)subleaf));
+  cpuid(leaf, subleaf, r);
   rt_write_words(registers, 4, r);
 }
 
@@ -26,9 +31,9 @@ void Z_hostZ_readTsc(struct Z_host_instance_t *h, u32 halves) {
 
 u32 Z_hostZ_readRandom(struct Z_host_instance_t *h, u32 halves) {
   (void)h;
-  uint32_t eax, ebx, ecx, edx;
-  __asm__ volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(1), "c"(0));
-  if (!(ecx & (1u << 30))) return 0; /* no RDRAND */
+  uint32_t features[4];
+  cpuid(1, 0, features);
+  if (!(features[2] & (1u << 30))) return 0; /* no RDRAND */
   for (int attempt = 0; attempt < 10; attempt++) {
     uint64_t value;
     uint8_t ok;
@@ -46,11 +51,12 @@ u32 Z_hostZ_readRandom(struct Z_host_instance_t *h, u32 halves) {
 uint32_t rt_cpu_has_bmi2(void) {
   static int known = -1;
   if (known < 0) {
-    uint32_t highest, eax, ebx, ecx, edx;
-    __asm__ volatile("cpuid" : "=a"(highest), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(0), "c"(0));
-    ebx = 0;
-    if (highest >= 7) __asm__ volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(7), "c"(0));
-    known = (ebx >> 8) & 1 && !platform_cpu_baseline();
+    uint32_t r[4];
+    cpuid(0, 0, r);
+    const uint32_t highest = r[0];
+    r[1] = 0;
+    if (highest >= 7) cpuid(7, 0, r);
+    known = (r[1] >> 8) & 1 && !platform_cpu_baseline();
   }
   return (uint32_t)known;
 }
