@@ -40,7 +40,7 @@ const ZSTD_HUFFMAN_INDEX_MASK = (1 << ZSTD_HUFFMAN_MAX_BITS) - 1;
  */
 const ZSTD_LITERALS_MAX = 131072;
 const ZSTD_LITERALS_INDEX_MASK = ZSTD_LITERALS_MAX - 1;
-/** 8 bytes past the most literals: zstdHuffmanDecodeFour stores at a masked index plus up to 3. */
+/** 8 bytes past the most literals: zstdHuffmanDecodeFour stores at a masked index plus up to 4. */
 export const zstdLiterals = new Uint8Array(new ArrayBuffer(ZSTD_LITERALS_MAX + 8));
 /** Bits per table lookup of the current table; 0 when the frame has none yet. */
 let zstdHuffmanMaxBits = 0;
@@ -254,21 +254,22 @@ function zstdHuffmanContinue(src: Uint8Array, start: number, bitPosition: number
 
 /**
  * The four streams of a 4-stream literals section, decoded together: stream k fills
- * zstdLiterals[k * segment, ...), the last one up to `regenerated`. While every stream has four
- * symbols left, each round decodes four from each: four independent chains of table lookups that
+ * zstdLiterals[k * segment, ...), the last one up to `regenerated`. While every stream has five
+ * symbols left, each round decodes five from each: four independent chains of table lookups that
  * the CPU overlaps, where one stream after another is one chain (the reference decoder's 4X
  * loop). Each stream then finishes alone (zstdHuffmanContinue). Returns 0 or a reason.
  *
- * Each stream's window is 64 bits of it in a 64-bit local (ES104), as zstd-sequences.ts's: a
- * reload at the start of every round puts windowLow on the byte boundary that leaves 57 to 64 of
- * the bits below bitPosition in the window, which holds the round's four lookups (11 bits at most
- * each). The next lookup's bits are the window shifted right by `shift` (bitPosition - windowLow
- * - maxBits, kept rather than the bits left so that a lookup is one shift), which each symbol
- * lowers by its length; bitPosition is brought up to date at the end of the round. One 8-byte
- * read per stream and round, with no branch on how many bits are left: with 32-bit windows it was
- * a tested reload per two symbols, and the loop ran about twice the instructions a symbol
- * (BENCHMARKS.md). A round's four stores to a stream go at one masked index plus 0 to 3
- * (zstdLiterals has room past ZSTD_LITERALS_MAX for them).
+ * Each stream's window is 64 bits of it in a 64-bit local (ES104), as zstd-sequences.ts's: a reload
+ * at the start of every round puts windowLow on the byte boundary that leaves 57 to 64 of the bits
+ * below bitPosition in the window, which holds the round's five lookups (11 bits at most each: 55
+ * bits; with four a round, a reload every four symbols, the loop took 55.2M instructions a decode
+ * of Debian's payload, 42.9M with five). The next lookup's bits are the window shifted right by
+ * `shift` (bitPosition - windowLow - maxBits, kept rather than the bits left so that a lookup is
+ * one shift), which each symbol lowers by its length; bitPosition is brought up to date at the end
+ * of the round. One 8-byte read per stream and round, with no branch on how many bits are left:
+ * with 32-bit windows it was a tested reload per two symbols, and the loop ran about twice the
+ * instructions a symbol (BENCHMARKS.md). A round's five stores to a stream go at one masked index
+ * plus 0 to 4 (zstdLiterals has room past ZSTD_LITERALS_MAX for them).
  *
  * A function of its own (compiler/wasm2c.ts keepOutOfLine): inlined into the block decoder, its
  * sixteen values a round shared the registers with the sequence decoder's.
@@ -299,8 +300,8 @@ function zstdHuffmanDecodeFour(src: Uint8Array, start1: number, start2: number, 
   let reload = 0;
   // Symbols done per stream; the last stream is the shortest (regenerated - 3 * segment).
   let done = 0;
-  const lastQuads = (regenerated - Math.imul(segment, 3) - 3) | 0;
-  while (done < lastQuads) {
+  const lastRound = (regenerated - Math.imul(segment, 3) - 4) | 0;
+  while (done < lastRound) {
     windowLow1 = ((bitPosition1 - 57) >> 3) << 3;
     shift1 = (bitPosition1 - windowLow1 - maxBits) | 0;
     reload = (start1 + (windowLow1 >> 3)) | 0;
@@ -397,11 +398,23 @@ function zstdHuffmanDecodeFour(src: Uint8Array, start1: number, start2: number, 
     shift2 = (shift2 - (entry2 >> 8)) | 0;
     shift3 = (shift3 - (entry3 >> 8)) | 0;
     shift4 = (shift4 - (entry4 >> 8)) | 0;
+    entry1 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window1) >> BigInt(shift1 & 63))) & mask];
+    entry2 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window2) >> BigInt(shift2 & 63))) & mask];
+    entry3 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window3) >> BigInt(shift3 & 63))) & mask];
+    entry4 = zstdHuffmanTable[Number(BigInt.asUintN(32, BigInt.asUintN(64, window4) >> BigInt(shift4 & 63))) & mask];
+    zstdLiterals[(op1 + 4) | 0] = entry1 & 255;
+    zstdLiterals[(op2 + 4) | 0] = entry2 & 255;
+    zstdLiterals[(op3 + 4) | 0] = entry3 & 255;
+    zstdLiterals[(op4 + 4) | 0] = entry4 & 255;
+    shift1 = (shift1 - (entry1 >> 8)) | 0;
+    shift2 = (shift2 - (entry2 >> 8)) | 0;
+    shift3 = (shift3 - (entry3 >> 8)) | 0;
+    shift4 = (shift4 - (entry4 >> 8)) | 0;
     bitPosition1 = (windowLow1 + shift1 + maxBits) | 0;
     bitPosition2 = (windowLow2 + shift2 + maxBits) | 0;
     bitPosition3 = (windowLow3 + shift3 + maxBits) | 0;
     bitPosition4 = (windowLow4 + shift4 + maxBits) | 0;
-    done = (done + 4) | 0;
+    done = (done + 5) | 0;
     // Below 0 a stream was over-read (its missing bits read as 0): it cannot end exactly.
     if ((bitPosition1 | bitPosition2 | bitPosition3 | bitPosition4) < 0) return ZSTD_REASON_HUFFMAN_STREAM_CORRUPT;
   }
