@@ -1339,3 +1339,51 @@ export function short(value: number, start: number): number {
     expect(body.match(/\bcall /g)?.length).toBeGreaterThan(2);
   });
 });
+
+describe('024-word-read-wide-offset', () => {
+  // Word reads (patches 013, 020) at constants around the one-byte LEB128 limit: offsets 4 + c of
+  // 127 and 128 (c = 123, 124), and far past it; 16-, 32- and 64-bit.
+  const source = `
+export function reads(a: Uint8Array, p: number): number {
+  const x: bigint = BigInt((a[(p + 120) | 0] | (a[(p + 121) | 0] << 8) | (a[(p + 122) | 0] << 16) | (a[(p + 123) | 0] << 24)) >>> 0) |
+    BigInt.asUintN(64, BigInt((a[(p + 124) | 0] | (a[(p + 125) | 0] << 8) | (a[(p + 126) | 0] << 16) | (a[(p + 127) | 0] << 24)) >>> 0) << 32n);
+  let h = (Number(BigInt.asUintN(32, x)) ^ Number(BigInt.asUintN(32, BigInt.asUintN(64, x) >> 32n))) | 0;
+  h = (Math.imul(h, 31) + (a[(p + 123) | 0] | (a[(p + 124) | 0] << 8) | (a[(p + 125) | 0] << 16) | (a[(p + 126) | 0] << 24))) | 0;
+  h = (Math.imul(h, 31) + (a[(p + 124) | 0] | (a[(p + 125) | 0] << 8) | (a[(p + 126) | 0] << 16) | (a[(p + 127) | 0] << 24))) | 0;
+  h = (Math.imul(h, 31) + (a[(p + 124) | 0] | (a[(p + 125) | 0] << 8))) | 0;
+  h = (Math.imul(h, 31) + (a[(p + 1000) | 0] | (a[(p + 1001) | 0] << 8) | (a[(p + 1002) | 0] << 16) | (a[(p + 1003) | 0] << 24))) | 0;
+  return h;
+}
+export function main(p: number): number {
+  const a = new Uint8Array(new ArrayBuffer(1100));
+  for (let i = 0; i < 1100; i++) a[i] = (i * 73 + 200) & 255;
+  return reads(a, p);
+}`;
+  const options: CompileOptions = { flags: [ '--module', '--parse-types', '--opt-types', '--valtype=i32' ] };
+  const node = new Function(`${source.replace(/export /g, '').replace(/: (number|bigint|Uint8Array)/g, '')}; return main;`)() as (p: number) => number;
+
+  test('offsets of 128 and more are multi-byte immediates: the values Node computes, one load each', () => {
+    const wasm = compileSnippetOrThrow(source, options);
+    expect(runWabt('wasm-validate', wasm).output).toBe('');
+    const instance = instantiate(wasm);
+    for (const p of [ 0, 1, 7, 50 ]) expect([ p, callExport(instance, 'main', p) ]).toEqual([ p, node(p) ]);
+    const body = exportedBody(wasm, 'reads');
+    expect(body).toMatch(/i64\.load offset=124 /);
+    expect(body).toMatch(/i32\.load offset=127 /);
+    expect(body).toMatch(/i32\.load offset=128 /);
+    expect(body).toMatch(/i32\.load16_u offset=128 /);
+    expect(body).toMatch(/i32\.load offset=1004 /);
+    expect(body).not.toContain('unreachable');
+  });
+
+  test('fails without the patch: an offset from 128 on swallows the next opcode (here a wrong value, no trap)', () => {
+    const wasm = compileSnippetOrThrow(source, { ...options, porfforDir: porfforWithout('024-word-read-wide-offset') });
+    let result: number | string;
+    try {
+      result = callExport(instantiate(wasm), 'main', 0) as number;
+    } catch (error) {
+      result = String(error);
+    }
+    expect(result).not.toEqual(node(0));
+  });
+});
