@@ -156,6 +156,21 @@ describe('lzop reference CLI', () => {
   });
 });
 
+/**
+ * 128-byte blocks that are zero but for one byte of 0xa5, at offset 0, 1, ... 127 in turn (the
+ * first eight zero in most: adler32Update's all-zero test goes on to the other words), and
+ * all-zero blocks between them.
+ */
+function zeroLedBlocks(): Buffer {
+  const blocks: Buffer[] = [];
+  for (let at = 0; at < 128; at++) {
+    const block = Buffer.alloc(128);
+    block[at] = 0xa5;
+    blocks.push(block, Buffer.alloc(128 * (at % 3)));
+  }
+  return Buffer.concat(blocks);
+}
+
 describe('adler32Update', () => {
   it('agrees with zlib on lengths 0..64, large buffers and in pieces', () => {
     for (let length = 0; length <= 64; length++) {
@@ -168,6 +183,16 @@ describe('adler32Update', () => {
     let running = 1;
     for (let start = 0; start < big.length; start += 77_777) running = adler32Update(running, big, start, Math.min(big.length, start + 77_777));
     expect(running).toBe(whole);
+  });
+
+  it('agrees with zlib on all-zero 128-byte blocks and on blocks zero but for one byte, at every offset', () => {
+    const zeroLed = zeroLedBlocks();
+    expect(adler32Update(1, zeroLed, 0, zeroLed.length)).toBe(referenceAdler32(zeroLed));
+    // from every start in a block: the zero blocks' test at each alignment, after low and high grew
+    const mixed = Buffer.concat([pseudoRandom(3000, 9), zeroLed, Buffer.alloc(5000), pseudoRandom(200, 10)]);
+    for (let start = 0; start < 128; start += 9) {
+      expect(adler32Update(1, mixed, start, mixed.length), `start ${start}`).toBe(referenceAdler32(mixed.subarray(start)));
+    }
   });
 });
 
@@ -184,6 +209,7 @@ describe('lzoDecode: differential against lzop', () => {
     ['repeated random 1k x 200', Buffer.concat(Array.from({ length: 200 }, () => pseudoRandom(1024, 3)))],
     ['text 200k', text(200_000, 4)],
     ['x86 /usr/bin/gzip', gzipBinary],
+    ['zero-led 128-byte blocks', zeroLedBlocks()],
   ];
   const options = [['-1'], ['-3'], ['-7'], ['-9'], ['-9', '--crc32'], ['-3', '-C', '-C'], ['-1', '--crc32', '-C', '-C'], ['-1', '-F']];
 
