@@ -9,6 +9,8 @@
  * keeps them there), so a signed int32 (`| 0`) never wraps and `%` needs no unsigned operand.
  */
 
+import { zeroBlocksFrom } from './zero-block';
+
 const ADLER32_MODULUS = 65521;
 /** 64-bit words per block: see adler32Update for the bound. */
 const ADLER32_BLOCK_WORDS: number = 16;
@@ -56,78 +58,14 @@ export function adler32Update(previous: number, bytes: Uint8Array, start: number
     let chunkEnd = (p + ADLER32_CHUNK) | 0;
     if (chunkEnd > end || chunkEnd < p) chunkEnd = end;
     while (((chunkEnd - p) | 0) >= ADLER32_BLOCK_BYTES) {
-      // An all-zero block (half the 128-byte blocks of Debian's kernel image: padding) leaves low
-      // as it is and adds 128 · low to high. Its first word is tested first (one compare of 8
-      // bytes with 0) and the other fifteen only when that one is 0, apart from the sums below:
-      // one test of all sixteen there kept them live across it, on the stack (81.8M -> 68.5M
-      // instructions for lzo's payload; apart, 48.1M).
+      // A run of all-zero blocks (zero-block.ts) leaves low as it is and adds low to high for
+      // each of its bytes (no more than the chunk's bytes would: the sums' bound holds).
       if ((bytes[p] | bytes[(p + 1) | 0] | bytes[(p + 2) | 0] | bytes[(p + 3) | 0] | bytes[(p + 4) | 0] |
         bytes[(p + 5) | 0] | bytes[(p + 6) | 0] | bytes[(p + 7) | 0]) === 0) {
-        const z1: bigint = BigInt((bytes[(p + 8) | 0] | (bytes[(p + 9) | 0] << 8) |
-          (bytes[(p + 10) | 0] << 16) | (bytes[(p + 11) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 12) | 0] | (bytes[(p + 13) | 0] << 8) |
-          (bytes[(p + 14) | 0] << 16) | (bytes[(p + 15) | 0] << 24)) >>> 0) << 32n);
-        const z2: bigint = BigInt((bytes[(p + 16) | 0] | (bytes[(p + 17) | 0] << 8) |
-          (bytes[(p + 18) | 0] << 16) | (bytes[(p + 19) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 20) | 0] | (bytes[(p + 21) | 0] << 8) |
-          (bytes[(p + 22) | 0] << 16) | (bytes[(p + 23) | 0] << 24)) >>> 0) << 32n);
-        const z3: bigint = BigInt((bytes[(p + 24) | 0] | (bytes[(p + 25) | 0] << 8) |
-          (bytes[(p + 26) | 0] << 16) | (bytes[(p + 27) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 28) | 0] | (bytes[(p + 29) | 0] << 8) |
-          (bytes[(p + 30) | 0] << 16) | (bytes[(p + 31) | 0] << 24)) >>> 0) << 32n);
-        const z4: bigint = BigInt((bytes[(p + 32) | 0] | (bytes[(p + 33) | 0] << 8) |
-          (bytes[(p + 34) | 0] << 16) | (bytes[(p + 35) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 36) | 0] | (bytes[(p + 37) | 0] << 8) |
-          (bytes[(p + 38) | 0] << 16) | (bytes[(p + 39) | 0] << 24)) >>> 0) << 32n);
-        const z5: bigint = BigInt((bytes[(p + 40) | 0] | (bytes[(p + 41) | 0] << 8) |
-          (bytes[(p + 42) | 0] << 16) | (bytes[(p + 43) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 44) | 0] | (bytes[(p + 45) | 0] << 8) |
-          (bytes[(p + 46) | 0] << 16) | (bytes[(p + 47) | 0] << 24)) >>> 0) << 32n);
-        const z6: bigint = BigInt((bytes[(p + 48) | 0] | (bytes[(p + 49) | 0] << 8) |
-          (bytes[(p + 50) | 0] << 16) | (bytes[(p + 51) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 52) | 0] | (bytes[(p + 53) | 0] << 8) |
-          (bytes[(p + 54) | 0] << 16) | (bytes[(p + 55) | 0] << 24)) >>> 0) << 32n);
-        const z7: bigint = BigInt((bytes[(p + 56) | 0] | (bytes[(p + 57) | 0] << 8) |
-          (bytes[(p + 58) | 0] << 16) | (bytes[(p + 59) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 60) | 0] | (bytes[(p + 61) | 0] << 8) |
-          (bytes[(p + 62) | 0] << 16) | (bytes[(p + 63) | 0] << 24)) >>> 0) << 32n);
-        const z8: bigint = BigInt((bytes[(p + 64) | 0] | (bytes[(p + 65) | 0] << 8) |
-          (bytes[(p + 66) | 0] << 16) | (bytes[(p + 67) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 68) | 0] | (bytes[(p + 69) | 0] << 8) |
-          (bytes[(p + 70) | 0] << 16) | (bytes[(p + 71) | 0] << 24)) >>> 0) << 32n);
-        const z9: bigint = BigInt((bytes[(p + 72) | 0] | (bytes[(p + 73) | 0] << 8) |
-          (bytes[(p + 74) | 0] << 16) | (bytes[(p + 75) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 76) | 0] | (bytes[(p + 77) | 0] << 8) |
-          (bytes[(p + 78) | 0] << 16) | (bytes[(p + 79) | 0] << 24)) >>> 0) << 32n);
-        const z10: bigint = BigInt((bytes[(p + 80) | 0] | (bytes[(p + 81) | 0] << 8) |
-          (bytes[(p + 82) | 0] << 16) | (bytes[(p + 83) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 84) | 0] | (bytes[(p + 85) | 0] << 8) |
-          (bytes[(p + 86) | 0] << 16) | (bytes[(p + 87) | 0] << 24)) >>> 0) << 32n);
-        const z11: bigint = BigInt((bytes[(p + 88) | 0] | (bytes[(p + 89) | 0] << 8) |
-          (bytes[(p + 90) | 0] << 16) | (bytes[(p + 91) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 92) | 0] | (bytes[(p + 93) | 0] << 8) |
-          (bytes[(p + 94) | 0] << 16) | (bytes[(p + 95) | 0] << 24)) >>> 0) << 32n);
-        const z12: bigint = BigInt((bytes[(p + 96) | 0] | (bytes[(p + 97) | 0] << 8) |
-          (bytes[(p + 98) | 0] << 16) | (bytes[(p + 99) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 100) | 0] | (bytes[(p + 101) | 0] << 8) |
-          (bytes[(p + 102) | 0] << 16) | (bytes[(p + 103) | 0] << 24)) >>> 0) << 32n);
-        const z13: bigint = BigInt((bytes[(p + 104) | 0] | (bytes[(p + 105) | 0] << 8) |
-          (bytes[(p + 106) | 0] << 16) | (bytes[(p + 107) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 108) | 0] | (bytes[(p + 109) | 0] << 8) |
-          (bytes[(p + 110) | 0] << 16) | (bytes[(p + 111) | 0] << 24)) >>> 0) << 32n);
-        const z14: bigint = BigInt((bytes[(p + 112) | 0] | (bytes[(p + 113) | 0] << 8) |
-          (bytes[(p + 114) | 0] << 16) | (bytes[(p + 115) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 116) | 0] | (bytes[(p + 117) | 0] << 8) |
-          (bytes[(p + 118) | 0] << 16) | (bytes[(p + 119) | 0] << 24)) >>> 0) << 32n);
-        const z15: bigint = BigInt((bytes[(p + 120) | 0] | (bytes[(p + 121) | 0] << 8) |
-          (bytes[(p + 122) | 0] << 16) | (bytes[(p + 123) | 0] << 24)) >>> 0) |
-          BigInt.asUintN(64, BigInt((bytes[(p + 124) | 0] | (bytes[(p + 125) | 0] << 8) |
-          (bytes[(p + 126) | 0] << 16) | (bytes[(p + 127) | 0] << 24)) >>> 0) << 32n);
-        const any: bigint = z1 | z2 | z3 | z4 | z5 | z6 | z7 | z8 | z9 | z10 | z11 | z12 | z13 | z14 | z15;
-        const anyHigh = Number(BigInt.asUintN(32, BigInt.asUintN(64, any) >> 32n));
-        if ((Number(BigInt.asUintN(32, any)) | anyHigh) === 0) {
-          high = (high + (low << 7)) | 0;
-          p = (p + ADLER32_BLOCK_BYTES) | 0;
+        const zeros = zeroBlocksFrom(bytes, p, chunkEnd);
+        if (zeros !== 0) {
+          high = (high + Math.imul(low, zeros)) | 0;
+          p = (p + zeros) | 0;
           continue;
         }
       }

@@ -25,7 +25,7 @@ import {
   EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_INVALID_PARAMETER, EFI_UNSUPPORTED,
 } from '../../stub-src/efi/status.ts';
 import * as gz from '../../stub-src/decompress/gzip.ts';
-import { pseudoRandom, xorshift32 } from '../support/corpus.ts';
+import { pseudoRandom, xorshift32, zeroLedBlocks } from '../support/corpus.ts';
 
 const TIMEOUT = 60_000;
 
@@ -112,6 +112,7 @@ function corpora(): Case[] {
     { name: 'repetitive 200k', data: repetitive(200_000, 2) },
     { name: 'text 150k', data: text(150_000, 3) },
     { name: 'x86 code (/usr/bin/gzip)', data: new Uint8Array(readFileSync('/usr/bin/gzip')) },
+    { name: 'zero-led 128-byte blocks', data: new Uint8Array(zeroLedBlocks()) },
   ];
   // Window (32 KiB), stored block (65535) and match length (258) boundaries.
   for (const size of [257, 258, 259, 32767, 32768, 32769, 65535, 65536, 65537]) {

@@ -22,7 +22,7 @@ import * as Z from '../../stub-src/decompress/lzo.ts';
 import { adler32Update } from '../../stub-src/decompress/adler32.ts';
 import { decodeResult, DECODE_INPUT_OFFSET, DECODE_REASON } from '../../stub-src/decompress/result.ts';
 import { EFI_BUFFER_TOO_SMALL, EFI_COMPROMISED_DATA, EFI_CRC_ERROR, EFI_UNSUPPORTED } from '../../stub-src/efi/status.ts';
-import { pseudoRandom, text, xorshift32 } from '../support/corpus.ts';
+import { pseudoRandom, text, xorshift32, zeroLedBlocks } from '../support/corpus.ts';
 import { decoderChecks } from '../support/decoder-checks.ts';
 import { appendSize, cliDecode as referenceDecode, compressFileWith, compressWith, expectInstalled } from '../support/reference-cli.ts';
 
@@ -155,21 +155,6 @@ describe('lzop reference CLI', () => {
     expectInstalled('lzop', /lzop 1\./);
   });
 });
-
-/**
- * 128-byte blocks that are zero but for one byte of 0xa5, at offset 0, 1, ... 127 in turn (the
- * first eight zero in most: adler32Update's all-zero test goes on to the other words), and
- * all-zero blocks between them.
- */
-function zeroLedBlocks(): Buffer {
-  const blocks: Buffer[] = [];
-  for (let at = 0; at < 128; at++) {
-    const block = Buffer.alloc(128);
-    block[at] = 0xa5;
-    blocks.push(block, Buffer.alloc(128 * (at % 3)));
-  }
-  return Buffer.concat(blocks);
-}
 
 describe('adler32Update', () => {
   it('agrees with zlib on lengths 0..64, large buffers and in pieces', () => {

@@ -96,3 +96,18 @@ export function machineCode(length: number): Buffer {
   if (size < length) throw new Error(`machineCode: /usr/bin holds only ${size} bytes of files from 4 KiB to 8 MiB, not ${length}`);
   return Buffer.concat(parts).subarray(0, length);
 }
+
+/**
+ * 128-byte blocks that are zero but for one byte of 0xa5, at offset 0, 1, ... 127 in turn (the
+ * first eight zero in most: the checksums' all-zero test, stub-src/decompress/zero-block.ts, goes
+ * on to the other words), and all-zero blocks between them.
+ */
+export function zeroLedBlocks(): Buffer {
+  const blocks: Buffer[] = [];
+  for (let at = 0; at < 128; at++) {
+    const block = Buffer.alloc(128);
+    block[at] = 0xa5;
+    blocks.push(block, Buffer.alloc(128 * (at % 3)));
+  }
+  return Buffer.concat(blocks);
+}
