@@ -136,7 +136,7 @@ const LZ4_LEGACY_BLOCK_SIZE = 0x800000;
 const LZ4_LEGACY_BOUND = 0x808080;
 const LZ4_MIN_LAST_LITERALS = 5;
 const LZ4_MIN_LAST_MATCH_DISTANCE = 12;
-/** Input and output left for lz4DecodeBlock's shortcut: its copies reach 30 bytes past op. */
+/** Input and output left for lz4DecodeBlock's shortcut: its copies reach 32 bytes past op. */
 const LZ4_SHORTCUT_ROOM = 32;
 /** Positions and sizes are kept below 2^31 so signed int32 comparisons are right everywhere. */
 const LZ4_POSITION_LIMIT = 0x7fffffff;
@@ -177,13 +177,15 @@ function lz4IsMagic(word: number): boolean {
 
 /**
  * The shortcut (LZ4's own decoder has one): decodes sequences from input[ip] while the token's
- * lengths fit in it (literals < 15, match <= 16 bytes), the match does not overlap its output
+ * lengths fit in it (literals < 15, match <= 18 bytes), the match does not overlap its output
  * and reaches no further back than `lowest`, and ip and op are at most inputEnd and outputEnd,
  * which the caller puts LZ4_SHORTCUT_ROOM bytes before the block's end and the output limit.
- * Each copy is then a fixed 16 bytes, past the lengths: the bytes beyond them land in output
- * the next sequences overwrite, below the limit (op + 30 at most), and a fixed-size copy is two
- * word moves with no branch on the length (lz-copy.ts); the exact path's length checks cannot
- * fail. Returns the ip of the first sequence it did not decode (possibly `ip`); the output
+ * Each copy is then a fixed size past the lengths, 16 bytes of literals and 18 of match: the
+ * bytes beyond them land in output the next sequences overwrite, below the limit (op + 32 at
+ * most), and a fixed-size copy is a few word moves with no branch on the length (lz-copy.ts; 18
+ * bytes are two overlapping 16-byte moves); the exact path's length checks cannot fail. Matches
+ * of 17 and 18 bytes (tokens 13 and 14) are 54K of Debian's payload's sequences, which left the
+ * shortcut when it took 16 at most (LZ4's own takes 18). Returns the ip of the first sequence it did not decode (possibly `ip`); the output
  * position and the last match's start are left in lz4ShortOutput and lz4ShortLastMatch.
  *
  * It is a function of its own, not a branch in lz4DecodeBlock's loop, so that the loop holds
@@ -200,7 +202,7 @@ function lz4DecodeShortSequences(input: Uint8Array, ip: number, inputEnd: number
     const token = input[ip];
     const literalLength = token >>> 4;
     const matchLength = ((token & 15) + 4) | 0;
-    if (literalLength >= 15 || matchLength > 16) break;
+    if (literalLength >= 15 || matchLength > 18) break;
     const literalStart = (ip + 1) | 0;
     const offsetAt = (literalStart + literalLength) | 0;
     const offset = input[offsetAt] | (input[(offsetAt + 1) | 0] << 8);
@@ -208,7 +210,7 @@ function lz4DecodeShortSequences(input: Uint8Array, ip: number, inputEnd: number
     if (offset < matchLength || offset > ((matchStart - lowest) | 0)) break;
     output.set(input.subarray(literalStart, (literalStart + 16) | 0), op);
     const from = (matchStart - offset) | 0;
-    output.copyWithin(matchStart, from, (from + 16) | 0);
+    output.copyWithin(matchStart, from, (from + 18) | 0);
     lastMatch = matchStart;
     op = (matchStart + matchLength) | 0;
     ip = (offsetAt + 2) | 0;
