@@ -177,16 +177,16 @@ function lz4IsMagic(word: number): boolean {
 
 /**
  * The shortcut (LZ4's own decoder has one): decodes sequences from input[ip] while the token's
- * lengths fit in it (literals < 15, match <= 18 bytes), the match does not overlap its output
- * and reaches no further back than `lowest`, and ip and op are at most inputEnd and outputEnd,
- * which the caller puts LZ4_SHORTCUT_ROOM bytes before the block's end and the output limit.
- * Each copy is then a fixed size past the lengths, 16 bytes of literals and 18 of match: the
- * bytes beyond them land in output the next sequences overwrite, below the limit (op + 32 at
- * most), and a fixed-size copy is a few word moves with no branch on the length (lz-copy.ts; 18
- * bytes are two overlapping 16-byte moves); the exact path's length checks cannot fail. Matches
- * of 17 and 18 bytes (tokens 13 and 14) are 54K of Debian's payload's sequences, which left the
- * shortcut when it took 16 at most (LZ4's own takes 18). Returns the ip of the first sequence it did not decode (possibly `ip`); the output
- * position and the last match's start are left in lz4ShortOutput and lz4ShortLastMatch.
+ * lengths fit in it (literals < 15, match <= 18 bytes), the match does not overlap its output and
+ * reaches no further back than `lowest`, and ip and op are at most inputEnd and outputEnd, which
+ * the caller puts LZ4_SHORTCUT_ROOM bytes before the block's end and the output limit. Each copy is
+ * then a fixed size past the lengths, 16 bytes of literals and 18 of match: the bytes beyond them
+ * land in output the next sequences overwrite, below the limit (op + 32 at most), and a fixed-size
+ * copy is a few word moves with no branch on the length (lz-copy.ts; 18 bytes are two overlapping
+ * 16-byte moves); the exact path's length checks cannot fail. Matches of 17 and 18 bytes (tokens 13
+ * and 14) are 54K of Debian's payload's sequences, which left the shortcut when it took 16 at most
+ * (LZ4's own takes 18). Returns the ip of the first sequence it did not decode (possibly `ip`); the
+ * output position and the last match's start are left in lz4ShortOutput and lz4ShortLastMatch.
  *
  * It is a function of its own, not a branch in lz4DecodeBlock's loop, so that the loop holds
  * only what the shortcut needs: in the larger loop clang kept several of its values on the stack

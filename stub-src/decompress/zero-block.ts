@@ -17,9 +17,9 @@
 export const ZERO_BLOCK_BYTES = 128;
 
 /**
- * The bytes from p to the first block of ZERO_BLOCK_BYTES, at p, p + 128, ..., that holds a byte
- * other than zero, or that would pass `end`: a multiple of 128, 0 when the block at p is not all
- * zero. bytes[p, end) must lie inside `bytes`. Sixteen 64-bit reads a block at one index base
+ * The bytes from `start` to the first block of ZERO_BLOCK_BYTES, at start, start + 128, ..., that
+ * holds a byte other than zero, or that would pass `end`: a multiple of 128, 0 when the block at
+ * start is not all zero. bytes[start, end) must lie inside `bytes`. Sixteen 64-bit reads a block at one index base
  * (porffor patch 020; one bounds check for them, compiler/wasm2c.ts checkAccessBases), or'ed.
  */
 export function zeroBlocksFrom(bytes: Uint8Array, start: number, end: number): number {

@@ -173,7 +173,7 @@ describe('adler32Update', () => {
   it('agrees with zlib on all-zero 128-byte blocks and on blocks zero but for one byte, at every offset', () => {
     const zeroLed = zeroLedBlocks();
     expect(adler32Update(1, zeroLed, 0, zeroLed.length)).toBe(referenceAdler32(zeroLed));
-    // from every start in a block: the zero blocks' test at each alignment, after low and high grew
+    // from starts across a block: the zero-block test at each alignment, after low and high grew
     const mixed = Buffer.concat([pseudoRandom(3000, 9), zeroLed, Buffer.alloc(5000), pseudoRandom(200, 10)]);
     for (let start = 0; start < 128; start += 9) {
       expect(adler32Update(1, mixed, start, mixed.length), `start ${start}`).toBe(referenceAdler32(mixed.subarray(start)));
