@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ensureDecompressTool } from '../../compiler/decompress-tool.ts';
 import { ACCESS_GUARD_BYTES, wasmToC } from '../../compiler/wasm2c.ts';
 import { projectRoot } from '../support/build-fixture.ts';
-import { MINIMAL_HOST_C } from '../support/minimal-host.ts';
+import { hostMain, MINIMAL_HOST_C } from '../support/minimal-host.ts';
 
 const WAT = `(module
   (memory (export "memory") 1)
@@ -38,23 +38,11 @@ const WAT = `(module
     end
     local.get 2))`;
 
-// A minimal host for wasm-rt.c: calls the export with argv[1], prints "result N" or "trap".
-const DRIVER = `${MINIMAL_HOST_C}static Z_stub_instance_t instance;
-int main(int argc, char **argv) {
-  (void)argc;
-  unsigned address = (unsigned)strtoul(argv[2], NULL, 0);
-  if (rt_enter() == 0) {
-    wasm_rt_init();
-    Z_stub_init_module();
-    Z_stub_instantiate(&instance);
+// The driver: calls the export argv[1] names (unusedLoad or sum) at address argv[2], prints
+// "result N" or "trap: <reason>".
+const DRIVER = `${MINIMAL_HOST_C}${hostMain(`    unsigned address = (unsigned)strtoul(argv[2], NULL, 0);
     unsigned result = argv[1][0] == 'u' ? Z_stubZ_unusedLoad(&instance, address) : Z_stubZ_sum(&instance, address);
-    printf("result %u\\n", result);
-    return 0;
-  }
-  printf("trap: %s\\n", rt_trap_reason());
-  return 3;
-}
-`;
+    printf("result %u\\n", result);`)}`;
 
 /** A scratch directory holding the module's text (m.wat) and its C driver (driver.c). */
 function moduleDir(prefix: string, wat: string, driver: string): string {
