@@ -9,6 +9,10 @@
  *   and M4 with long lengths, M4 with the high distance bit, trailing literals 1..3), headers of
  *   the old (< 0x0940) layout and with an extra field, multipart archives and trailing bytes:
  *   decoded as `lzop -dc` decodes them;
+ * - each match form whose length is in its first byte (M1 in both states, M2, M3, M4 with and
+ *   without the high distance bit, overlapping or not, 0..3 trailing literals), once close to the
+ *   block's ends (lzoDecompressBlock's exact path) and once far from them (its table decode),
+ *   decoded as `lzop -dc` decodes them and the same both ways;
  * - one malformation per reason code, asserting the exact status and reason;
  * - every prefix of small valid files fails;
  * - random mutations end, in bounded time, in an error or in the bytes `lzop -dc` produces.
@@ -282,6 +286,89 @@ describe('lzoDecode: hand-made files, as lzop -dc reads them', () => {
   });
 });
 
+// Each match form with its length in the instruction byte, decoded once by lzoDecompressBlock's
+// table decode and once by its exact path: which one decodes an instruction depends only on how
+// close it is to the block's ends (LZO_TABLE_INPUT_ROOM, LZO_TABLE_OUTPUT_ROOM).
+/**
+ * 50,000 bytes of output before each form, so that every distance up to 49,151 reaches into it,
+ * from few enough bytes that the block stays compressed: a literal run of 2,999 (18 + 255·11 +
+ * 176) random literals, then an M3 of 47,001 (31 + 255·184 + 48 + 2) bytes from 2,999 back that
+ * repeats them. State 0 after it.
+ */
+const PREFIX_OUTPUT = 50_000;
+const prefixRun = Buffer.concat([
+  Buffer.from([0x00]), zeros(11, 176), pseudoRandom(2999, 23),
+  Buffer.from([0x20]), zeros(184, 48), Buffer.from([(2998 << 2) & 0xff, (2998 << 2) >> 8]),
+]);
+/** LZO1X's 16-bit little-endian distance word of M3 and M4: distance bits, then 2 trailing-literal bits. */
+const word = (field: number, trailing: number): Buffer => Buffer.from([((field << 2) | trailing) & 0xff, (field << 2) >> 8]);
+/** Match instructions (lengths in the byte) by length, distance and number of trailing literals. */
+const m1AfterLiterals = (distance: number, trailing: number): Buffer =>
+  Buffer.from([(((distance - 1) & 3) << 2) | trailing, (distance - 1) >> 2]);
+const m1AfterRun = (distance: number, trailing: number): Buffer =>
+  Buffer.from([(((distance - 2049) & 3) << 2) | trailing, (distance - 2049) >> 2]);
+const m2 = (length: number, distance: number, trailing: number): Buffer =>
+  Buffer.from([((length - 1) << 5) | (((distance - 1) & 7) << 2) | trailing, (distance - 1) >> 3]);
+const m3 = (length: number, distance: number, trailing: number): Buffer =>
+  Buffer.concat([Buffer.from([32 | (length - 2)]), word(distance - 1, trailing)]);
+const m4 = (length: number, distance: number, trailing: number): Buffer => {
+  const high = distance >= 32768 ? 8 : 0;
+  return Buffer.concat([Buffer.from([16 | high | (length - 2)]), word(distance - 16384 - (high << 11), trailing)]);
+};
+const forms: { name: string; bytes: Buffer; output: number }[] = [
+  { name: 'M2 3 bytes from 1 back (overlapping)', bytes: m2(3, 1, 0), output: 3 },
+  { name: 'M2 8 bytes from 2048 back, 3 literals', bytes: Buffer.concat([m2(8, 2048, 3), Buffer.from('xyz')]), output: 11 },
+  { name: 'M2 5 bytes from 9 back, 1 literal', bytes: Buffer.concat([m2(5, 9, 1), Buffer.from('q')]), output: 6 },
+  { name: 'M3 33 bytes from 16384 back, 2 literals', bytes: Buffer.concat([m3(33, 16384, 2), Buffer.from('ab')]), output: 35 },
+  { name: 'M3 20 bytes from 5 back (overlapping)', bytes: m3(20, 5, 0), output: 20 },
+  { name: 'M3 3 bytes from 1 back, 3 literals', bytes: Buffer.concat([m3(3, 1, 3), Buffer.from('cde')]), output: 6 },
+  { name: 'M4 9 bytes from 49151 back, 1 literal', bytes: Buffer.concat([m4(9, 49151, 1), Buffer.from('f')]), output: 10 },
+  { name: 'M4 3 bytes from 16385 back (high bit clear)', bytes: m4(3, 16385, 0), output: 3 },
+  { name: 'M4 5 bytes from 32768 back (distance field 0, high bit set), 2 literals', bytes: Buffer.concat([m4(5, 32768, 2), Buffer.from('gh')]), output: 7 },
+  { name: 'M1 after a literal run: 3 bytes from 3000 back, 1 literal',
+    bytes: Buffer.concat([Buffer.from([0x01]), Buffer.from('wxyz'), m1AfterRun(3000, 1), Buffer.from('i')]), output: 4 + 3 + 1 },
+  { name: 'M1 after 2 trailing literals: 2 bytes from 700 back, 3 literals',
+    bytes: Buffer.concat([m2(3, 100, 2), Buffer.from('cd'), m1AfterLiterals(700, 3), Buffer.from('efg')]), output: 3 + 2 + 2 + 3 },
+  { name: 'M1 after 1 trailing literal: 2 bytes from 1 back (overlapping)',
+    bytes: Buffer.concat([m2(3, 100, 1), Buffer.from('c'), m1AfterLiterals(1, 0)]), output: 3 + 1 + 2 },
+];
+/** M3 of 31 + 40 + 2 = 73 bytes from 1 back: output and input after a form, for its table decode. */
+const PADDING = Buffer.concat([Buffer.from([0x20, 40]), word(0, 0)]);
+const PADDING_OUTPUT = 73;
+const END_MARKER = Buffer.from([0x11, 0, 0]);
+
+describe('lzoDecode: each match form on the table decode and on the exact path', () => {
+  it('decodes each form to the bytes lzop -dc produces, the same on both paths', async () => {
+    // Exact path: the form's output is the block's last, less than the table decode's room.
+    // Table decode: the padding after it gives the room.
+    for (const form of forms) expect(form.output, form.name).toBeLessThan(Z.LZO_TABLE_OUTPUT_ROOM);
+    expect(PADDING_OUTPUT).toBeGreaterThanOrEqual(Z.LZO_TABLE_OUTPUT_ROOM);
+    expect(PADDING.length + END_MARKER.length).toBeGreaterThanOrEqual(Z.LZO_TABLE_INPUT_ROOM);
+    const files = forms.flatMap((form) => {
+      const size = PREFIX_OUTPUT + form.output;
+      return [
+        Buffer.concat([header({}), rawBlock(size, Buffer.concat([prefixRun, form.bytes, END_MARKER])), END]),
+        Buffer.concat([header({}), rawBlock(size + PADDING_OUTPUT, Buffer.concat([prefixRun, form.bytes, PADDING, END_MARKER])), END]),
+      ];
+    });
+    const names = forms.flatMap((form) => [`${form.name}, exact path`, `${form.name}, table decode`]);
+    const expected = files.map((file, i) => {
+      const cli = cliDecode(file);
+      expect({ name: names[i], ok: cli.ok }).toEqual({ name: names[i], ok: true });
+      return cli.output;
+    });
+    const results = await decodeAll(files.map((input, i) => ({ input, capacity: expected[i].length })));
+    results.forEach((run, i) => expectSuccess(run, expected[i], names[i]));
+    forms.forEach((form, k) => {
+      const exact = expected[2 * k];
+      const table = expected[2 * k + 1];
+      expect(exact.length, form.name).toBe(PREFIX_OUTPUT + form.output);
+      expect(table.subarray(0, exact.length).equals(exact), form.name).toBe(true);
+      expect(table.subarray(exact.length).equals(Buffer.alloc(PADDING_OUTPUT, exact[exact.length - 1])), form.name).toBe(true);
+    });
+  });
+});
+
 /** A literal run of 3, then an M2 from 8 back (before the block start), then padding and the end marker. */
 const M2_BEFORE_START_ROOMY = Buffer.from([20, 0x61, 0x62, 0x63, 64 | (7 << 2), 0, 0, 0, 0, 0, 0x11, 0, 0]);
 
@@ -336,11 +423,13 @@ describe('lzoDecode: one malformation per reason code', () => {
     ['long literal run past the block', withBlock(rawBlock(1000, Buffer.from([0, 0, 0, 0, 9, 1, 2, 3]))), EFI_COMPROMISED_DATA, Z.LZO_REASON_INPUT_OVERRUN, true],
     ['LZO data produces more than the block', withBlock(rawBlock(1000, tour)), EFI_COMPROMISED_DATA, Z.LZO_REASON_OUTPUT_OVERRUN, true],
     ['match before the block start', withBlock(rawBlock(20, Buffer.from([20, 0x61, 0x62, 0x63, 64 | (7 << 2), 0, 0x11, 0, 0]))), EFI_COMPROMISED_DATA, Z.LZO_REASON_LOOKBEHIND_OVERRUN, true],
-    // The same M2 with five bytes of input and 16 of output after it: lzoDecompressBlock's fast path.
+    // The same M2 with nine bytes of input and 37 of output from it: lzoDecompressBlock's table decode.
     ['M2 before the block start, far from its ends', withBlock(rawBlock(40, M2_BEFORE_START_ROOMY)), EFI_COMPROMISED_DATA, Z.LZO_REASON_LOOKBEHIND_OVERRUN, true],
     // First byte 17 is an ordinary M4 instruction (no bitstream-version byte as in Linux's LZO-RLE).
     ['match into the previous block', withBlock(Buffer.concat([hello, rawBlock(20, Buffer.from([0x11, 1 << 2, 0, 0x11, 0, 0]))])), EFI_COMPROMISED_DATA, Z.LZO_REASON_LOOKBEHIND_OVERRUN, true],
     ['data after the end marker', withBlock(rawBlock(TOUR_SIZE, Buffer.concat([tour, Buffer.from([0])]))), EFI_COMPROMISED_DATA, Z.LZO_REASON_INPUT_NOT_CONSUMED, true],
+    // Eight bytes after the end marker and 100 of output left: the table decode meets it first.
+    ['data after the end marker, far from the block\'s ends', withBlock(rawBlock(TOUR_SIZE + 100, Buffer.concat([tour, Buffer.alloc(8)]))), EFI_COMPROMISED_DATA, Z.LZO_REASON_INPUT_NOT_CONSUMED, true],
     ['block decodes short', withBlock(rawBlock(TOUR_SIZE + 1, tour)), EFI_COMPROMISED_DATA, Z.LZO_REASON_SIZE_MISMATCH, true],
     ['end marker only', withBlock(rawBlock(5, Buffer.from([0x11, 0, 0]))), EFI_COMPROMISED_DATA, Z.LZO_REASON_SIZE_MISMATCH, true],
   ];
@@ -360,8 +449,8 @@ describe('lzoDecode: one malformation per reason code', () => {
   });
 
   it('reports an M2 reaching before the block start at the same offset on both of its paths', () => {
-    // The general path (four bytes after the instruction) and the fast one (eight): the files
-    // agree up to the M2's distance byte, after which both report.
+    // The exact path (5 bytes of input and 17 of output from the instruction on) and the table
+    // decode (9 and 37): the files agree up to the M2's distance byte, after which both report.
     const offsetOf = (file: Buffer): number => {
       const output = new Uint8Array(64);
       expect(Z.lzoDecode(file, file.length, output, output.length) >>> 0).toBe(EFI_COMPROMISED_DATA >>> 0);
