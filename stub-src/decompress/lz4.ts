@@ -213,7 +213,9 @@ function lz4DecodeShortSequences(input: Uint8Array, ip: number, inputEnd: number
     output.copyWithin(matchStart, from, (from + 18) | 0);
     lastMatch = matchStart;
     op = (matchStart + matchLength) | 0;
-    ip = (offsetAt + 2) | 0;
+    // From ip, not offsetAt + 2: the next token's address is then two additions after this
+    // token's load, not three (the loop's critical path; paired median 0.975 over 101 pairs).
+    ip = (ip + literalLength + 3) | 0;
   }
   lz4ShortOutput = op;
   lz4ShortLastMatch = lastMatch;
